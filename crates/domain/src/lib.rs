@@ -1,0 +1,19 @@
+//! The OCOP domain: everything that is true regardless of storage or transport.
+//!
+//! Nothing in this crate performs IO. Reference data (administrative units,
+//! the product classification) is compiled in from `data/` and parsed here so
+//! that every binary and every test sees the same validated rules.
+
+pub mod admin_units;
+pub mod audit;
+pub mod auth;
+pub mod certificate;
+pub mod classification;
+pub mod demo;
+pub mod error;
+pub mod ids;
+pub mod producer;
+pub mod product;
+pub mod text;
+
+pub use error::{FieldError, ValidationErrors};

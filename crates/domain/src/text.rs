@@ -1,0 +1,240 @@
+//! Vietnamese text: normalisation, folding for search, collation for sorting.
+//!
+//! Every string that enters the system goes through [`clean`] (NFC, trimmed,
+//! inner whitespace collapsed) so that "Nước mắm" typed on a Mac (NFD) and on
+//! Windows (NFC) is the same key. Search compares [`fold_vi`] of both sides.
+//! Lists of names sort with [`collation_key`], which follows the Vietnamese
+//! alphabet (a ă â b c d đ e ê … o ô ơ … u ư …) with tones as a secondary
+//! difference in dictionary order (ngang, huyền, hỏi, ngã, sắc, nặng).
+
+use std::cmp::Ordering;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// NFC-normalise, trim, and collapse runs of whitespace to one space.
+/// Control characters are dropped.
+pub fn clean(s: &str) -> String {
+    let nfc: String = s.nfc().collect();
+    let mut out = String::with_capacity(nfc.len());
+    for word in nfc.split(|c: char| c.is_whitespace()) {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().filter(|c| !c.is_control()));
+    }
+    out
+}
+
+/// NFC-normalise but keep line breaks (for multi-line text such as descriptions).
+pub fn clean_multiline(s: &str) -> String {
+    let nfc: String = s.nfc().collect();
+    let lines: Vec<String> = nfc.replace("\r\n", "\n").split('\n').map(clean).collect();
+    lines.join("\n").trim().to_string()
+}
+
+/// Fold for search: decompose, drop every combining mark, map đ/Đ to d, lowercase.
+/// `fold_vi("Điện Biên")` is `"dien bien"`.
+pub fn fold_vi(s: &str) -> String {
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(|c| match c {
+            'đ' | 'Đ' => 'd'.to_lowercase(),
+            other => other.to_lowercase(),
+        })
+        .collect()
+}
+
+/// A slug for URLs: folded, ASCII letters and digits joined by single dashes.
+pub fn slug(s: &str) -> String {
+    let folded = fold_vi(s);
+    let mut out = String::new();
+    let mut dash = false;
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c);
+        } else {
+            dash = true;
+        }
+    }
+    out
+}
+
+// Primary weights: the Vietnamese alphabet, letters with breve/circumflex/horn
+// and đ sorting as letters of their own after their base.
+fn primary(base: char, modifier: Option<char>) -> u32 {
+    let lower = base.to_lowercase().next().unwrap_or(base);
+    let m = match modifier {
+        Some('\u{0306}') => 1, // breve: ă
+        Some('\u{0302}') => 2, // circumflex: â ê ô
+        Some('\u{031B}') => 3, // horn: ơ ư
+        _ => 0,
+    };
+    if lower.is_ascii_lowercase() {
+        (lower as u32 - 'a' as u32 + 1) * 8 + m + 1000
+    } else if lower == 'đ' {
+        ('d' as u32 - 'a' as u32 + 1) * 8 + 4 + 1000
+    } else if lower.is_ascii_digit() {
+        lower as u32 - '0' as u32 + 100
+    } else if lower.is_alphanumeric() {
+        lower as u32 + 10_000
+    } else {
+        // Spaces and punctuation sort before letters, all alike at primary level.
+        1
+    }
+}
+
+fn tone(mark: char) -> Option<u8> {
+    match mark {
+        '\u{0300}' => Some(1), // huyền
+        '\u{0309}' => Some(2), // hỏi
+        '\u{0303}' => Some(3), // ngã
+        '\u{0301}' => Some(4), // sắc
+        '\u{0323}' => Some(5), // nặng
+        _ => None,
+    }
+}
+
+/// A sort key: compare keys byte-wise (or with `Ord`) to sort in Vietnamese order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CollationKey(Vec<u32>);
+
+pub fn collation_key(s: &str) -> CollationKey {
+    let mut primaries = Vec::new();
+    let mut tones = Vec::new();
+    let mut cases = Vec::new();
+    let decomposed: Vec<char> = s.nfd().collect();
+    let mut i = 0;
+    while i < decomposed.len() {
+        let base = decomposed[i];
+        i += 1;
+        let mut modifier = None;
+        let mut t = 0u8;
+        while i < decomposed.len() && is_combining_mark(decomposed[i]) {
+            let mark = decomposed[i];
+            if let Some(v) = tone(mark) {
+                t = v;
+            } else {
+                modifier = Some(mark);
+            }
+            i += 1;
+        }
+        primaries.push(primary(base, modifier));
+        tones.push(t as u32);
+        cases.push(if base.is_uppercase() { 1 } else { 0 });
+    }
+    let mut key = primaries;
+    key.push(0);
+    key.extend(tones);
+    key.push(0);
+    key.extend(cases);
+    CollationKey(key)
+}
+
+/// Compare two strings in Vietnamese dictionary order.
+pub fn compare_vi(a: &str, b: &str) -> Ordering {
+    collation_key(a).cmp(&collation_key(b))
+}
+
+/// Sort a slice by a Vietnamese name.
+pub fn sort_by_name<T>(items: &mut [T], name: impl Fn(&T) -> &str) {
+    items.sort_by_cached_key(|item| collation_key(name(item)));
+}
+
+/// Format money the Vietnamese way: `1.234.567 đ`.
+pub fn format_vnd(amount: i64) -> String {
+    format!("{} đ", group_thousands(amount))
+}
+
+/// `1234567` → `1.234.567`.
+pub fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_drops_marks_and_d() {
+        assert_eq!(fold_vi("Điện Biên"), "dien bien");
+        assert_eq!(fold_vi("Nước mắm Vạn Phần"), "nuoc mam van phan");
+        assert_eq!(fold_vi("ĐẮK LẮK"), "dak lak");
+    }
+
+    #[test]
+    fn clean_normalises_nfd_and_spaces() {
+        let nfd: String = "Nước  mắm\t".nfd().collect();
+        assert_ne!(nfd, "Nước mắm");
+        assert_eq!(clean(&nfd), "Nước mắm");
+        assert_eq!(clean("  a \n b  "), "a b");
+    }
+
+    #[test]
+    fn slug_is_ascii() {
+        assert_eq!(slug("Chè Bát Tiên Mường Lò!"), "che-bat-tien-muong-lo");
+    }
+
+    #[test]
+    fn vietnamese_alphabet_order() {
+        let mut names = vec!["Đồng Tháp", "Điện Biên", "Cà Mau", "Dak", "Ân", "Ăn", "An", "Bắc Ninh", "Ơn", "Ôn", "On"];
+        sort_by_name(&mut names, |s| s);
+        assert_eq!(
+            names,
+            vec!["An", "Ăn", "Ân", "Bắc Ninh", "Cà Mau", "Dak", "Điện Biên", "Đồng Tháp", "On", "Ôn", "Ơn"]
+        );
+    }
+
+    #[test]
+    fn tones_are_secondary_in_dictionary_order() {
+        let mut words = vec!["má", "mạ", "mà", "mã", "ma", "mả", "mb"];
+        sort_by_name(&mut words, |s| s);
+        assert_eq!(words, vec!["ma", "mà", "mả", "mã", "má", "mạ", "mb"]);
+    }
+
+    #[test]
+    fn nfd_and_nfc_collate_equal() {
+        let nfd: String = "Hà Nội".nfd().collect();
+        assert_eq!(compare_vi(&nfd, "Hà Nội"), Ordering::Equal);
+    }
+
+    #[test]
+    fn money() {
+        assert_eq!(format_vnd(1234567), "1.234.567 đ");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(-1000), "-1.000");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fold_is_idempotent_and_ascii_for_vietnamese(s in "[a-zA-ZàáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĐ ]{0,40}") {
+            let f = fold_vi(&s);
+            proptest::prop_assert_eq!(fold_vi(&f), f.clone());
+            proptest::prop_assert!(f.is_ascii());
+        }
+
+        #[test]
+        fn clean_is_idempotent(s in "\\PC{0,60}") {
+            let c = clean(&s);
+            proptest::prop_assert_eq!(clean(&c), c);
+        }
+    }
+}
