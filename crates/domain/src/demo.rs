@@ -207,6 +207,7 @@ pub fn generate(units: &AdminUnits, producers: usize, products: usize, seed: u64
             address: format!("Thôn {}, {}", rng.below(12) + 1, commune.name),
             commune_code: commune.code.clone(),
             province_code: commune.province_code.clone(),
+            legacy_commune_code: None,
             phone: Some(format!("09{:08}", rng.below(100_000_000))),
             email: None,
             website: None,

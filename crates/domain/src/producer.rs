@@ -118,6 +118,9 @@ pub struct ProducerInput {
     pub registration_number: String,
     pub address: String,
     pub commune_code: String,
+    /// The pre-2025 commune of the address, for records made under the old units.
+    /// Given alone, the current commune is resolved from it.
+    pub legacy_commune_code: String,
     pub phone: String,
     pub email: String,
     pub website: String,
@@ -139,6 +142,7 @@ pub struct ProducerData {
     pub address: String,
     pub commune_code: String,
     pub province_code: String,
+    pub legacy_commune_code: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
     pub website: Option<String>,
@@ -194,7 +198,26 @@ impl ProducerInput {
         if address.is_empty() {
             errors.required("address", "Địa chỉ");
         }
-        let commune_code = clean(&self.commune_code);
+        let legacy = clean(&self.legacy_commune_code);
+        let legacy_commune_code = if legacy.is_empty() {
+            None
+        } else if units.legacy_commune(&legacy).is_none() {
+            errors.add(
+                "legacy_commune_code",
+                "unknown",
+                format!("Mã xã cũ \"{legacy}\" không có trong danh mục đơn vị hành chính trước 01/07/2025."),
+                "legacy_commune_code is not a pre-2025 commune code.",
+            );
+            None
+        } else {
+            Some(legacy)
+        };
+        let mut commune_code = clean(&self.commune_code);
+        if commune_code.is_empty() {
+            if let Some(c) = legacy_commune_code.as_deref().and_then(|l| units.resolve_legacy(l)) {
+                commune_code = c.code.clone();
+            }
+        }
         let province_code = match units.commune(&commune_code) {
             Some(c) => c.province_code.clone(),
             None => {
@@ -313,6 +336,7 @@ impl ProducerInput {
             address,
             commune_code,
             province_code,
+            legacy_commune_code,
             phone,
             email,
             website,
@@ -335,6 +359,7 @@ impl From<&ProducerData> for ProducerInput {
             registration_number: p.registration_number.clone(),
             address: p.address.clone(),
             commune_code: p.commune_code.clone(),
+            legacy_commune_code: p.legacy_commune_code.clone().unwrap_or_default(),
             phone: p.phone.clone().unwrap_or_default(),
             email: p.email.clone().unwrap_or_default(),
             website: p.website.clone().unwrap_or_default(),
@@ -391,6 +416,18 @@ mod tests {
         let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["name", "registration_number", "commune_code", "email", "representative_gender"]);
         assert!(errs.for_field("commune_code").unwrap().message.contains("99999"));
+    }
+
+    #[test]
+    fn legacy_commune_resolves_to_current() {
+        let u = units();
+        let old = &u.legacy_communes[0];
+        let mut input = valid();
+        input.commune_code = String::new();
+        input.legacy_commune_code = old.code.clone();
+        let p = input.validate(u).unwrap();
+        assert_eq!(p.legacy_commune_code.as_deref(), Some(old.code.as_str()));
+        assert_eq!(p.commune_code, u.resolve_legacy(&old.code).unwrap().code);
     }
 
     #[test]

@@ -137,6 +137,11 @@ pub fn collation_key(s: &str) -> CollationKey {
     CollationKey(key)
 }
 
+/// The weights of a key, for storing it (the store encodes them as text).
+pub fn collation_weights(key: &CollationKey) -> &[u32] {
+    &key.0
+}
+
 /// Compare two strings in Vietnamese dictionary order.
 pub fn compare_vi(a: &str, b: &str) -> Ordering {
     collation_key(a).cmp(&collation_key(b))

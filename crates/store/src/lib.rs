@@ -1,0 +1,240 @@
+//! Storage: one schema and one migration set for SQLite (embedded, default)
+//! and PostgreSQL. Every write takes a [`Capability`](ocop_domain::auth::Capability),
+//! runs in one transaction, and appends to the hash-chained audit log and the
+//! outbox in that same transaction.
+//!
+//! Both backends run the same SQL text: `$1`-style parameters work on both,
+//! and the few type differences are confined to the migration tokens. The
+//! [`on_pool!`] and [`on_tx!`] macros expand one query body once per backend.
+
+pub mod accounts;
+pub mod audit;
+pub mod migrate;
+pub mod password;
+pub mod reference;
+pub mod testing;
+pub mod registry;
+
+use ocop_domain::ValidationErrors;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub(crate) enum Pools {
+    /// Readers share a pool; writes go through one connection so that
+    /// SQLite never sees two writers from this process.
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// A handle to the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pools: Pools,
+}
+
+/// A write transaction on either backend.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Run `$body` with `$c` bound to a reading pool of whichever backend is in use.
+#[macro_export]
+macro_rules! on_pool {
+    ($store:expr, |$c:ident| $body:expr) => {
+        match &$store.pools {
+            $crate::Pools::Sqlite { read, .. } => {
+                let $c = read;
+                $body
+            }
+            $crate::Pools::Postgres(pool) => {
+                let $c = pool;
+                $body
+            }
+        }
+    };
+}
+
+/// Run `$body` with `$c` bound to the transaction's connection.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Errors of the store layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("dữ liệu không hợp lệ: {0}")]
+    Invalid(ValidationErrors),
+    #[error("không tìm thấy {0}")]
+    NotFound(&'static str),
+    /// A uniqueness or version conflict, named by field.
+    #[error("{message}")]
+    Conflict { field: String, message: String, message_en: String },
+    #[error("không có quyền: {0}")]
+    Forbidden(String),
+    #[error("lỗi cơ sở dữ liệu: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("lỗi di chuyển lược đồ: {0}")]
+    Migration(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl StoreError {
+    pub fn conflict(field: &str, message: impl Into<String>, message_en: impl Into<String>) -> Self {
+        StoreError::Conflict {
+            field: field.to_string(),
+            message: message.into(),
+            message_en: message_en.into(),
+        }
+    }
+}
+
+/// Is this database error a violation of a UNIQUE constraint?
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => d.is_unique_violation(),
+        _ => false,
+    }
+}
+
+impl Store {
+    /// Connect to `sqlite://path` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Ok(Store {
+                pools: Pools::Postgres(pool),
+            })
+        } else {
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent).map_err(|e| StoreError::Migration(e.to_string()))?;
+                }
+            }
+            let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts.read_only(false))
+                .await?;
+            Ok(Store {
+                pools: Pools::Sqlite { read, write },
+            })
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Begin a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.pools {
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Is the database reachable? Used by `/health`.
+    pub async fn ping(&self) -> bool {
+        on_pool!(self, |c| sqlx::query("SELECT 1").execute(c).await.is_ok())
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A page of results.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page<T> {
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub items: Vec<T>,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` escaped (use `ESCAPE '\'`).
+pub(crate) fn like_pattern(needle: &str) -> String {
+    let mut out = String::from("%");
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// A Vietnamese collation key as text, so `ORDER BY sort_key` sorts in Vietnamese order
+/// on both backends (PostgreSQL stores it with `COLLATE "C"`).
+pub fn sort_key(name: &str) -> String {
+    let key = ocop_domain::text::collation_key(name);
+    let mut out = String::new();
+    for w in ocop_domain::text::collation_weights(&key) {
+        out.push_str(&format!("{:04x}", (*w).min(0xffff)));
+    }
+    out
+}
+
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}

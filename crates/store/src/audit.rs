@@ -1,0 +1,164 @@
+//! The audit log: append (inside the caller's transaction), read a record's
+//! history, verify the whole chain.
+
+use crate::{on_pool, on_tx, Result, Store, Tx};
+use ocop_domain::audit::{entry_hash, verify_chain, ChainFault, EntryContent, StoredEntry};
+use ocop_domain::auth::Capability;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor_id: i64,
+    pub actor_name: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: String,
+    pub after: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Append an audit entry and an outbox entry in `tx`. `before`/`after` are
+/// JSON snapshots (empty for create/delete).
+pub(crate) async fn record(
+    tx: &mut Tx,
+    cap: &Capability,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Result<()> {
+    let before = before.map(|v| v.to_string()).unwrap_or_default();
+    let after = after.map(|v| v.to_string()).unwrap_or_default();
+    let at = crate::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    on_tx!(tx, |c| {
+        // Updating the head first takes its row lock (PostgreSQL) or the write
+        // lock (SQLite): appends are serialized and the chain stays linear.
+        sqlx::query("UPDATE audit_head SET k = k WHERE k = 1").execute(&mut *c).await?;
+        let (last_id, last_hash): (i64, String) =
+            sqlx::query_as("SELECT last_id, last_hash FROM audit_head WHERE k = 1")
+                .fetch_one(&mut *c)
+                .await?;
+        let id = last_id + 1;
+        let action = cap.action().code();
+        let hash = entry_hash(
+            &last_hash,
+            &EntryContent {
+                id,
+                at: &at,
+                actor_id: cap.actor_id(),
+                actor_name: cap.actor_name(),
+                action,
+                entity,
+                entity_id,
+                before: &before,
+                after: &after,
+            },
+        );
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, actor_id, actor_name, action, entity, entity_id, before, after, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(id)
+        .bind(&at)
+        .bind(cap.actor_id())
+        .bind(cap.actor_name())
+        .bind(action)
+        .bind(entity)
+        .bind(entity_id)
+        .bind(&before)
+        .bind(&after)
+        .bind(&last_hash)
+        .bind(&hash)
+        .execute(&mut *c)
+        .await?;
+        sqlx::query("UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE k = 1")
+            .bind(id)
+            .bind(&hash)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query("INSERT INTO outbox (at, entity, entity_id, op) VALUES ($1, $2, $3, $4)")
+            .bind(crate::now())
+            .bind(entity)
+            .bind(entity_id)
+            .bind(action)
+            .execute(&mut *c)
+            .await?;
+    });
+    Ok(())
+}
+
+/// What `ocop audit verify` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub entries: usize,
+    pub faults: Vec<String>,
+}
+
+impl Store {
+    /// A record's history, newest first.
+    pub async fn history(&self, entity: &str, entity_id: &str) -> Result<Vec<AuditEntry>> {
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, AuditEntry>(
+            "SELECT * FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id DESC"
+        )
+        .bind(entity)
+        .bind(entity_id)
+        .fetch_all(c)
+        .await)?)
+    }
+
+    /// Recent entries, newest first.
+    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, AuditEntry>(
+            "SELECT * FROM audit_log ORDER BY id DESC LIMIT $1"
+        )
+        .bind(limit)
+        .fetch_all(c)
+        .await)?)
+    }
+
+    /// Recompute the whole chain and check the head points at its tip.
+    pub async fn verify_audit(&self) -> Result<VerifyReport> {
+        let rows: Vec<AuditEntry> = on_pool!(self, |c| sqlx::query_as::<_, AuditEntry>(
+            "SELECT * FROM audit_log ORDER BY id"
+        )
+        .fetch_all(c)
+        .await)?;
+        let (last_id, last_hash): (i64, String) = on_pool!(self, |c| sqlx::query_as(
+            "SELECT last_id, last_hash FROM audit_head WHERE k = 1"
+        )
+        .fetch_one(c)
+        .await)?;
+        let stored: Vec<StoredEntry> = rows
+            .into_iter()
+            .map(|r| StoredEntry {
+                id: r.id,
+                at: r.at,
+                actor_id: r.actor_id,
+                actor_name: r.actor_name,
+                action: r.action,
+                entity: r.entity,
+                entity_id: r.entity_id,
+                before: r.before,
+                after: r.after,
+                prev_hash: r.prev_hash,
+                hash: r.hash,
+            })
+            .collect();
+        let mut faults: Vec<String> = verify_chain(&stored).iter().map(ChainFault::to_string).collect();
+        let tip = stored.last().map(|e| (e.id, e.hash.clone())).unwrap_or((0, ocop_domain::audit::GENESIS.into()));
+        if tip != (last_id, last_hash) {
+            faults.push(format!(
+                "đầu chuỗi trỏ tới mục #{last_id} nhưng mục cuối là #{}: có mục cuối bị xoá",
+                tip.0
+            ));
+        }
+        Ok(VerifyReport {
+            entries: stored.len(),
+            faults,
+        })
+    }
+}

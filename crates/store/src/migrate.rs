@@ -1,0 +1,75 @@
+//! Migrations: one SQL set under `migrations/`, with type tokens replaced per backend.
+
+use crate::{on_pool, Backend, Result, Store, StoreError};
+
+/// Every migration, in order. Append only: a shipped migration never changes.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+
+/// The SQL of a migration for one backend.
+pub fn render(sql: &str, backend: Backend) -> String {
+    let pairs: &[(&str, &str)] = match backend {
+        Backend::Sqlite => &[
+            ("{id}", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+            ("{ts}", "TEXT"),
+            ("{date}", "TEXT"),
+            ("{bool}", "BOOLEAN"),
+            ("{real}", "REAL"),
+            ("{blob}", "BLOB"),
+            ("{sortkey}", "TEXT"),
+            ("{bigint}", "INTEGER"),
+        ],
+        Backend::Postgres => &[
+            ("{id}", "BIGSERIAL PRIMARY KEY"),
+            ("{ts}", "TIMESTAMPTZ"),
+            ("{date}", "DATE"),
+            ("{bool}", "BOOLEAN"),
+            ("{real}", "DOUBLE PRECISION"),
+            ("{blob}", "BYTEA"),
+            ("{sortkey}", "TEXT COLLATE \"C\""),
+            ("{bigint}", "BIGINT"),
+        ],
+    };
+    let mut out = sql.to_string();
+    for (token, ty) in pairs {
+        out = out.replace(token, ty);
+    }
+    out
+}
+
+impl Store {
+    /// Apply every migration not yet applied, each in its own transaction.
+    /// Returns how many were applied.
+    pub async fn migrate(&self) -> Result<usize> {
+        on_pool!(self, |c| sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+        let applied: Vec<i64> = on_pool!(self, |c| sqlx::query_scalar("SELECT version FROM schema_migrations")
+            .fetch_all(c)
+            .await)?;
+        let mut count = 0;
+        for (version, name, sql) in MIGRATIONS {
+            if applied.contains(version) {
+                continue;
+            }
+            let sql = render(sql, self.backend());
+            let mut tx = self.begin().await?;
+            crate::on_tx!(&mut tx, |c| {
+                sqlx::raw_sql(&sql)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| StoreError::Migration(format!("{version} {name}: {e}")))?;
+                sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                    .bind(version)
+                    .bind(name)
+                    .bind(crate::now().to_rfc3339())
+                    .execute(&mut *c)
+                    .await?;
+            });
+            tx.commit().await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}

@@ -1,0 +1,738 @@
+//! The registry: producers, products, certificates, images. Reads are plain
+//! queries; every write demands a capability and records audit + outbox.
+
+use crate::audit::record;
+use crate::{is_unique_violation, like_pattern, now, on_pool, on_tx, Page, Result, Store, StoreError, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
+use ocop_domain::auth::{Action, Capability};
+use ocop_domain::certificate::{status_on, CertificateStatus, LegacyCertificate};
+use ocop_domain::ids::ProductCode;
+use ocop_domain::producer::ProducerData;
+use ocop_domain::product::ProductData;
+use ocop_domain::text::fold_vi;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ProducerRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub registration_number: String,
+    pub address: String,
+    pub commune_code: String,
+    pub province_code: String,
+    pub legacy_commune_code: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub representative_name: String,
+    pub representative_gender: String,
+    pub representative_ethnicity: String,
+    pub representative_disability: bool,
+    pub community_capital_pct: Option<f64>,
+    pub workers: Option<i64>,
+    pub description: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ProducerListItem {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub producer: ProducerRow,
+    pub commune_name: String,
+    pub province_name: String,
+    pub product_count: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProducerFilter {
+    /// Matches name or registration number, accents ignored.
+    pub q: Option<String>,
+    pub province: Option<String>,
+    pub commune: Option<String>,
+    pub kind: Option<String>,
+    /// Restrict to one producer (a producer account's view).
+    pub producer_id: Option<i64>,
+    pub include_inactive: bool,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ProductRow {
+    pub id: i64,
+    pub producer_id: i64,
+    pub name: String,
+    pub set_code: String,
+    pub description: String,
+    pub gtin: Option<String>,
+    pub code: String,
+    pub province_code: String,
+    pub commune_code: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ProductListItem {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub product: ProductRow,
+    pub producer_name: String,
+    pub commune_name: String,
+    pub province_name: String,
+    pub stars: Option<i64>,
+    pub certificate_number: Option<String>,
+    pub expires_on: Option<NaiveDate>,
+    pub revoked_on: Option<NaiveDate>,
+}
+
+impl ProductListItem {
+    pub fn certificate_status(&self, today: NaiveDate) -> Option<CertificateStatus> {
+        self.expires_on.map(|e| status_on(e, self.revoked_on, today))
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProductFilter {
+    pub q: Option<String>,
+    pub province: Option<String>,
+    pub commune: Option<String>,
+    pub set_code: Option<String>,
+    pub producer_id: Option<i64>,
+    pub stars: Option<i64>,
+    pub include_inactive: bool,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CertificateRow {
+    pub id: i64,
+    pub product_id: i64,
+    pub stars: i64,
+    pub decision_number: String,
+    pub issuer: String,
+    pub issued_on: NaiveDate,
+    pub expires_on: NaiveDate,
+    pub source: String,
+    pub revoked_on: Option<NaiveDate>,
+    pub revocation_ground: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Largest image we store, in bytes.
+pub const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
+
+fn ensure(cap: &Capability, action: Action) -> Result<()> {
+    if cap.action() == action {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(format!(
+            "quyền {} không dùng được cho {}",
+            cap.action().code(),
+            action.code()
+        )))
+    }
+}
+
+fn clamp_paging(page: i64, per_page: i64) -> (i64, i64) {
+    (page.max(1), per_page.clamp(1, 200))
+}
+
+fn producer_conflict(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::conflict(
+            "registration_number",
+            "Mã số thuế / số đăng ký này đã có chủ thể khác sử dụng.",
+            "registration_number is already registered.",
+        )
+    } else {
+        e.into()
+    }
+}
+
+fn product_conflict(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e) {
+        let msg = e.to_string();
+        if msg.contains("gtin") {
+            StoreError::conflict("gtin", "GTIN này đã được gán cho sản phẩm khác.", "gtin is already used.")
+        } else {
+            StoreError::conflict("code", "Mã sản phẩm này đã tồn tại.", "code is already used.")
+        }
+    } else {
+        e.into()
+    }
+}
+
+const PRODUCER_LIST_FROM: &str = "FROM producers p JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
+     WHERE ($1 IS NULL OR p.name_fold LIKE $1 ESCAPE '\\' OR p.registration_number LIKE $2 ESCAPE '\\') \
+       AND ($3 IS NULL OR p.province_code = $3) AND ($4 IS NULL OR p.commune_code = $4) \
+       AND ($5 IS NULL OR p.kind = $5) AND ($6 IS NULL OR p.id = $6) AND ($7 OR p.active)";
+
+const PRODUCT_LIST_FROM: &str = "FROM products p JOIN producers o ON o.id = p.producer_id \
+     JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
+     LEFT JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
+     WHERE ($1 IS NULL OR p.name_fold LIKE $1 ESCAPE '\\' OR p.code LIKE $2 ESCAPE '\\' OR o.name_fold LIKE $1 ESCAPE '\\') \
+       AND ($3 IS NULL OR p.province_code = $3) AND ($4 IS NULL OR p.commune_code = $4) \
+       AND ($5 IS NULL OR p.set_code = $5) AND ($6 IS NULL OR p.producer_id = $6) \
+       AND ($7 IS NULL OR ce.stars = $7) AND ($8 OR p.active)";
+
+const PRODUCT_LIST_SELECT: &str = "SELECT p.id, p.producer_id, p.name, p.set_code, p.description, p.gtin, p.code, p.province_code, p.commune_code, \
+     p.active, p.created_at, p.updated_at, p.version, o.name AS producer_name, c.name AS commune_name, pr.name AS province_name, \
+     ce.stars AS stars, ce.decision_number AS certificate_number, ce.expires_on AS expires_on, ce.revoked_on AS revoked_on ";
+
+fn producer_json(id: i64, d: &ProducerData) -> serde_json::Value {
+    let mut v = serde_json::to_value(d).unwrap_or_default();
+    v["id"] = id.into();
+    v
+}
+
+fn product_json(id: i64, code: &str, producer_id: i64, d: &ProductData) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "producer_id": producer_id, "name": d.name, "set_code": d.set_code,
+        "description": d.description, "gtin": d.gtin, "code": code,
+    })
+}
+
+impl Store {
+    pub async fn producer(&self, id: i64) -> Result<ProducerRow> {
+        on_pool!(self, |c| sqlx::query_as::<_, ProducerRow>("SELECT * FROM producers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(c)
+            .await)?
+        .ok_or(StoreError::NotFound("chủ thể"))
+    }
+
+    pub async fn producer_by_registration(&self, number: &str) -> Result<Option<ProducerRow>> {
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, ProducerRow>(
+            "SELECT * FROM producers WHERE registration_number = $1"
+        )
+        .bind(number)
+        .fetch_optional(c)
+        .await)?)
+    }
+
+    pub async fn list_producers(&self, f: &ProducerFilter) -> Result<Page<ProducerListItem>> {
+        let (page, per_page) = clamp_paging(f.page, f.per_page);
+        let q = f.q.as_deref().map(fold_vi).filter(|s| !s.trim().is_empty());
+        let name_pat = q.as_deref().map(|s| like_pattern(s.trim()));
+        let reg_pat = f.q.as_deref().map(|s| like_pattern(&s.trim().to_uppercase()));
+        let count_sql = format!("SELECT COUNT(*) {PRODUCER_LIST_FROM}");
+        let list_sql = format!(
+            "SELECT p.*, c.name AS commune_name, pr.name AS province_name, \
+             (SELECT COUNT(*) FROM products x WHERE x.producer_id = p.id) AS product_count \
+             {PRODUCER_LIST_FROM} ORDER BY p.sort_key, p.id LIMIT $8 OFFSET $9"
+        );
+        macro_rules! binds {
+            ($q:expr) => {
+                $q.bind(&name_pat)
+                    .bind(&reg_pat)
+                    .bind(&f.province)
+                    .bind(&f.commune)
+                    .bind(&f.kind)
+                    .bind(f.producer_id)
+                    .bind(f.include_inactive)
+            };
+        }
+        let total: i64 = on_pool!(self, |c| binds!(sqlx::query_scalar(&count_sql)).fetch_one(c).await)?;
+        let items = on_pool!(self, |c| binds!(sqlx::query_as::<_, ProducerListItem>(&list_sql))
+            .bind(per_page)
+            .bind((page - 1) * per_page)
+            .fetch_all(c)
+            .await)?;
+        Ok(Page {
+            total,
+            page,
+            per_page,
+            items,
+        })
+    }
+
+    pub async fn create_producer(&self, cap: &Capability, d: &ProducerData) -> Result<i64> {
+        ensure(cap, Action::CreateProducer)?;
+        let mut tx = self.begin().await?;
+        let id = insert_producer(&mut tx, cap, d).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Update a producer. `expected_version` guards against overwriting
+    /// someone else's edit made since the form was opened.
+    pub async fn update_producer(
+        &self,
+        cap: &Capability,
+        id: i64,
+        d: &ProducerData,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
+        ensure(cap, Action::EditProducer)?;
+        let mut tx = self.begin().await?;
+        update_producer_in(&mut tx, cap, id, d, expected_version).await?;
+        tx.commit().await
+    }
+
+    pub async fn set_producer_active(&self, cap: &Capability, id: i64, active: bool) -> Result<()> {
+        ensure(cap, Action::DeactivateProducer)?;
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE producers SET active = $1, updated_at = $2, version = version + 1 WHERE id = $3"
+        )
+        .bind(active)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *c)
+        .await.map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(StoreError::NotFound("chủ thể"));
+        }
+        record(
+            &mut tx,
+            cap,
+            "producer",
+            &id.to_string(),
+            Some(&serde_json::json!({ "active": !active })),
+            Some(&serde_json::json!({ "active": active })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn product(&self, id: i64) -> Result<ProductListItem> {
+        let sql = format!("{PRODUCT_LIST_SELECT} FROM products p JOIN producers o ON o.id = p.producer_id \
+             JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
+             LEFT JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
+             WHERE p.id = $1");
+        on_pool!(self, |c| sqlx::query_as::<_, ProductListItem>(&sql).bind(id).fetch_optional(c).await)?
+            .ok_or(StoreError::NotFound("sản phẩm"))
+    }
+
+    pub async fn list_products(&self, f: &ProductFilter) -> Result<Page<ProductListItem>> {
+        let (page, per_page) = clamp_paging(f.page, f.per_page);
+        let q = f.q.as_deref().map(fold_vi).filter(|s| !s.trim().is_empty());
+        let name_pat = q.as_deref().map(|s| like_pattern(s.trim()));
+        let code_pat = f.q.as_deref().map(|s| like_pattern(s.trim()));
+        let count_sql = format!("SELECT COUNT(*) {PRODUCT_LIST_FROM}");
+        let list_sql = format!("{PRODUCT_LIST_SELECT} {PRODUCT_LIST_FROM} ORDER BY p.sort_key, p.id LIMIT $9 OFFSET $10");
+        macro_rules! binds {
+            ($q:expr) => {
+                $q.bind(&name_pat)
+                    .bind(&code_pat)
+                    .bind(&f.province)
+                    .bind(&f.commune)
+                    .bind(&f.set_code)
+                    .bind(f.producer_id)
+                    .bind(f.stars)
+                    .bind(f.include_inactive)
+            };
+        }
+        let total: i64 = on_pool!(self, |c| binds!(sqlx::query_scalar(&count_sql)).fetch_one(c).await)?;
+        let items = on_pool!(self, |c| binds!(sqlx::query_as::<_, ProductListItem>(&list_sql))
+            .bind(per_page)
+            .bind((page - 1) * per_page)
+            .fetch_all(c)
+            .await)?;
+        Ok(Page {
+            total,
+            page,
+            per_page,
+            items,
+        })
+    }
+
+    /// Register a product of `producer_id`. Without an explicit code the
+    /// commune's next sequence number for `year` is assigned.
+    pub async fn create_product(&self, cap: &Capability, producer_id: i64, d: &ProductData, year: i32) -> Result<(i64, String)> {
+        ensure(cap, Action::CreateProduct)?;
+        let mut tx = self.begin().await?;
+        let out = insert_product(&mut tx, cap, producer_id, d, year).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    pub async fn update_product(&self, cap: &Capability, id: i64, d: &ProductData, expected_version: Option<i64>) -> Result<()> {
+        ensure(cap, Action::EditProduct)?;
+        let mut tx = self.begin().await?;
+        update_product_in(&mut tx, cap, id, d, expected_version).await?;
+        tx.commit().await
+    }
+
+    pub async fn set_product_active(&self, cap: &Capability, id: i64, active: bool) -> Result<()> {
+        ensure(cap, Action::DeactivateProduct)?;
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE products SET active = $1, updated_at = $2, version = version + 1 WHERE id = $3"
+        )
+        .bind(active)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *c)
+        .await.map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(StoreError::NotFound("sản phẩm"));
+        }
+        record(
+            &mut tx,
+            cap,
+            "product",
+            &id.to_string(),
+            Some(&serde_json::json!({ "active": !active })),
+            Some(&serde_json::json!({ "active": active })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Record a certificate issued before this system (or outside it).
+    pub async fn record_certificate(&self, cap: &Capability, product_id: i64, cert: &LegacyCertificate) -> Result<i64> {
+        ensure(cap, Action::RecordCertificate)?;
+        let mut tx = self.begin().await?;
+        let id = insert_certificate(&mut tx, cap, product_id, cert).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn certificates_of(&self, product_id: i64) -> Result<Vec<CertificateRow>> {
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, CertificateRow>(
+            "SELECT * FROM certificates WHERE product_id = $1 ORDER BY issued_on DESC, id DESC"
+        )
+        .bind(product_id)
+        .fetch_all(c)
+        .await)?)
+    }
+
+    /// Store an image already checked by the caller for type and size.
+    pub async fn add_product_image(&self, cap: &Capability, product_id: i64, content_type: &str, bytes: &[u8]) -> Result<i64> {
+        ensure(cap, Action::UploadProductImage)?;
+        if bytes.len() > MAX_IMAGE_BYTES {
+            return Err(StoreError::conflict("image", "Ảnh lớn hơn 5 MB.", "image is larger than 5 MB."));
+        }
+        let digest = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(bytes))
+        };
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+            "INSERT INTO product_images (product_id, content_type, bytes, size, sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
+        )
+        .bind(product_id)
+        .bind(content_type)
+        .bind(bytes)
+        .bind(bytes.len() as i64)
+        .bind(&digest)
+        .bind(now())
+        .fetch_one(&mut *c)
+        .await)?;
+        record(
+            &mut tx,
+            cap,
+            "product",
+            &product_id.to_string(),
+            None,
+            Some(&serde_json::json!({ "image_id": id, "content_type": content_type, "size": bytes.len(), "sha256": digest })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn product_image_ids(&self, product_id: i64) -> Result<Vec<i64>> {
+        Ok(on_pool!(self, |c| sqlx::query_scalar("SELECT id FROM product_images WHERE product_id = $1 ORDER BY id")
+            .bind(product_id)
+            .fetch_all(c)
+            .await)?)
+    }
+
+    /// `(content_type, bytes, sha256)` of an image.
+    pub async fn product_image(&self, id: i64) -> Result<(String, Vec<u8>, String)> {
+        on_pool!(self, |c| sqlx::query_as("SELECT content_type, bytes, sha256 FROM product_images WHERE id = $1")
+            .bind(id)
+            .fetch_optional(c)
+            .await)?
+        .ok_or(StoreError::NotFound("ảnh"))
+    }
+
+    /// Counts for the dashboard: (producers, products, valid certificates by stars 3/4/5).
+    pub async fn registry_counts(&self, province: Option<&str>, today: NaiveDate) -> Result<RegistryCounts> {
+        let producers: i64 = on_pool!(self, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM producers WHERE active AND ($1 IS NULL OR province_code = $1)"
+        )
+        .bind(province)
+        .fetch_one(c)
+        .await)?;
+        let products: i64 = on_pool!(self, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM products WHERE active AND ($1 IS NULL OR province_code = $1)"
+        )
+        .bind(province)
+        .fetch_one(c)
+        .await)?;
+        let by_stars: Vec<(i64, i64)> = on_pool!(self, |c| sqlx::query_as(
+            "SELECT ce.stars, COUNT(*) FROM products p JOIN certificates ce ON ce.id = \
+             (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
+             WHERE p.active AND ce.revoked_on IS NULL AND ce.expires_on >= $1 AND ($2 IS NULL OR p.province_code = $2) \
+             GROUP BY ce.stars ORDER BY ce.stars"
+        )
+        .bind(today)
+        .bind(province)
+        .fetch_all(c)
+        .await)?;
+        Ok(RegistryCounts {
+            producers,
+            products,
+            certified_by_stars: by_stars,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryCounts {
+    pub producers: i64,
+    pub products: i64,
+    pub certified_by_stars: Vec<(i64, i64)>,
+}
+
+pub(crate) async fn insert_producer(tx: &mut Tx, cap: &Capability, d: &ProducerData) -> Result<i64> {
+    let t = now();
+    let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO producers (name, name_fold, sort_key, kind, registration_number, address, commune_code, province_code, \
+         legacy_commune_code, phone, email, website, representative_name, representative_gender, representative_ethnicity, \
+         representative_disability, community_capital_pct, workers, description, active, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, TRUE, $20, $20, 1) RETURNING id"
+    )
+    .bind(&d.name)
+    .bind(fold_vi(&d.name))
+    .bind(crate::sort_key(&d.name))
+    .bind(d.kind.code())
+    .bind(&d.registration_number)
+    .bind(&d.address)
+    .bind(&d.commune_code)
+    .bind(&d.province_code)
+    .bind(&d.legacy_commune_code)
+    .bind(&d.phone)
+    .bind(&d.email)
+    .bind(&d.website)
+    .bind(&d.representative_name)
+    .bind(d.representative_gender.code())
+    .bind(&d.representative_ethnicity)
+    .bind(d.representative_disability)
+    .bind(d.community_capital_pct)
+    .bind(d.workers)
+    .bind(&d.description)
+    .bind(t)
+    .fetch_one(&mut *c)
+    .await)
+    .map_err(producer_conflict)?;
+    record(tx, cap, "producer", &id.to_string(), None, Some(&producer_json(id, d))).await?;
+    Ok(id)
+}
+
+pub(crate) async fn update_producer_in(
+    tx: &mut Tx,
+    cap: &Capability,
+    id: i64,
+    d: &ProducerData,
+    expected_version: Option<i64>,
+) -> Result<()> {
+    let before: ProducerRow = on_tx!(tx, |c| sqlx::query_as::<_, ProducerRow>("SELECT * FROM producers WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await)?
+    .ok_or(StoreError::NotFound("chủ thể"))?;
+    if let Some(v) = expected_version {
+        if v != before.version {
+            return Err(StoreError::conflict(
+                "version",
+                "Hồ sơ đã được người khác sửa trong lúc bạn sửa; hãy mở lại và nhập lại thay đổi.",
+                "The record was changed by someone else; reload and retry.",
+            ));
+        }
+    }
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE producers SET name = $1, name_fold = $2, sort_key = $3, kind = $4, registration_number = $5, address = $6, \
+         commune_code = $7, province_code = $8, legacy_commune_code = $9, phone = $10, email = $11, website = $12, \
+         representative_name = $13, representative_gender = $14, representative_ethnicity = $15, representative_disability = $16, \
+         community_capital_pct = $17, workers = $18, description = $19, updated_at = $20, version = version + 1 WHERE id = $21"
+    )
+    .bind(&d.name)
+    .bind(fold_vi(&d.name))
+    .bind(crate::sort_key(&d.name))
+    .bind(d.kind.code())
+    .bind(&d.registration_number)
+    .bind(&d.address)
+    .bind(&d.commune_code)
+    .bind(&d.province_code)
+    .bind(&d.legacy_commune_code)
+    .bind(&d.phone)
+    .bind(&d.email)
+    .bind(&d.website)
+    .bind(&d.representative_name)
+    .bind(d.representative_gender.code())
+    .bind(&d.representative_ethnicity)
+    .bind(d.representative_disability)
+    .bind(d.community_capital_pct)
+    .bind(d.workers)
+    .bind(&d.description)
+    .bind(now())
+    .bind(id)
+    .execute(&mut *c)
+    .await.map(|r| r.rows_affected()))
+    .map_err(producer_conflict)?;
+    let before_json = serde_json::to_value(&before).unwrap_or_default();
+    record(tx, cap, "producer", &id.to_string(), Some(&before_json), Some(&producer_json(id, d))).await
+}
+
+pub(crate) async fn insert_product(tx: &mut Tx, cap: &Capability, producer_id: i64, d: &ProductData, year: i32) -> Result<(i64, String)> {
+    let (province, commune): (String, String) = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT province_code, commune_code FROM producers WHERE id = $1"
+    )
+    .bind(producer_id)
+    .fetch_optional(&mut *c)
+    .await)?
+    .ok_or(StoreError::NotFound("chủ thể"))?;
+    let code = match &d.code {
+        Some(code) => {
+            // Keep the commune's sequence ahead of codes assigned before this system.
+            bump_sequence(tx, &code.commune, code.year, code.seq as i64 + 1).await?;
+            code.clone()
+        }
+        None => {
+            let seq = next_sequence(tx, &commune, year).await?;
+            ProductCode {
+                province: province.clone(),
+                commune: commune.clone(),
+                seq: seq as u32,
+                year,
+            }
+        }
+    };
+    let code = code.to_string();
+    let t = now();
+    let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO products (producer_id, name, name_fold, sort_key, set_code, description, gtin, code, province_code, commune_code, \
+         active, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11, $11, 1) RETURNING id"
+    )
+    .bind(producer_id)
+    .bind(&d.name)
+    .bind(fold_vi(&d.name))
+    .bind(crate::sort_key(&d.name))
+    .bind(&d.set_code)
+    .bind(&d.description)
+    .bind(&d.gtin)
+    .bind(&code)
+    .bind(&province)
+    .bind(&commune)
+    .bind(t)
+    .fetch_one(&mut *c)
+    .await)
+    .map_err(product_conflict)?;
+    record(tx, cap, "product", &id.to_string(), None, Some(&product_json(id, &code, producer_id, d))).await?;
+    Ok((id, code))
+}
+
+pub(crate) async fn update_product_in(
+    tx: &mut Tx,
+    cap: &Capability,
+    id: i64,
+    d: &ProductData,
+    expected_version: Option<i64>,
+) -> Result<()> {
+    let before: ProductRow = on_tx!(tx, |c| sqlx::query_as::<_, ProductRow>("SELECT * FROM products WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await)?
+    .ok_or(StoreError::NotFound("sản phẩm"))?;
+    if let Some(v) = expected_version {
+        if v != before.version {
+            return Err(StoreError::conflict(
+                "version",
+                "Sản phẩm đã được người khác sửa trong lúc bạn sửa; hãy mở lại và nhập lại thay đổi.",
+                "The record was changed by someone else; reload and retry.",
+            ));
+        }
+    }
+    // The code is assigned once; an edit may only set it when it was explicitly given.
+    let code = d.code.as_ref().map(|c| c.to_string()).unwrap_or_else(|| before.code.clone());
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE products SET name = $1, name_fold = $2, sort_key = $3, set_code = $4, description = $5, gtin = $6, code = $7, \
+         updated_at = $8, version = version + 1 WHERE id = $9"
+    )
+    .bind(&d.name)
+    .bind(fold_vi(&d.name))
+    .bind(crate::sort_key(&d.name))
+    .bind(&d.set_code)
+    .bind(&d.description)
+    .bind(&d.gtin)
+    .bind(&code)
+    .bind(now())
+    .bind(id)
+    .execute(&mut *c)
+    .await.map(|r| r.rows_affected()))
+    .map_err(product_conflict)?;
+    let before_json = serde_json::to_value(&before).unwrap_or_default();
+    record(tx, cap, "product", &id.to_string(), Some(&before_json), Some(&product_json(id, &code, before.producer_id, d))).await
+}
+
+pub(crate) async fn insert_certificate(tx: &mut Tx, cap: &Capability, product_id: i64, cert: &LegacyCertificate) -> Result<i64> {
+    let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO certificates (product_id, stars, decision_number, issuer, issued_on, expires_on, source, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'recorded', $7) RETURNING id"
+    )
+    .bind(product_id)
+    .bind(cert.stars as i64)
+    .bind(&cert.decision_number)
+    .bind(&cert.issuer)
+    .bind(cert.issued_on)
+    .bind(cert.expires_on)
+    .bind(now())
+    .fetch_one(&mut *c)
+    .await)
+    .map_err(|e| {
+        if matches!(&e, sqlx::Error::Database(d) if d.is_foreign_key_violation()) {
+            StoreError::NotFound("sản phẩm")
+        } else {
+            e.into()
+        }
+    })?;
+    record(
+        tx,
+        cap,
+        "product",
+        &product_id.to_string(),
+        None,
+        Some(&serde_json::json!({ "certificate_id": id, "certificate": cert })),
+    )
+    .await?;
+    Ok(id)
+}
+
+async fn next_sequence(tx: &mut Tx, commune: &str, year: i32) -> Result<i64> {
+    let seq: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO commune_sequences (commune_code, year, next_seq) VALUES ($1, $2, 2) \
+         ON CONFLICT (commune_code, year) DO UPDATE SET next_seq = commune_sequences.next_seq + 1 RETURNING next_seq"
+    )
+    .bind(commune)
+    .bind(year as i64)
+    .fetch_one(&mut *c)
+    .await)?;
+    Ok(seq - 1)
+}
+
+async fn bump_sequence(tx: &mut Tx, commune: &str, year: i32, at_least: i64) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO commune_sequences (commune_code, year, next_seq) VALUES ($1, $2, $3) \
+         ON CONFLICT (commune_code, year) DO UPDATE SET next_seq = \
+         CASE WHEN commune_sequences.next_seq < excluded.next_seq THEN excluded.next_seq ELSE commune_sequences.next_seq END"
+    )
+    .bind(commune)
+    .bind(year as i64)
+    .bind(at_least)
+    .execute(&mut *c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
