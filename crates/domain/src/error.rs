@@ -78,3 +78,31 @@ impl std::fmt::Display for ValidationErrors {
 }
 
 impl std::error::Error for ValidationErrors {}
+
+/// One problem in an import file. `line` 0 means the file as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineError {
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl LineError {
+    pub fn new(line: usize, field: &str, message: impl Into<String>) -> Self {
+        Self {
+            line,
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "Dòng {}, cột {}: {}", self.line, self.field, self.message)
+        }
+    }
+}

@@ -92,6 +92,16 @@ impl ProductInput {
     }
 }
 
+/// A product row of an import file, validated except for what needs the
+/// database (its producer, and so its unit).
+#[derive(Debug, Clone)]
+pub struct ProductImportRow {
+    pub line: usize,
+    pub producer_registration_number: String,
+    pub input: ProductInput,
+    pub certificate: Option<crate::certificate::LegacyCertificate>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

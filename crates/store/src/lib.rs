@@ -13,6 +13,7 @@ pub mod migrate;
 pub mod password;
 pub mod reference;
 pub mod testing;
+pub mod import;
 pub mod registry;
 
 use ocop_domain::ValidationErrors;

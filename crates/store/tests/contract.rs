@@ -200,3 +200,74 @@ async fn accounts_sessions_and_tamper_detection() {
         assert!(report.faults[0].contains("#2"));
     }
 }
+
+#[tokio::test]
+async fn imports_are_all_or_nothing() {
+    use ocop_domain::product::ProductImportRow;
+    let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    for db in testing::all().await {
+        let s = &db.store;
+        s.seed_reference(units()).await.unwrap();
+        let commune = &units().communes[0].code;
+        let cap = sys(Action::ImportRegistry);
+        let a = producer_input("HTX A", "0100109106", commune).validate(units()).unwrap();
+        let b = producer_input("HTX B", "0300588569", commune).validate(units()).unwrap();
+        let report = s.import_producers(&cap, &[(2, a.clone()), (3, b)], &|_| {}).await.unwrap().unwrap();
+        assert_eq!((report.created, report.updated), (2, 0), "{}", db.label);
+
+        // Re-import updates by registration number.
+        let mut a2 = a.clone();
+        a2.name = "HTX A mới".into();
+        let report = s.import_producers(&cap, &[(2, a2)], &|_| {}).await.unwrap().unwrap();
+        assert_eq!((report.created, report.updated), (0, 1));
+
+        let row = |line: usize, reg: &str, name: &str, gtin: &str| ProductImportRow {
+            line,
+            producer_registration_number: reg.into(),
+            input: ProductInput { name: name.into(), set_code: "09".into(), gtin: gtin.into(), ..Default::default() },
+            certificate: None,
+        };
+        // Line 3 names an unknown producer, line 4 has a bad set, line 5 reuses line 2's GTIN:
+        // all three are reported and nothing is written.
+        let mut bad_set = row(4, "0100109106", "Mắm C", "");
+        bad_set.input.set_code = "99".into();
+        let rows = vec![
+            row(2, "0100109106", "Nước mắm A", "8934563138165"),
+            row(3, "0312345675", "Nước mắm B", ""),
+            bad_set,
+            row(5, "0300588569", "Nước mắm D", "8934563138165"),
+        ];
+        let errs = s.import_products(&cap, &rows, 2026, &|_| {}).await.unwrap().unwrap_err();
+        let got: Vec<(usize, &str)> = errs.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert_eq!(got, vec![(3, "producer_registration_number"), (4, "set_code"), (5, "gtin")], "{}", db.label);
+        assert_eq!(s.list_products(&ProductFilter { per_page: 10, ..Default::default() }).await.unwrap().total, 0);
+
+        let mut good = row(2, "0100109106", "Nước mắm A", "8934563138165");
+        good.certificate = Some(
+            LegacyCertificateInput {
+                stars: "3".into(),
+                decision_number: "5/QĐ-UBND".into(),
+                issuer: "UBND".into(),
+                issued_on: "01/02/2025".into(),
+            }
+            .validate(today)
+            .unwrap(),
+        );
+        let report = s.import_products(&cap, &[good.clone(), row(3, "0300588569", "Nước mắm D", "")], 2026, &|_| {}).await.unwrap().unwrap();
+        assert_eq!((report.created, report.certificates), (2, 1), "{}", db.label);
+        // Importing the same file again changes nothing but counts updates.
+        let report = s.import_products(&cap, &[good], 2026, &|_| {}).await.unwrap().unwrap();
+        assert_eq!((report.created, report.updated, report.certificates), (0, 1, 0));
+
+        // A province office's import may not touch another province.
+        let actor = ocop_domain::auth::Actor {
+            user_id: 1,
+            username: "tinh".into(),
+            roles: vec![ocop_domain::auth::Role::ProvinceOffice { province: "04".into() }],
+        };
+        let cap04 = ocop_domain::auth::authorize(&actor, Action::ImportRegistry, &ocop_domain::auth::Scope::province("04")).unwrap();
+        let errs = s.import_producers(&cap04, &[(2, a.clone())], &|_| {}).await.unwrap().unwrap_err();
+        assert_eq!(errs[0].line, 2);
+        assert!(s.verify_audit().await.unwrap().faults.is_empty());
+    }
+}
