@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A role held by a user, scoped to where it applies.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "role", rename_all = "snake_case")]
 pub enum Role {

@@ -69,6 +69,7 @@ pub fn recognising_level(stars: u8) -> Option<&'static str> {
 
 /// A certificate issued before this system, recorded so that a province can
 /// start with its real portfolio.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LegacyCertificateInput {

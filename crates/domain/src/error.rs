@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 /// One problem with one field of an input.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     /// Machine name of the field (`registration_number`, `commune_code`…).
@@ -80,6 +81,7 @@ impl std::fmt::Display for ValidationErrors {
 impl std::error::Error for ValidationErrors {}
 
 /// One problem in an import file. `line` 0 means the file as a whole.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineError {
     pub line: usize,

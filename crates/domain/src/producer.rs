@@ -110,6 +110,7 @@ impl Gender {
 
 /// Raw producer input as it comes from a form, an API call or a spreadsheet row.
 /// Every field is text so that the error can name what was typed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProducerInput {

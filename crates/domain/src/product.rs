@@ -7,6 +7,7 @@ use crate::text::{clean, clean_multiline};
 use serde::{Deserialize, Serialize};
 
 /// Raw product input (form, API, spreadsheet row).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProductInput {

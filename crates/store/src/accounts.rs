@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 /// How long a session lives without use.
 pub const SESSION_HOURS: i64 = 12;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct UserRow {
     pub id: i64,
@@ -39,6 +40,7 @@ struct RoleRow {
 }
 
 /// A granted role with its row id (to revoke it) and a readable scope.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Grant {
     pub id: i64,

@@ -6,6 +6,7 @@ use ocop_domain::audit::{entry_hash, verify_chain, ChainFault, EntryContent, Sto
 use ocop_domain::auth::Capability;
 use serde::Serialize;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AuditEntry {
     pub id: i64,
@@ -92,6 +93,7 @@ pub(crate) async fn record(
 }
 
 /// What `ocop audit verify` reports.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
     pub entries: usize,

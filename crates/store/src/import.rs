@@ -13,6 +13,7 @@ use ocop_domain::text::fold_vi;
 use serde::Serialize;
 use std::collections::HashMap;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportReport {
     pub created: usize,

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod demo;
 pub mod migrate;
 pub mod password;
 pub mod reference;
@@ -198,6 +199,7 @@ impl Tx {
 }
 
 /// A page of results.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Page<T> {
     pub total: i64,
@@ -238,4 +240,18 @@ pub fn sort_key(name: &str) -> String {
 
 pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
+}
+
+impl Store {
+    /// A consistent copy of an SQLite database (`VACUUM INTO`), safe while
+    /// other connections write.
+    pub async fn backup_sqlite(&self, path: &str) -> Result<()> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => {
+                sqlx::query("VACUUM INTO $1").bind(path).execute(write).await?;
+                Ok(())
+            }
+            Pools::Postgres(_) => Err(StoreError::Migration("VACUUM INTO chỉ dùng cho SQLite".into())),
+        }
+    }
 }

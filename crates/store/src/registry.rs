@@ -12,6 +12,7 @@ use ocop_domain::product::ProductData;
 use ocop_domain::text::fold_vi;
 use serde::Serialize;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ProducerRow {
     pub id: i64,
@@ -38,6 +39,7 @@ pub struct ProducerRow {
     pub version: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ProducerListItem {
     #[sqlx(flatten)]
@@ -62,6 +64,7 @@ pub struct ProducerFilter {
     pub per_page: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ProductRow {
     pub id: i64,
@@ -79,16 +82,20 @@ pub struct ProductRow {
     pub version: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ProductListItem {
     #[sqlx(flatten)]
     #[serde(flatten)]
     pub product: ProductRow,
     pub producer_name: String,
+    pub producer_registration_number: String,
     pub commune_name: String,
     pub province_name: String,
     pub stars: Option<i64>,
     pub certificate_number: Option<String>,
+    pub certificate_issuer: Option<String>,
+    pub issued_on: Option<NaiveDate>,
     pub expires_on: Option<NaiveDate>,
     pub revoked_on: Option<NaiveDate>,
 }
@@ -112,6 +119,7 @@ pub struct ProductFilter {
     pub per_page: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct CertificateRow {
     pub id: i64,
@@ -141,6 +149,9 @@ fn ensure(cap: &Capability, action: Action) -> Result<()> {
         )))
     }
 }
+
+/// Row limit of an unpaged export (far above any province's registry).
+const EXPORT_LIMIT: i64 = 10_000_000;
 
 fn clamp_paging(page: i64, per_page: i64) -> (i64, i64) {
     (page.max(1), per_page.clamp(1, 200))
@@ -185,8 +196,9 @@ const PRODUCT_LIST_FROM: &str = "FROM products p JOIN producers o ON o.id = p.pr
        AND ($7 IS NULL OR ce.stars = $7) AND ($8 OR p.active)";
 
 const PRODUCT_LIST_SELECT: &str = "SELECT p.id, p.producer_id, p.name, p.set_code, p.description, p.gtin, p.code, p.province_code, p.commune_code, \
-     p.active, p.created_at, p.updated_at, p.version, o.name AS producer_name, c.name AS commune_name, pr.name AS province_name, \
-     ce.stars AS stars, ce.decision_number AS certificate_number, ce.expires_on AS expires_on, ce.revoked_on AS revoked_on ";
+     p.active, p.created_at, p.updated_at, p.version, o.name AS producer_name, o.registration_number AS producer_registration_number, \
+     c.name AS commune_name, pr.name AS province_name, ce.stars AS stars, ce.decision_number AS certificate_number, \
+     ce.issuer AS certificate_issuer, ce.issued_on AS issued_on, ce.expires_on AS expires_on, ce.revoked_on AS revoked_on ";
 
 fn producer_json(id: i64, d: &ProducerData) -> serde_json::Value {
     let mut v = serde_json::to_value(d).unwrap_or_default();
@@ -221,6 +233,15 @@ impl Store {
 
     pub async fn list_producers(&self, f: &ProducerFilter) -> Result<Page<ProducerListItem>> {
         let (page, per_page) = clamp_paging(f.page, f.per_page);
+        self.producers_page(f, page, per_page).await
+    }
+
+    /// Every producer matching the filter, unpaged (exports).
+    pub async fn export_producers(&self, f: &ProducerFilter) -> Result<Vec<ProducerListItem>> {
+        Ok(self.producers_page(f, 1, EXPORT_LIMIT).await?.items)
+    }
+
+    async fn producers_page(&self, f: &ProducerFilter, page: i64, per_page: i64) -> Result<Page<ProducerListItem>> {
         let q = f.q.as_deref().map(fold_vi).filter(|s| !s.trim().is_empty());
         let name_pat = q.as_deref().map(|s| like_pattern(s.trim()));
         let reg_pat = f.q.as_deref().map(|s| like_pattern(&s.trim().to_uppercase()));
@@ -315,6 +336,15 @@ impl Store {
 
     pub async fn list_products(&self, f: &ProductFilter) -> Result<Page<ProductListItem>> {
         let (page, per_page) = clamp_paging(f.page, f.per_page);
+        self.products_page(f, page, per_page).await
+    }
+
+    /// Every product matching the filter, unpaged (exports).
+    pub async fn export_products(&self, f: &ProductFilter) -> Result<Vec<ProductListItem>> {
+        Ok(self.products_page(f, 1, EXPORT_LIMIT).await?.items)
+    }
+
+    async fn products_page(&self, f: &ProductFilter, page: i64, per_page: i64) -> Result<Page<ProductListItem>> {
         let q = f.q.as_deref().map(fold_vi).filter(|s| !s.trim().is_empty());
         let name_pat = q.as_deref().map(|s| like_pattern(s.trim()));
         let code_pat = f.q.as_deref().map(|s| like_pattern(s.trim()));

@@ -1,0 +1,127 @@
+//! The web layer: Vietnamese HTML pages, the JSON API under `/api/v1` with its
+//! OpenAPI document, sessions, CSRF, security headers. Handlers are thin:
+//! parse → authorize (domain) → call the store → render.
+
+pub mod api;
+pub mod error;
+
+/// Spreadsheet rows of the registry, shared by the export page and `ocop export`.
+pub mod export {
+    pub use crate::pages::{product_cells, producer_cells};
+}
+pub mod openapi;
+pub mod pages;
+pub mod session;
+pub mod templates;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, Request};
+use axum::routing::get;
+use axum::Router;
+use ocop_store::Store;
+use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Settings the web layer needs.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Add `Secure` to cookies (serve behind HTTPS).
+    pub secure_cookies: bool,
+    /// Fix "today" (tests, demos); `None` means the current date in Asia/Ho_Chi_Minh.
+    pub today: Option<chrono::NaiveDate>,
+}
+
+pub struct AppState {
+    pub store: Store,
+    pub config: Config,
+    pub templates: templates::Templates,
+    pub limiter: session::LoginLimiter,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            config,
+            templates: templates::Templates::new(),
+            limiter: session::LoginLimiter::default(),
+        })
+    }
+
+    /// Today in Vietnam (UTC+7), where certificate validity is reckoned.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.config
+            .today
+            .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive())
+    }
+}
+
+pub type State = Arc<AppState>;
+
+/// Session cookie lifetime in seconds (matches the store's session expiry).
+pub fn session_max_age() -> i64 {
+    ocop_store::accounts::SESSION_HOURS * 3600
+}
+
+/// Largest request body (imports may be large spreadsheets).
+pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
+/// The whole application.
+pub fn router(state: State) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(pages::routes())
+        .merge(api::routes())
+        .route("/health", get(health))
+        .route("/static/app.css", get(templates::stylesheet))
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(session::origin_check))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn health(axum::extract::State(state): axum::extract::State<State>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if state.store.ping().await {
+        (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "ok"}))).into_response()
+    } else {
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "database unavailable"})),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,107 @@
+//! The `ocop` binary's library half: start-up steps shared by the commands
+//! and the end-to-end tests.
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use ocop_domain::admin_units::units;
+use ocop_domain::auth::{Action, Capability, Role};
+use ocop_store::Store;
+
+/// Password of every demo account. Demo data is for trying the system out;
+/// production runs with `--no-demo` and creates its accounts with `ocop user create`.
+pub const DEMO_PASSWORD: &str = "ocop-demo-2026";
+
+/// One demo account, as printed at start-up.
+pub struct DemoAccount {
+    pub username: String,
+    pub role: String,
+}
+
+/// Connect, migrate, and load the administrative units if missing.
+pub async fn open(database_url: &str) -> Result<Store> {
+    let store = Store::connect(database_url)
+        .await
+        .with_context(|| format!("không kết nối được cơ sở dữ liệu {}", redact_url(database_url)))?;
+    store.migrate().await.context("di chuyển lược đồ thất bại")?;
+    store.seed_reference(units()).await.context("nạp danh mục đơn vị hành chính thất bại")?;
+    Ok(store)
+}
+
+/// Hide a password in a database URL before printing it.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Today in Vietnam (UTC+7).
+pub fn today_vn() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+/// Generate and load demo data plus one account per role. Deterministic for a seed.
+pub async fn seed_demo(store: &Store, producers: usize, products: usize, seed: u64, progress: &(dyn Fn(usize) + Sync)) -> Result<Vec<DemoAccount>> {
+    let today = today_vn();
+    let data = ocop_domain::demo::generate(units(), producers, products, seed, today);
+    let report = store
+        .load_demo(&data, chrono::Datelike::year(&today), progress)
+        .await
+        .context("nạp dữ liệu mẫu thất bại")?;
+    // The commune officer and producer accounts sit where demo data is: the first Hà Nội producer.
+    let (hn_index, hn) = data
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.data.province_code == "01")
+        .map(|(i, p)| (i, p.data.clone()))
+        .context("dữ liệu mẫu không có chủ thể ở Hà Nội")?;
+    let producer_id = report.producer_ids[hn_index];
+    let commune_name = units().commune(&hn.commune_code).map(|c| c.name.clone()).unwrap_or_default();
+    let accounts: Vec<(&str, &str, Role)> = vec![
+        ("admin", "Quản trị hệ thống", Role::Admin),
+        ("bo.nnmt", "Cán bộ Bộ Nông nghiệp và Môi trường", Role::Ministry),
+        ("tinh.hanoi", "Văn phòng OCOP Thành phố Hà Nội", Role::ProvinceOffice { province: "01".into() }),
+        (
+            "xa.demo",
+            "Cán bộ UBND xã",
+            Role::CommuneOfficer {
+                province: "01".into(),
+                commune: hn.commune_code.clone(),
+            },
+        ),
+        (
+            "chuthe.demo",
+            "Đại diện chủ thể",
+            Role::Producer {
+                province: hn.province_code.clone(),
+                commune: hn.commune_code.clone(),
+                producer_id,
+            },
+        ),
+    ];
+    let mut out = Vec::new();
+    for (username, full_name, role) in accounts {
+        let id = store
+            .create_user(&Capability::system(Action::CreateUser), username, full_name, None, DEMO_PASSWORD)
+            .await
+            .with_context(|| format!("tạo tài khoản mẫu {username}"))?;
+        store.grant_role(&Capability::system(Action::GrantRole), id, &role).await?;
+        let label = match &role {
+            Role::CommuneOfficer { .. } => format!("{} — {commune_name}", role.label()),
+            Role::Producer { .. } => format!("{} — {}", role.label(), hn.name),
+            Role::ProvinceOffice { .. } => format!("{} — Thành phố Hà Nội", role.label()),
+            _ => role.label().to_string(),
+        };
+        out.push(DemoAccount {
+            username: username.into(),
+            role: label,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,653 @@
+//! The JSON API under `/api/v1`: everything the pages do, for programs.
+//! Errors are `{"error": {"code", "message", "message_en", "fields", "lines"}}`.
+
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::session::{set_cookie, ClientIp, User, Viewer, SESSION_COOKIE};
+use crate::State;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State as S};
+use axum::http::{header, request::Parts, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ocop_domain::admin_units::units;
+use ocop_domain::auth::{authorize, authorize_grant, Action, Role, Scope};
+use ocop_domain::certificate::{status_on, LegacyCertificateInput};
+use ocop_domain::classification::product_sets;
+use ocop_domain::producer::ProducerInput;
+use ocop_domain::product::ProductInput;
+use ocop_store::registry::{ProducerFilter, ProducerRow, ProductFilter, ProductListItem};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/api/v1/session", post(login).delete(logout))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/units/provinces", get(provinces))
+        .route("/api/v1/units/provinces/{code}/communes", get(communes))
+        .route("/api/v1/units/legacy-communes/{code}", get(legacy_commune))
+        .route("/api/v1/classification", get(classification))
+        .route("/api/v1/producers", get(list_producers).post(create_producer))
+        .route("/api/v1/producers/{id}", get(get_producer).put(update_producer))
+        .route("/api/v1/producers/{id}/deactivate", post(deactivate_producer))
+        .route("/api/v1/producers/{id}/activate", post(activate_producer))
+        .route("/api/v1/producers/{id}/history", get(producer_history))
+        .route("/api/v1/producers/{id}/products", post(create_product))
+        .route("/api/v1/products", get(list_products))
+        .route("/api/v1/products/{id}", get(get_product).put(update_product))
+        .route("/api/v1/products/{id}/certificates", post(record_certificate))
+        .route("/api/v1/import/{kind}", post(import))
+        .route("/api/v1/users", get(list_users).post(create_user))
+        .route("/api/v1/users/{id}/roles", post(grant_role))
+        .route("/api/openapi.json", get(crate::openapi::document))
+        .route("/api/docs", get(crate::openapi::docs_page))
+}
+
+/// JSON body extractor whose rejections are our JSON errors (naming the problem).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, St: Send + Sync> FromRequest<St> for ApiJson<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &St) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(AppError::bad_request(
+                "bad_json",
+                format!("Thân yêu cầu JSON không hợp lệ: {}", e.body_text()),
+                format!("Invalid JSON body: {}", e.body_text()),
+            )
+            .json()),
+        }
+    }
+}
+
+/// Query extractor whose rejections name the parameter, as JSON.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, St: Send + Sync> FromRequestParts<St> for ApiQuery<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded_from_str(q).map(ApiQuery).map_err(|e| {
+            AppError::bad_request("bad_query", format!("Tham số truy vấn không hợp lệ: {e}"), format!("Invalid query parameter: {e}"))
+                .json()
+        })
+    }
+}
+
+fn serde_urlencoded_from_str<T: DeserializeOwned>(q: &str) -> Result<T, String> {
+    axum::extract::Query::<T>::try_from_uri(&format!("/?{q}").parse().map_err(|e: axum::http::uri::InvalidUri| e.to_string())?)
+        .map(|axum::extract::Query(v)| v)
+        .map_err(|e| e.body_text())
+}
+
+type ApiResult<T> = Result<T, Response>;
+
+fn j<E: Into<AppError>>(e: E) -> Response {
+    e.into().json()
+}
+
+// ---------- session ----------
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginBody {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionInfo {
+    pub user_id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub roles: Vec<Role>,
+    /// Send this in `X-CSRF-Token` on every state-changing call.
+    pub csrf_token: String,
+}
+
+/// Log in; sets the session cookie and returns the CSRF token.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginBody,
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(S(state): S<State>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<LoginBody>) -> ApiResult<Response> {
+    let username = body.username.trim().to_lowercase();
+    if state.limiter.blocked(&username, &ip) {
+        return Err(AppError::TooManyRequests("Đăng nhập sai quá nhiều lần; thử lại sau 15 phút.".into()).json());
+    }
+    let Some(user) = state.store.check_login(&username, &body.password).await.map_err(j)? else {
+        state.limiter.failed(&username, &ip);
+        return Err((
+            StatusCode::UNAUTHORIZED,
+            Json(ErrorBody {
+                error: crate::error::ErrorDetail {
+                    code: "bad_credentials".into(),
+                    message: "Tên đăng nhập hoặc mật khẩu không đúng.".into(),
+                    message_en: "Wrong username or password.".into(),
+                    fields: vec![],
+                    lines: vec![],
+                },
+            }),
+        )
+            .into_response());
+    };
+    state.limiter.succeeded(&username);
+    let (token, csrf) = state.store.create_session(user.id).await.map_err(j)?;
+    let actor = state.store.actor(user.id).await.map_err(j)?;
+    let info = SessionInfo {
+        user_id: user.id,
+        username: user.username,
+        full_name: user.full_name,
+        roles: actor.roles,
+        csrf_token: csrf,
+    };
+    Ok((
+        [(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, crate::session_max_age(), state.config.secure_cookies))],
+        Json(info),
+    )
+        .into_response())
+}
+
+/// Log out (ends the session).
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout(S(state): S<State>, _user: User, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = crate::session::cookie(&headers, SESSION_COOKIE) {
+        state.store.delete_session(&token).await.map_err(j)?;
+    }
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies))]).into_response())
+}
+
+/// The logged-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session", responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
+pub async fn me(user: User) -> Json<SessionInfo> {
+    Json(SessionInfo {
+        user_id: user.actor.user_id,
+        username: user.actor.username.clone(),
+        full_name: user.full_name.clone(),
+        roles: user.actor.roles.clone(),
+        csrf_token: user.csrf.clone(),
+    })
+}
+
+// ---------- reference data ----------
+
+/// The 34 provinces in force since 1 July 2025, in Vietnamese alphabetical order.
+#[utoipa::path(get, path = "/api/v1/units/provinces", tag = "units", responses((status = 200, description = "[{code, name, kind, lat, lon}]")))]
+pub async fn provinces() -> Response {
+    cached(json!(units().provinces_sorted()))
+}
+
+/// The communes of one province, in Vietnamese alphabetical order.
+#[utoipa::path(get, path = "/api/v1/units/provinces/{code}/communes", tag = "units",
+    params(("code" = String, Path, description = "Province code, e.g. 01")),
+    responses((status = 200, description = "[{code, province_code, name, kind, lat, lon, area_km2}]"), (status = 404, body = ErrorBody)))]
+pub async fn communes(Path(code): Path<String>) -> Response {
+    if units().province(&code).is_none() {
+        return AppError::NotFound(format!("tỉnh mã {code}")).json();
+    }
+    cached(json!(units().communes_of(&code)))
+}
+
+/// A pre-2025 commune and the current commune(s) it became.
+#[utoipa::path(get, path = "/api/v1/units/legacy-communes/{code}", tag = "units",
+    params(("code" = String, Path, description = "Pre-2025 commune code")),
+    responses((status = 200, description = "{legacy, current, all}"), (status = 404, body = ErrorBody)))]
+pub async fn legacy_commune(Path(code): Path<String>) -> Response {
+    let u = units();
+    let Some(old) = u.legacy_commune(&code) else {
+        return AppError::NotFound(format!("xã cũ mã {code}")).json();
+    };
+    let all: Vec<_> = u
+        .mapping
+        .iter()
+        .filter(|m| m.old_commune_code == code)
+        .filter_map(|m| u.commune(&m.new_commune_code).map(|c| json!({"commune": c, "is_default": m.is_default == 1})))
+        .collect();
+    cached(json!({"legacy": old, "current": u.resolve_legacy(&code), "all": all}))
+}
+
+/// Product groups, categories and the 26 product sets (Decision 26/2026, Phụ lục I).
+#[utoipa::path(get, path = "/api/v1/classification", tag = "units", responses((status = 200, description = "[{set, group, group_name, category, category_name, name, agency}]")))]
+pub async fn classification() -> Response {
+    cached(json!(product_sets()))
+}
+
+/// Reference data changes only with a release: let clients cache it.
+fn cached(v: Value) -> Response {
+    ([(header::CACHE_CONTROL, "public, max-age=3600")], Json(v)).into_response()
+}
+
+// ---------- producers ----------
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ProducerQuery {
+    /// Name or registration number; accents ignored.
+    pub q: Option<String>,
+    pub province: Option<String>,
+    pub commune: Option<String>,
+    /// cooperative, cooperative_group, enterprise, farm, household, association, operating_centre
+    pub kind: Option<String>,
+    pub include_inactive: Option<bool>,
+    pub page: Option<i64>,
+    /// 1–200, default 50.
+    pub per_page: Option<i64>,
+}
+
+fn own_producer(user: &User) -> Option<i64> {
+    let staff = user.actor.roles.iter().any(|r| !matches!(r, Role::Producer { .. }));
+    if staff {
+        return None;
+    }
+    Some(
+        user.actor
+            .roles
+            .iter()
+            .find_map(|r| match r {
+                Role::Producer { producer_id, .. } => Some(*producer_id),
+                _ => None,
+            })
+            .unwrap_or(-1),
+    )
+}
+
+fn check_paging(page: Option<i64>, per_page: Option<i64>) -> AppResult<(i64, i64)> {
+    let page = page.unwrap_or(1);
+    let per_page = per_page.unwrap_or(50);
+    if page < 1 {
+        return Err(AppError::bad_request("bad_query", "Tham số page phải ≥ 1.", "page must be >= 1."));
+    }
+    if !(1..=200).contains(&per_page) {
+        return Err(AppError::bad_request("bad_query", "Tham số per_page phải từ 1 đến 200.", "per_page must be 1..200."));
+    }
+    Ok((page, per_page))
+}
+
+/// Producers, filtered and paged, in Vietnamese name order. A producer account sees only itself.
+#[utoipa::path(get, path = "/api/v1/producers", tag = "producers", params(ProducerQuery),
+    responses((status = 200, body = ocop_store::Page<ocop_store::registry::ProducerListItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list_producers(S(state): S<State>, user: User, ApiQuery(q): ApiQuery<ProducerQuery>) -> ApiResult<Response> {
+    let (page, per_page) = check_paging(q.page, q.per_page).map_err(j)?;
+    let f = ProducerFilter {
+        q: q.q,
+        province: q.province.filter(|s| !s.is_empty()),
+        commune: q.commune.filter(|s| !s.is_empty()),
+        kind: q.kind.filter(|s| !s.is_empty()),
+        producer_id: own_producer(&user),
+        include_inactive: q.include_inactive.unwrap_or(false),
+        page,
+        per_page,
+    };
+    let mut page = state.store.list_producers(&f).await.map_err(j)?;
+    for item in &mut page.items {
+        redact(&user, &mut item.producer);
+    }
+    Ok(Json(page).into_response())
+}
+
+/// Contacts are visible only to those who may read the record.
+fn redact(user: &User, p: &mut ProducerRow) {
+    if !user.actor.can_read(&Scope::producer(&p.province_code, &p.commune_code, p.id)) {
+        p.phone = None;
+        p.email = None;
+    }
+}
+
+async fn load_producer(state: &State, user: &User, id: i64) -> AppResult<ProducerRow> {
+    let mut p = state.store.producer(id).await?;
+    if let Some(own) = own_producer(user) {
+        if own != id {
+            return Err(AppError::NotFound("chủ thể".into()));
+        }
+    }
+    redact(user, &mut p);
+    Ok(p)
+}
+
+/// One producer.
+#[utoipa::path(get, path = "/api/v1/producers/{id}", tag = "producers", params(("id" = i64, Path)),
+    responses((status = 200, body = ProducerRow), (status = 404, body = ErrorBody)))]
+pub async fn get_producer(S(state): S<State>, user: User, Path(id): Path<i64>) -> ApiResult<Json<ProducerRow>> {
+    load_producer(&state, &user, id).await.map(Json).map_err(j)
+}
+
+/// Register a producer. 422 names every invalid field; 409 a taken registration number.
+#[utoipa::path(post, path = "/api/v1/producers", tag = "producers", request_body = ProducerInput,
+    responses((status = 201, body = ProducerRow), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_producer(S(state): S<State>, user: User, ApiJson(input): ApiJson<ProducerInput>) -> ApiResult<Response> {
+    let data = input.validate(units()).map_err(j)?;
+    let cap = authorize(&user.actor, Action::CreateProducer, &Scope::commune(&data.province_code, &data.commune_code)).map_err(j)?;
+    let id = state.store.create_producer(&cap, &data).await.map_err(j)?;
+    let p = state.store.producer(id).await.map_err(j)?;
+    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/producers/{id}"))], Json(p)).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProducerUpdate {
+    #[serde(flatten)]
+    pub input: ProducerInput,
+    /// The version read; a stale version gives 409.
+    pub version: Option<i64>,
+}
+
+/// Replace a producer's data.
+#[utoipa::path(put, path = "/api/v1/producers/{id}", tag = "producers", params(("id" = i64, Path)), request_body = ProducerUpdate,
+    responses((status = 200, body = ProducerRow), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn update_producer(S(state): S<State>, user: User, Path(id): Path<i64>, ApiJson(body): ApiJson<ProducerUpdate>) -> ApiResult<Json<ProducerRow>> {
+    let before = state.store.producer(id).await.map_err(j)?;
+    let cap = authorize(&user.actor, Action::EditProducer, &Scope::producer(&before.province_code, &before.commune_code, id)).map_err(j)?;
+    let data = body.input.validate(units()).map_err(j)?;
+    authorize(&user.actor, Action::EditProducer, &Scope::producer(&data.province_code, &data.commune_code, id)).map_err(j)?;
+    state.store.update_producer(&cap, id, &data, body.version).await.map_err(j)?;
+    state.store.producer(id).await.map(Json).map_err(j)
+}
+
+async fn producer_active(state: State, user: User, id: i64, active: bool) -> ApiResult<Json<ProducerRow>> {
+    let p = state.store.producer(id).await.map_err(j)?;
+    let cap = authorize(&user.actor, Action::DeactivateProducer, &Scope::producer(&p.province_code, &p.commune_code, id)).map_err(j)?;
+    state.store.set_producer_active(&cap, id, active).await.map_err(j)?;
+    state.store.producer(id).await.map(Json).map_err(j)
+}
+
+/// Deactivate a producer (records are never deleted).
+#[utoipa::path(post, path = "/api/v1/producers/{id}/deactivate", tag = "producers", params(("id" = i64, Path)),
+    responses((status = 200, body = ProducerRow), (status = 403, body = ErrorBody)))]
+pub async fn deactivate_producer(S(state): S<State>, user: User, Path(id): Path<i64>) -> ApiResult<Json<ProducerRow>> {
+    producer_active(state, user, id, false).await
+}
+
+/// Reactivate a producer.
+#[utoipa::path(post, path = "/api/v1/producers/{id}/activate", tag = "producers", params(("id" = i64, Path)),
+    responses((status = 200, body = ProducerRow), (status = 403, body = ErrorBody)))]
+pub async fn activate_producer(S(state): S<State>, user: User, Path(id): Path<i64>) -> ApiResult<Json<ProducerRow>> {
+    producer_active(state, user, id, true).await
+}
+
+/// A producer's change history (audit entries, newest first).
+#[utoipa::path(get, path = "/api/v1/producers/{id}/history", tag = "producers", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ocop_store::audit::AuditEntry>), (status = 403, body = ErrorBody)))]
+pub async fn producer_history(S(state): S<State>, user: User, Path(id): Path<i64>) -> ApiResult<Response> {
+    let p = state.store.producer(id).await.map_err(j)?;
+    if !user.actor.can_read(&Scope::producer(&p.province_code, &p.commune_code, id)) {
+        return Err(AppError::Forbidden("Bạn không xem được lịch sử hồ sơ này.".into()).json());
+    }
+    Ok(Json(state.store.history("producer", &id.to_string()).await.map_err(j)?).into_response())
+}
+
+// ---------- products ----------
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ProductQuery {
+    /// Product name, product code or producer name; accents ignored.
+    pub q: Option<String>,
+    pub province: Option<String>,
+    pub commune: Option<String>,
+    /// Product set 01…26.
+    pub set: Option<String>,
+    /// 3, 4 or 5: the current certificate's stars.
+    pub stars: Option<i64>,
+    pub producer_id: Option<i64>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CertificateSummary {
+    pub number: Option<String>,
+    /// valid, expiring_soon, expired, revoked; null without a certificate.
+    pub status: Option<String>,
+    pub expires_on: Option<chrono::NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductItem {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub producer: String,
+    pub producer_id: i64,
+    pub province: String,
+    pub province_code: String,
+    pub commune: String,
+    pub set_code: String,
+    pub gtin: Option<String>,
+    pub stars: Option<i64>,
+    pub active: bool,
+    pub certificate: CertificateSummary,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductPage {
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub items: Vec<ProductItem>,
+}
+
+fn product_item(x: &ProductListItem, today: chrono::NaiveDate) -> ProductItem {
+    ProductItem {
+        id: x.product.id,
+        code: x.product.code.clone(),
+        name: x.product.name.clone(),
+        producer: x.producer_name.clone(),
+        producer_id: x.product.producer_id,
+        province: x.province_name.clone(),
+        province_code: x.product.province_code.clone(),
+        commune: x.commune_name.clone(),
+        set_code: x.product.set_code.clone(),
+        gtin: x.product.gtin.clone(),
+        stars: x.stars,
+        active: x.product.active,
+        certificate: CertificateSummary {
+            number: x.certificate_number.clone(),
+            status: x.expires_on.map(|e| status_on(e, x.revoked_on, today).code().to_string()),
+            expires_on: x.expires_on,
+        },
+    }
+}
+
+/// Registered products (active ones), filtered and paged. Public: no login needed.
+#[utoipa::path(get, path = "/api/v1/products", tag = "products", params(ProductQuery),
+    responses((status = 200, body = ProductPage), (status = 400, body = ErrorBody)))]
+pub async fn list_products(S(state): S<State>, ApiQuery(q): ApiQuery<ProductQuery>) -> ApiResult<Json<ProductPage>> {
+    let (page, per_page) = check_paging(q.page, q.per_page).map_err(j)?;
+    if let Some(s) = q.stars {
+        if !(1..=5).contains(&s) {
+            return Err(AppError::bad_request("bad_query", "Tham số stars phải từ 1 đến 5.", "stars must be 1..5.").json());
+        }
+    }
+    if let Some(set) = q.set.as_deref().filter(|s| !s.is_empty()) {
+        if ocop_domain::classification::product_set(set).is_none() {
+            return Err(AppError::bad_request("bad_query", "Tham số set phải là 01…26.", "set must be 01..26.").json());
+        }
+    }
+    let f = ProductFilter {
+        q: q.q,
+        province: q.province.filter(|s| !s.is_empty()),
+        commune: q.commune.filter(|s| !s.is_empty()),
+        set_code: q.set.filter(|s| !s.is_empty()),
+        stars: q.stars,
+        producer_id: q.producer_id,
+        include_inactive: false,
+        page,
+        per_page,
+    };
+    let result = state.store.list_products(&f).await.map_err(j)?;
+    let today = state.today();
+    Ok(Json(ProductPage {
+        total: result.total,
+        page: result.page,
+        per_page: result.per_page,
+        items: result.items.iter().map(|x| product_item(x, today)).collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductDetail {
+    #[serde(flatten)]
+    pub item: ProductItem,
+    pub description: String,
+    pub version: i64,
+    pub certificates: Vec<ocop_store::registry::CertificateRow>,
+    /// Image URLs.
+    pub images: Vec<String>,
+}
+
+/// One product with its certificates. Public for active products.
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", params(("id" = i64, Path)),
+    responses((status = 200, body = ProductDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_product(S(state): S<State>, viewer: Viewer, Path(id): Path<i64>) -> ApiResult<Json<ProductDetail>> {
+    let x = state.store.product(id).await.map_err(j)?;
+    let visible = x.product.active
+        || viewer
+            .0
+            .as_ref()
+            .is_some_and(|u| u.actor.can_read(&Scope::producer(&x.product.province_code, &x.product.commune_code, x.product.producer_id)));
+    if !visible {
+        return Err(AppError::NotFound("sản phẩm".into()).json());
+    }
+    let certificates = state.store.certificates_of(id).await.map_err(j)?;
+    let images = state.store.product_image_ids(id).await.map_err(j)?.iter().map(|i| format!("/anh/{i}")).collect();
+    Ok(Json(ProductDetail {
+        item: product_item(&x, state.today()),
+        description: x.product.description.clone(),
+        version: x.product.version,
+        certificates,
+        images,
+    }))
+}
+
+/// Register a product of a producer; its code is assigned unless given.
+#[utoipa::path(post, path = "/api/v1/producers/{id}/products", tag = "products", params(("id" = i64, Path, description = "Producer id")), request_body = ProductInput,
+    responses((status = 201, body = ProductDetail), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_product(S(state): S<State>, user: User, Path(pid): Path<i64>, ApiJson(input): ApiJson<ProductInput>) -> ApiResult<Response> {
+    let p = state.store.producer(pid).await.map_err(j)?;
+    let cap = authorize(&user.actor, Action::CreateProduct, &Scope::producer(&p.province_code, &p.commune_code, pid)).map_err(j)?;
+    let data = input.validate(&p.province_code, &p.commune_code).map_err(j)?;
+    let (id, _) = state
+        .store
+        .create_product(&cap, pid, &data, chrono::Datelike::year(&state.today()))
+        .await
+        .map_err(j)?;
+    let Json(detail) = get_product(S(state), Viewer(Some(user)), Path(id)).await?;
+    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/products/{id}"))], Json(detail)).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProductUpdate {
+    #[serde(flatten)]
+    pub input: ProductInput,
+    pub version: Option<i64>,
+}
+
+/// Replace a product's data.
+#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "products", params(("id" = i64, Path)), request_body = ProductUpdate,
+    responses((status = 200, body = ProductDetail), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn update_product(S(state): S<State>, user: User, Path(id): Path<i64>, ApiJson(body): ApiJson<ProductUpdate>) -> ApiResult<Json<ProductDetail>> {
+    let x = state.store.product(id).await.map_err(j)?;
+    let scope = Scope::producer(&x.product.province_code, &x.product.commune_code, x.product.producer_id);
+    let cap = authorize(&user.actor, Action::EditProduct, &scope).map_err(j)?;
+    let data = body.input.validate(&x.product.province_code, &x.product.commune_code).map_err(j)?;
+    state.store.update_product(&cap, id, &data, body.version).await.map_err(j)?;
+    get_product(S(state), Viewer(Some(user)), Path(id)).await
+}
+
+/// Record a certificate issued before this system (stars 3–5; expiry = issue + 36 months).
+#[utoipa::path(post, path = "/api/v1/products/{id}/certificates", tag = "products", params(("id" = i64, Path)), request_body = LegacyCertificateInput,
+    responses((status = 201, body = ProductDetail), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn record_certificate(S(state): S<State>, user: User, Path(id): Path<i64>, ApiJson(input): ApiJson<LegacyCertificateInput>) -> ApiResult<Response> {
+    let x = state.store.product(id).await.map_err(j)?;
+    let scope = Scope::producer(&x.product.province_code, &x.product.commune_code, x.product.producer_id);
+    let cap = authorize(&user.actor, Action::RecordCertificate, &scope).map_err(j)?;
+    let cert = input.validate(state.today()).map_err(j)?;
+    state.store.record_certificate(&cap, id, &cert).await.map_err(j)?;
+    let Json(detail) = get_product(S(state), Viewer(Some(user)), Path(id)).await?;
+    Ok((StatusCode::CREATED, Json(detail)).into_response())
+}
+
+// ---------- import ----------
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// File name, to tell CSV from XLSX (otherwise the content decides).
+    pub filename: Option<String>,
+}
+
+/// Import producers or products from the request body (CSV or XLSX). All or
+/// nothing: 422 lists every bad line and field, and nothing is written.
+#[utoipa::path(post, path = "/api/v1/import/{kind}", tag = "import",
+    params(("kind" = String, Path, description = "producers or products"), ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = ocop_store::import::ImportReport), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn import(S(state): S<State>, user: User, Path(kind): Path<String>, ApiQuery(q): ApiQuery<ImportQuery>, body: axum::body::Bytes) -> ApiResult<Response> {
+    let name = q.filename.unwrap_or_default();
+    match crate::pages::run_import(&state, &user.actor, &kind, &body, &name).await.map_err(j)? {
+        Ok(report) => Ok(Json(report).into_response()),
+        Err(lines) => Err(AppError::ImportRejected(lines).json()),
+    }
+}
+
+// ---------- users ----------
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewUser {
+    pub username: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub password: String,
+}
+
+/// Accounts (administrators only).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<ocop_store::accounts::UserRow>), (status = 403, body = ErrorBody)))]
+pub async fn list_users(S(state): S<State>, user: User) -> ApiResult<Response> {
+    if !user.actor.is_admin() {
+        return Err(AppError::Forbidden("Chỉ quản trị hệ thống.".into()).json());
+    }
+    Ok(Json(state.store.list_users().await.map_err(j)?).into_response())
+}
+
+/// Create an account (administrator, or a provincial office for its province).
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
+    responses((status = 201, body = ocop_store::accounts::UserRow), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_user(S(state): S<State>, user: User, ApiJson(body): ApiJson<NewUser>) -> ApiResult<Response> {
+    let scope = crate::pages::import_scope(&user.actor).ok_or_else(|| AppError::Forbidden("Bạn không tạo được người dùng.".into()).json())?;
+    let cap = authorize(&user.actor, Action::CreateUser, &scope).map_err(j)?;
+    if let Some(e) = body.email.as_deref().filter(|e| !e.is_empty()) {
+        ocop_domain::ids::parse_email(e)
+            .map_err(|err| AppError::Conflict { field: "email".into(), message: err.message, message_en: err.message_en }.json())?;
+    }
+    let id = state
+        .store
+        .create_user(&cap, &body.username, &body.full_name, body.email.as_deref().filter(|e| !e.is_empty()), &body.password)
+        .await
+        .map_err(j)?;
+    Ok((StatusCode::CREATED, Json(state.store.user(id).await.map_err(j)?)).into_response())
+}
+
+/// Grant a role. Scoped roles carry their unit: `{"role": "commune_officer", "province": "01", "commune": "00004"}`.
+#[utoipa::path(post, path = "/api/v1/users/{id}/roles", tag = "users", params(("id" = i64, Path)), request_body = Role,
+    responses((status = 201, body = Vec<ocop_store::accounts::Grant>), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn grant_role(S(state): S<State>, user: User, Path(id): Path<i64>, ApiJson(role): ApiJson<Role>) -> ApiResult<Response> {
+    // Unit codes must exist, and a producer role must match the producer's unit.
+    let u = units();
+    let role = match role {
+        Role::ProvinceOffice { province } if u.province(&province).is_none() => {
+            return Err(AppError::bad_request("unknown_unit", format!("Mã tỉnh {province} không có."), "Unknown province.").json())
+        }
+        Role::CommuneOfficer { commune, .. } => match u.commune(&commune) {
+            Some(c) => Role::CommuneOfficer { province: c.province_code.clone(), commune },
+            None => return Err(AppError::bad_request("unknown_unit", format!("Mã xã {commune} không có."), "Unknown commune.").json()),
+        },
+        Role::Producer { producer_id, .. } => {
+            let p = state.store.producer(producer_id).await.map_err(j)?;
+            Role::Producer { province: p.province_code, commune: p.commune_code, producer_id }
+        }
+        other => other,
+    };
+    state.store.user(id).await.map_err(j)?;
+    let cap = authorize_grant(&user.actor, Action::GrantRole, &role.scope(), Some(&role)).map_err(j)?;
+    state.store.grant_role(&cap, id, &role).await.map_err(j)?;
+    Ok((StatusCode::CREATED, Json(state.store.grants(id).await.map_err(j)?)).into_response())
+}

@@ -1,0 +1,127 @@
+//! The OpenAPI document (generated from the handlers' annotations) and a
+//! browsable page rendered from it on the server: no download, no script.
+
+use crate::api;
+use crate::pages::{ctx, render};
+use crate::session::Viewer;
+use crate::State;
+use axum::extract::State as S;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "OCOP API", version = "1", description = "Hệ thống thông tin Chương trình OCOP (Mỗi xã một sản phẩm). Errors: {\"error\": {code, message, message_en, fields, lines}}."),
+    paths(
+        api::login, api::logout, api::me,
+        api::provinces, api::communes, api::legacy_commune, api::classification,
+        api::list_producers, api::create_producer, api::get_producer, api::update_producer,
+        api::deactivate_producer, api::activate_producer, api::producer_history,
+        api::list_products, api::get_product, api::create_product, api::update_product, api::record_certificate,
+        api::import,
+        api::list_users, api::create_user, api::grant_role,
+    ),
+    tags(
+        (name = "session", description = "Đăng nhập, phiên làm việc"),
+        (name = "units", description = "Đơn vị hành chính và phân loại sản phẩm"),
+        (name = "producers", description = "Chủ thể OCOP"),
+        (name = "products", description = "Sản phẩm và giấy chứng nhận"),
+        (name = "import", description = "Nhập dữ liệu từ tệp"),
+        (name = "users", description = "Người dùng và vai trò"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document, built once.
+pub fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).expect("OpenAPI document serializes"))
+}
+
+pub async fn document() -> Response {
+    ([(header::CACHE_CONTROL, "public, max-age=300")], axum::Json(spec().clone())).into_response()
+}
+
+const TAG_TITLES: &[(&str, &str)] = &[
+    ("session", "Phiên đăng nhập"),
+    ("units", "Đơn vị hành chính, phân loại"),
+    ("producers", "Chủ thể OCOP"),
+    ("products", "Sản phẩm, chứng nhận"),
+    ("import", "Nhập dữ liệu"),
+    ("users", "Người dùng"),
+];
+
+fn schema_name(v: &Value) -> Option<String> {
+    v.pointer("/content/application~1json/schema/$ref")
+        .or_else(|| v.pointer("/content/application~1octet-stream/schema/$ref"))
+        .and_then(|r| r.as_str())
+        .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
+        .or_else(|| v.get("content").and_then(|c| c.as_object()).and_then(|c| c.keys().next().cloned()))
+}
+
+pub async fn docs_page(S(state): S<State>, viewer: Viewer) -> Response {
+    let spec = spec();
+    let mut tags: Vec<Value> = Vec::new();
+    for (tag, title) in TAG_TITLES {
+        let mut ops = Vec::new();
+        if let Some(paths) = spec.get("paths").and_then(|p| p.as_object()) {
+            for (path, item) in paths {
+                for method in ["get", "post", "put", "delete"] {
+                    let Some(op) = item.get(method) else { continue };
+                    let in_tag = op.get("tags").and_then(|t| t.as_array()).is_some_and(|t| t.iter().any(|x| x == tag));
+                    if !in_tag {
+                        continue;
+                    }
+                    let params: Vec<Value> = op
+                        .get("parameters")
+                        .and_then(|p| p.as_array())
+                        .map(|ps| {
+                            ps.iter()
+                                .map(|p| json!({"name": p["name"], "location": p["in"], "required": p["required"], "description": p["description"]}))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let responses: Vec<Value> = op
+                        .get("responses")
+                        .and_then(|r| r.as_object())
+                        .map(|rs| {
+                            rs.iter()
+                                .map(|(status, r)| {
+                                    let body = schema_name(r).map(|s| format!(" → {s}")).unwrap_or_default();
+                                    json!({"status": status, "description": format!("{}{}", r["description"].as_str().unwrap_or(""), body)})
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let (summary, description) = {
+                        let s = op.get("summary").and_then(|s| s.as_str()).unwrap_or("");
+                        let d = op.get("description").and_then(|s| s.as_str()).unwrap_or("");
+                        (s.to_string(), d.to_string())
+                    };
+                    ops.push(json!({
+                        "method": method, "path": path, "summary": summary, "description": description,
+                        "params": params, "responses": responses,
+                        "body": op.get("requestBody").and_then(schema_name),
+                    }));
+                }
+            }
+        }
+        tags.push(json!({"name": tag, "title": title, "ops": ops}));
+    }
+    let tables = [
+        ("Tệp chủ thể", ocop_docs::columns::PRODUCER_COLUMNS),
+        ("Tệp sản phẩm", ocop_docs::columns::PRODUCT_COLUMNS),
+    ]
+    .iter()
+    .map(|(title, cols)| {
+        json!({"title": title, "columns": cols.iter().map(|c| json!({"code": c.code, "label": c.label, "required": c.required, "help": c.help})).collect::<Vec<_>>()})
+    })
+    .collect::<Vec<_>>();
+    let mut c = ctx(viewer.0.as_ref(), "api", "API");
+    c.insert("tags".into(), json!(tags));
+    c.insert("import_tables".into(), json!(tables));
+    render(&state, "api_docs.html", c)
+}

@@ -1,0 +1,276 @@
+//! HTML pages (Vietnamese, server-rendered, no JavaScript needed).
+
+mod account;
+mod admin;
+mod exchange;
+mod producers;
+mod products;
+
+use crate::error::AppError;
+use crate::session::{User, Viewer};
+use crate::templates::html;
+use crate::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use minijinja::Value;
+use ocop_domain::auth::{Action, Actor, Role, Scope};
+use serde_json::{json, Map};
+
+pub(crate) use exchange::{import_scope, run_import};
+pub use exchange::{producer_cells, product_cells};
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/", get(home))
+        .route("/dang-nhap", get(account::login_page).post(account::login))
+        .route("/dang-xuat", post(account::logout))
+        .route("/tai-khoan", get(account::account_page))
+        .route("/tai-khoan/mat-khau", post(account::change_password))
+        .route("/chu-the", get(producers::list))
+        .route("/chu-the/moi", get(producers::new_form).post(producers::create))
+        .route("/chu-the/{id}", get(producers::show))
+        .route("/chu-the/{id}/sua", get(producers::edit_form).post(producers::update))
+        .route("/chu-the/{id}/ngung", post(producers::deactivate))
+        .route("/chu-the/{id}/mo-lai", post(producers::reactivate))
+        .route("/chu-the/{id}/san-pham/moi", get(products::new_form).post(products::create))
+        .route("/san-pham", get(products::list))
+        .route("/san-pham/{id}", get(products::show))
+        .route("/san-pham/{id}/sua", get(products::edit_form).post(products::update))
+        .route("/san-pham/{id}/chung-nhan", post(products::record_certificate))
+        .route("/san-pham/{id}/anh", post(products::upload_image))
+        .route("/san-pham/{id}/ngung", post(products::deactivate))
+        .route("/san-pham/{id}/mo-lai", post(products::reactivate))
+        .route("/anh/{id}", get(products::image))
+        .route("/nhap-du-lieu", get(exchange::page).post(exchange::upload))
+        .route("/nhap-du-lieu/mau/{file}", get(exchange::template_file))
+        .route("/xuat/{file}", get(exchange::export))
+        .route("/quan-tri/nguoi-dung", get(admin::users).post(admin::create_user))
+        .route("/quan-tri/nguoi-dung/{id}", get(admin::user))
+        .route("/quan-tri/nguoi-dung/{id}/vai-tro", post(admin::grant))
+        .route("/quan-tri/nguoi-dung/{id}/vai-tro/{grant}/xoa", post(admin::revoke))
+        .route("/quan-tri/nguoi-dung/{id}/khoa", post(admin::lock))
+        .route("/quan-tri/nguoi-dung/{id}/mo-khoa", post(admin::unlock))
+        .route("/quan-tri/nhat-ky", get(admin::audit))
+}
+
+/// What every page template sees about the viewer.
+pub(crate) fn viewer_json(user: Option<&User>) -> serde_json::Value {
+    match user {
+        None => serde_json::Value::Null,
+        Some(u) => {
+            let a = &u.actor;
+            let probe = |action| a.roles.iter().any(|r| may_somewhere(r, action));
+            json!({
+                "username": a.username,
+                "full_name": u.full_name,
+                "roles": a.roles.iter().map(role_text).collect::<Vec<_>>(),
+                "is_admin": a.is_admin(),
+                "can_manage_users": probe(Action::CreateUser),
+                "can_import": probe(Action::ImportRegistry),
+                "can_create_producer": probe(Action::CreateProducer),
+            })
+        }
+    }
+}
+
+/// Could this role do `action` in at least its own scope? (For showing links;
+/// the real check is made on the record.)
+fn may_somewhere(role: &Role, action: Action) -> bool {
+    ocop_domain::auth::permits(role, action, &role.scope(), None)
+}
+
+/// "Văn phòng OCOP tỉnh — Thành phố Hà Nội".
+pub(crate) fn role_text(r: &Role) -> String {
+    let u = ocop_domain::admin_units::units();
+    match r {
+        Role::ProvinceOffice { province } => {
+            format!("{} — {}", r.label(), u.province(province).map(|p| p.name.as_str()).unwrap_or(province))
+        }
+        Role::CommuneOfficer { commune, .. } => {
+            format!("{} — {}", r.label(), u.commune(commune).map(|c| c.name.as_str()).unwrap_or(commune))
+        }
+        Role::Producer { producer_id, .. } => format!("{} #{producer_id}", r.label()),
+        _ => r.label().to_string(),
+    }
+}
+
+/// A page context with the common keys filled in.
+pub(crate) fn ctx(user: Option<&User>, active: &str, title: &str) -> Map<String, serde_json::Value> {
+    let mut m = Map::new();
+    m.insert("viewer".into(), viewer_json(user));
+    m.insert("csrf".into(), json!(user.map(|u| u.csrf.clone())));
+    m.insert("active".into(), json!(active));
+    m.insert("title".into(), json!(title));
+    m
+}
+
+pub(crate) fn render(state: &State, name: &str, ctx: Map<String, serde_json::Value>) -> Response {
+    html(&state.templates, name, Value::from_serialize(serde_json::Value::Object(ctx)))
+}
+
+/// Render an error as a Vietnamese page with the right status.
+pub(crate) fn error_page(state: &State, user: Option<&User>, e: AppError) -> Response {
+    let status = e.status();
+    if let AppError::Internal(msg) = &e {
+        tracing::error!(error = %msg, "internal error");
+    }
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Không tìm thấy",
+        StatusCode::FORBIDDEN => "Không có quyền",
+        StatusCode::UNAUTHORIZED => "Cần đăng nhập",
+        StatusCode::TOO_MANY_REQUESTS => "Thử quá nhiều lần",
+        StatusCode::INTERNAL_SERVER_ERROR => "Lỗi hệ thống",
+        _ => "Không thực hiện được",
+    };
+    let mut c = ctx(user, "", heading);
+    c.insert("heading".into(), json!(heading));
+    c.insert("message".into(), json!(e.detail().message));
+    (status, render(state, "error.html", c)).into_response()
+}
+
+pub(crate) type PageResult = Result<Response, Response>;
+
+/// `?` for pages: turn an error into its page.
+pub(crate) trait OrPage<T> {
+    fn or_page(self, state: &State, user: Option<&User>) -> Result<T, Response>;
+}
+
+impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
+    fn or_page(self, state: &State, user: Option<&User>) -> Result<T, Response> {
+        self.map_err(|e| error_page(state, user, e.into()))
+    }
+}
+
+pub async fn not_found(axum::extract::State(state): axum::extract::State<State>, viewer: Viewer) -> Response {
+    error_page(&state, viewer.0.as_ref(), AppError::NotFound("trang này".into()))
+}
+
+/// Redirect after a successful POST, with a message shown once on the next page.
+pub(crate) fn see_other(to: &str) -> Response {
+    axum::response::Redirect::to(to).into_response()
+}
+
+/// Flash messages are carried as a short code in the query string.
+pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "da-luu" => "Đã lưu.",
+        "da-tao" => "Đã tạo.",
+        "da-ngung" => "Đã chuyển sang ngừng hoạt động. Hồ sơ và lịch sử vẫn được giữ.",
+        "da-mo-lai" => "Đã cho hoạt động lại.",
+        "da-ghi-nhan" => "Đã ghi nhận giấy chứng nhận.",
+        "da-tai-anh" => "Đã tải ảnh lên.",
+        "da-doi-mat-khau" => "Đã đổi mật khẩu.",
+        "da-cap-vai-tro" => "Đã cấp vai trò.",
+        "da-thu-hoi" => "Đã thu hồi vai trò.",
+        _ => return None,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct FlashQuery {
+    pub tb: Option<String>,
+}
+
+/// The province the viewer's dashboard is about, if any.
+fn home_province(actor: &Actor) -> Option<String> {
+    let s: Scope = actor.home_scope();
+    s.province
+}
+
+async fn home(
+    axum::extract::State(state): axum::extract::State<State>,
+    viewer: Viewer,
+    axum::extract::Query(fq): axum::extract::Query<FlashQuery>,
+) -> PageResult {
+    let user = viewer.0.as_ref();
+    let province = user.and_then(|u| home_province(&u.actor));
+    let counts = state
+        .store
+        .registry_counts(province.as_deref(), state.today())
+        .await
+        .or_page(&state, user)?;
+    let mut c = ctx(user, "home", "Tổng quan");
+    let stars: Vec<serde_json::Value> = [3i64, 4, 5]
+        .iter()
+        .map(|s| {
+            let n = counts.certified_by_stars.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);
+            json!({"stars": s, "count": n})
+        })
+        .collect();
+    c.insert("counts".into(), json!(counts));
+    c.insert("stars".into(), json!(stars));
+    c.insert(
+        "scope_name".into(),
+        json!(province.and_then(|p| ocop_domain::admin_units::units().province(&p).map(|p| p.name.clone()))),
+    );
+    c.insert("flash".into(), json!(flash_text(fq.tb.as_deref())));
+    Ok(render(&state, "home.html", c))
+}
+
+/// Options for a `<select>`: `[{value, label}]`.
+pub(crate) fn options<I: IntoIterator<Item = (String, String)>>(items: I) -> serde_json::Value {
+    json!(items.into_iter().map(|(v, l)| json!({"value": v, "label": l})).collect::<Vec<_>>())
+}
+
+pub(crate) fn province_options() -> serde_json::Value {
+    json!(ocop_domain::admin_units::units()
+        .provinces_sorted()
+        .iter()
+        .map(|p| json!({"code": p.code, "name": p.name}))
+        .collect::<Vec<_>>())
+}
+
+/// Human label of an audit action code.
+pub(crate) fn action_label(code: &str) -> &'static str {
+    match code {
+        "producer.create" => "tạo chủ thể",
+        "producer.edit" => "sửa thông tin chủ thể",
+        "producer.deactivate" => "đổi trạng thái hoạt động",
+        "product.create" => "tạo sản phẩm",
+        "product.edit" => "sửa sản phẩm",
+        "product.deactivate" => "đổi trạng thái sản phẩm",
+        "product.image" => "thêm ảnh",
+        "certificate.record" => "ghi nhận giấy chứng nhận",
+        "registry.import" => "nhập từ tệp",
+        "user.create" => "tạo người dùng",
+        "user.grant_role" => "đổi vai trò",
+        "user.deactivate" => "khoá/mở khoá tài khoản",
+        "user.change_password" => "đổi mật khẩu",
+        _ => "thao tác khác",
+    }
+}
+
+pub(crate) fn history_json(entries: &[ocop_store::audit::AuditEntry]) -> serde_json::Value {
+    json!(entries
+        .iter()
+        .map(|h| json!({"at": h.at, "actor_name": h.actor_name, "action_label": action_label(&h.action)}))
+        .collect::<Vec<_>>())
+}
+
+/// Map validation errors to `{field: message}` for the form templates.
+pub(crate) fn field_errors(e: &AppError) -> serde_json::Value {
+    let mut m = Map::new();
+    for f in e.detail().fields {
+        m.entry(f.field.clone()).or_insert(json!(f.message));
+    }
+    serde_json::Value::Object(m)
+}
+
+/// Parse the form's `version` field.
+pub(crate) fn version_of(form: &std::collections::HashMap<String, String>) -> Option<i64> {
+    form.get("version").and_then(|v| v.parse().ok())
+}
+
+/// A form as a map, NFC-normalised values (see `ocop_domain::text::clean`).
+pub(crate) type FormMap = std::collections::HashMap<String, String>;
+
+pub(crate) fn csrf_of(form: &FormMap) -> &str {
+    form.get("_csrf").map(|s| s.as_str()).unwrap_or("")
+}
+
+/// Deserialize a typed input from a form map (unknown keys ignored).
+pub(crate) fn input_from<T: serde::de::DeserializeOwned + Default>(form: &FormMap) -> T {
+    serde_json::to_value(form).and_then(serde_json::from_value).unwrap_or_default()
+}

@@ -1,0 +1,112 @@
+//! Templates: minijinja, compiled into the binary (no files needed at run time).
+
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::{Environment, Value};
+
+/// Every template, by name. A page added here is rendered by the page tests.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("producers/list.html", include_str!("../templates/producers/list.html")),
+    ("producers/form.html", include_str!("../templates/producers/form.html")),
+    ("producers/show.html", include_str!("../templates/producers/show.html")),
+    ("products/list.html", include_str!("../templates/products/list.html")),
+    ("products/form.html", include_str!("../templates/products/form.html")),
+    ("products/show.html", include_str!("../templates/products/show.html")),
+    ("import.html", include_str!("../templates/import.html")),
+    ("users/list.html", include_str!("../templates/users/list.html")),
+    ("users/show.html", include_str!("../templates/users/show.html")),
+    ("account.html", include_str!("../templates/account.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
+    ("api_docs.html", include_str!("../templates/api_docs.html")),
+];
+
+const CSS: &str = include_str!("../static/app.css");
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+fn date_filter(v: Value) -> String {
+    let s = v.to_string();
+    // Accept YYYY-MM-DD or an RFC 3339 timestamp; show dd/mm/yyyy (and hh:mm for timestamps, in UTC+7).
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&s) {
+        let local = t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset"));
+        return local.format("%d/%m/%Y %H:%M").to_string();
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+        return d.format("%d/%m/%Y").to_string();
+    }
+    s
+}
+
+fn thousands(v: Value) -> String {
+    match i64::try_from(v.clone()) {
+        Ok(n) => ocop_domain::text::group_thousands(n),
+        Err(_) => v.to_string(),
+    }
+}
+
+fn stars(v: Value) -> String {
+    match i64::try_from(v) {
+        Ok(n) if (1..=5).contains(&n) => "★".repeat(n as usize),
+        _ => String::new(),
+    }
+}
+
+impl Templates {
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        for (name, src) in TEMPLATES {
+            env.add_template(name, src).expect("templates parse (tested)");
+        }
+        env.add_filter("date", date_filter);
+        env.add_filter("thousands", thousands);
+        env.add_filter("stars", stars);
+        env.add_filter("kind_label", |k: String| {
+            ocop_domain::producer::ProducerKind::parse(&k).map(|k| k.label()).unwrap_or("").to_string()
+        });
+        env.add_filter("set_name", |s: String| {
+            ocop_domain::classification::product_set(&s).map(|p| p.name.clone()).unwrap_or_default()
+        });
+        env.add_filter("role_label", |s: String| ocop_domain::auth::label_of(&s).to_string());
+        env.add_filter("urlencode_q", |s: String| crate::session::urlencode(&s));
+        Self { env }
+    }
+
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, minijinja::Error> {
+        self.env.get_template(name)?.render(ctx)
+    }
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Render to an HTML response, or a plain 500 if the template fails.
+pub fn html(t: &Templates, name: &str, ctx: Value) -> Response {
+    match t.render(name, ctx) {
+        Ok(body) => Html(body).into_response(),
+        Err(e) => {
+            tracing::error!(template = name, error = %e, "template failed");
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hiển thị trang.").into_response()
+        }
+    }
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
