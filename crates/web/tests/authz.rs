@@ -1,0 +1,152 @@
+//! The authorization matrix: every role × every write endpoint × a target in
+//! and out of the role's scope, against the real API. Expectations are written
+//! out here, independently of the rule table in `ocop_domain::auth`.
+
+mod common;
+
+use common::{apps, client};
+use ocop_domain::ids::tax_check_digit;
+use serde_json::json;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static SERIAL: AtomicU32 = AtomicU32::new(1000);
+
+/// A fresh, valid tax code for each call.
+fn next_tax_code() -> String {
+    loop {
+        let n = SERIAL.fetch_add(1, Ordering::SeqCst);
+        let body = format!("04{:07}", n);
+        let d: Vec<u32> = body.chars().map(|c| c.to_digit(10).unwrap()).collect();
+        if let Some(c) = tax_check_digit(&d.clone().try_into().unwrap()) {
+            return format!("{body}{c}");
+        }
+    }
+}
+
+const ENDPOINTS: [&str; 9] = [
+    "create_producer",
+    "update_producer",
+    "deactivate_producer",
+    "create_product",
+    "update_product",
+    "record_certificate",
+    "import",
+    "create_user",
+    "grant_role",
+];
+
+/// (role, [(in scope, out of scope) for each endpoint]) — true means allowed.
+fn expected() -> Vec<(&'static str, [(bool, bool); 9])> {
+    const ALL: (bool, bool) = (true, true);
+    const IN: (bool, bool) = (true, false);
+    const NO: (bool, bool) = (false, false);
+    vec![
+        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
+        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO]),
+        // An account has no unit until a role is granted: creating one is not scoped.
+        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN]),
+        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO]),
+        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO]),
+        ("buyer", [NO; 9]),
+        ("norole", [NO; 9]),
+        ("anonymous", [NO; 9]),
+    ]
+}
+
+#[tokio::test]
+async fn every_role_every_write_in_and_out_of_scope() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        // One product per producer, as targets.
+        let (admin, admin_csrf) = app.api_client("admin").await;
+        let mut product = std::collections::HashMap::new();
+        for (key, pid) in [("in", f.producer_a), ("out", f.producer_b)] {
+            let r = admin
+                .post(app.url(&format!("/api/v1/producers/{pid}/products")))
+                .header("x-csrf-token", &admin_csrf)
+                .json(&json!({"name": format!("Sản phẩm {key}"), "set_code": "01"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            product.insert(key, r.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap());
+        }
+        // Roles are granted to an account of its own, so no tested role gains rights mid-test.
+        let grantee = app
+            .store
+            .create_user(&ocop_domain::auth::Capability::system(ocop_domain::auth::Action::CreateUser), "grantee", "Người được cấp", None, common::PASSWORD)
+            .await
+            .unwrap();
+        let mut failures = Vec::new();
+        for (role, cells) in expected() {
+            let (c, csrf) = if role == "anonymous" {
+                (client(), String::new())
+            } else {
+                app.api_client(role).await
+            };
+            for (endpoint, (in_ok, out_ok)) in ENDPOINTS.iter().zip(cells) {
+                for (inside, want) in [(true, in_ok), (false, out_ok)] {
+                    let (commune, producer, prod) = if inside {
+                        (&f.commune_a, f.producer_a, product["in"])
+                    } else {
+                        (&f.commune_b, f.producer_b, product["out"])
+                    };
+                    let producer_body = json!({
+                        "name": "HTX Thử quyền", "kind": "cooperative", "registration_number": next_tax_code(),
+                        "address": "Thôn 1", "commune_code": commune, "representative_name": "Lê Văn A", "representative_gender": "male"
+                    });
+                    let req = match *endpoint {
+                        "create_producer" => c.post(app.url("/api/v1/producers")).json(&producer_body),
+                        "update_producer" => {
+                            let current = app.store.producer(producer).await.unwrap();
+                            let mut body = producer_body.clone();
+                            body["registration_number"] = json!(current.registration_number);
+                            body["name"] = json!(current.name);
+                            c.put(app.url(&format!("/api/v1/producers/{producer}"))).json(&body)
+                        }
+                        "deactivate_producer" => c.post(app.url(&format!("/api/v1/producers/{producer}/deactivate"))),
+                        "create_product" => c
+                            .post(app.url(&format!("/api/v1/producers/{producer}/products")))
+                            .json(&json!({"name": format!("Sản phẩm mới {}", next_tax_code()), "set_code": "02"})),
+                        "update_product" => c
+                            .put(app.url(&format!("/api/v1/products/{prod}")))
+                            .json(&json!({"name": format!("Sản phẩm {}", if inside { "in" } else { "out" }), "set_code": "01"})),
+                        "record_certificate" => c.post(app.url(&format!("/api/v1/products/{prod}/certificates"))).json(&json!({
+                            "stars": "3", "decision_number": format!("{}/QĐ", next_tax_code()), "issuer": "UBND", "issued_on": "01/01/2025"
+                        })),
+                        "import" => c.post(app.url("/api/v1/import/producers?filename=x.csv")).body(format!(
+                            "name,kind,registration_number,address,commune_code,representative_name,representative_gender\nHTX Nhập,htx,{},Thôn 1,{commune},Lan,Nữ\n",
+                            next_tax_code()
+                        )),
+                        "create_user" => c.post(app.url("/api/v1/users")).json(&json!({
+                            "username": format!("u{}", next_tax_code()), "full_name": "Người mới", "password": "mat-khau-du-dai-1"
+                        })),
+                        "grant_role" => {
+                            let target = grantee;
+                            c.post(app.url(&format!("/api/v1/users/{target}/roles")))
+                                .json(&json!({"role": "commune_officer", "province": "", "commune": commune}))
+                        }
+                        _ => unreachable!(),
+                    };
+                    let req = if csrf.is_empty() { req } else { req.header("x-csrf-token", &csrf) };
+                    let r = req.send().await.unwrap();
+                    let status = r.status();
+                    let allowed = status.is_success();
+                    // Denials must be a refusal, never a server error or a validation slip.
+                    let denial_ok = matches!(status.as_u16(), 401 | 403) || (*endpoint == "import" && status == 422);
+                    if allowed != want || (!allowed && !denial_ok) {
+                        let body = r.text().await.unwrap_or_default();
+                        failures.push(format!(
+                            "{role} {endpoint} {}: got {status}, expected {} — {}",
+                            if inside { "in scope" } else { "out of scope" },
+                            if want { "allowed" } else { "denied" },
+                            body.chars().take(200).collect::<String>()
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}:\n{}", app.label, failures.join("\n"));
+        assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
+    }
+}

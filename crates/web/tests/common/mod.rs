@@ -1,0 +1,173 @@
+//! Test harness: the real router on a real socket (port 0), on a fresh
+//! database of each available backend, with accounts for every role.
+
+#![allow(dead_code)]
+
+use ocop_domain::admin_units::units;
+use ocop_domain::auth::{Action, Capability, Role};
+use ocop_domain::producer::ProducerInput;
+use ocop_store::testing::{self, TestDb};
+use ocop_store::Store;
+use std::net::SocketAddr;
+
+pub const PASSWORD: &str = "mat-khau-thu-nghiem";
+
+pub struct App {
+    pub base: String,
+    pub store: Store,
+    pub label: &'static str,
+    _db: TestDb,
+}
+
+/// The two communes and producers every test starts with: `A` in Hà Nội, `B` in another province.
+pub struct Fixture {
+    pub province_a: String,
+    pub commune_a: String,
+    pub province_b: String,
+    pub commune_b: String,
+    pub producer_a: i64,
+    pub producer_b: i64,
+}
+
+pub async fn spawn(db: TestDb) -> App {
+    let store = db.store.clone();
+    store.seed_reference(units()).await.unwrap();
+    let state = ocop_web::AppState::new(
+        store.clone(),
+        ocop_web::Config {
+            secure_cookies: false,
+            today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, ocop_web::router(state).into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap();
+    });
+    App {
+        base: format!("http://{addr}"),
+        store,
+        label: db.label,
+        _db: db,
+    }
+}
+
+/// One app per available backend (SQLite always, PostgreSQL when configured).
+pub async fn apps() -> Vec<App> {
+    let mut v = Vec::new();
+    for db in testing::all().await {
+        v.push(spawn(db).await);
+    }
+    v
+}
+
+pub fn producer_input(name: &str, reg: &str, commune: &str) -> ProducerInput {
+    ProducerInput {
+        name: name.into(),
+        kind: "cooperative".into(),
+        registration_number: reg.into(),
+        address: "Thôn 1".into(),
+        commune_code: commune.into(),
+        representative_name: "Nguyễn Thị Lan".into(),
+        representative_gender: "female".into(),
+        representative_disability: "0".into(),
+        phone: "0912345678".into(),
+        ..Default::default()
+    }
+}
+
+impl App {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Two producers in two provinces, and one account per role.
+    pub async fn fixture(&self) -> Fixture {
+        let u = units();
+        let commune_a = u.communes_of("01")[0].code.clone();
+        let other = u.provinces.iter().find(|p| p.code != "01").unwrap().code.clone();
+        let commune_b = u.communes_of(&other)[0].code.clone();
+        let cap = Capability::system(Action::CreateProducer);
+        let a = producer_input("HTX Vạn Phần", "0100109106", &commune_a).validate(u).unwrap();
+        let b = producer_input("HTX Bát Tiên", "0300588569", &commune_b).validate(u).unwrap();
+        let producer_a = self.store.create_producer(&cap, &a).await.unwrap();
+        let producer_b = self.store.create_producer(&cap, &b).await.unwrap();
+        let f = Fixture {
+            province_a: "01".into(),
+            commune_a: commune_a.clone(),
+            province_b: other.clone(),
+            commune_b: commune_b.clone(),
+            producer_a,
+            producer_b,
+        };
+        let roles: Vec<(&str, Option<Role>)> = vec![
+            ("admin", Some(Role::Admin)),
+            ("ministry", Some(Role::Ministry)),
+            ("province", Some(Role::ProvinceOffice { province: "01".into() })),
+            ("commune", Some(Role::CommuneOfficer { province: "01".into(), commune: commune_a.clone() })),
+            ("producer", Some(Role::Producer { province: "01".into(), commune: commune_a.clone(), producer_id: producer_a })),
+            ("buyer", Some(Role::Buyer)),
+            ("norole", None),
+        ];
+        for (name, role) in roles {
+            let id = self
+                .store
+                .create_user(&Capability::system(Action::CreateUser), name, &format!("Người dùng {name}"), None, PASSWORD)
+                .await
+                .unwrap();
+            if let Some(r) = role {
+                self.store.grant_role(&Capability::system(Action::GrantRole), id, &r).await.unwrap();
+            }
+        }
+        f
+    }
+
+    /// A client logged in through the API, with its CSRF token.
+    pub async fn api_client(&self, username: &str) -> (reqwest::Client, String) {
+        let c = client();
+        let r = c
+            .post(self.url("/api/v1/session"))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}: login {username}", self.label);
+        let body: serde_json::Value = r.json().await.unwrap();
+        (c, body["csrf_token"].as_str().unwrap().to_string())
+    }
+
+    /// A client logged in through the HTML form, with the session's CSRF token read from a page.
+    pub async fn browser(&self, username: &str) -> (reqwest::Client, String) {
+        let c = client();
+        let page = c.get(self.url("/dang-nhap")).send().await.unwrap().text().await.unwrap();
+        let token = hidden(&page, "_csrf");
+        let r = c
+            .post(self.url("/dang-nhap"))
+            .form(&[("username", username), ("password", PASSWORD), ("_csrf", &token), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}: form login {username}", self.label);
+        let home = c.get(self.url("/tai-khoan")).send().await.unwrap().text().await.unwrap();
+        let csrf = hidden(&home, "_csrf");
+        (c, csrf)
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the first hidden input named `name` in a page.
+pub fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in page")) + marker.len();
+    page[start..].split('"').next().unwrap().to_string()
+}

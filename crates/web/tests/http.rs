@@ -1,0 +1,433 @@
+//! HTTP integration tests against the real router on a socket, on SQLite and
+//! (when configured) PostgreSQL.
+
+mod common;
+
+use common::{apps, client, hidden, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn health_and_security_headers() {
+    for app in apps().await {
+        let r = client().get(app.url("/health")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let r = client().get(app.url("/")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let h = r.headers();
+        assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "same-origin");
+        assert!(h.contains_key("x-request-id"));
+        let body = r.text().await.unwrap();
+        assert!(body.contains("Hệ thống thông tin Chương trình OCOP"), "{}", app.label);
+        let r = client().get(app.url("/khong-co-trang-nay")).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        assert!(r.text().await.unwrap().contains("Không tìm thấy"));
+    }
+}
+
+/// Every page renders for a logged-in administrator (template errors fail here).
+#[tokio::test]
+async fn every_page_renders() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let (c, csrf) = app.browser("admin").await;
+        // A product to show.
+        let r = c
+            .post(app.url(&format!("/chu-the/{}/san-pham/moi", f.producer_a)))
+            .form(&[("_csrf", csrf.as_str()), ("name", "Nước mắm Vạn Phần"), ("set_code", "09")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", app.label);
+        let product_path = r.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+        let admin_id = app.store.user_by_username("admin").await.unwrap().unwrap().id;
+        let pages = [
+            ("/", "Tổng quan"),
+            ("/chu-the", "HTX Vạn Phần"),
+            ("/chu-the?tinh=", "HTX Bát Tiên"),
+            ("/chu-the/moi", "Thêm chủ thể OCOP"),
+            (&format!("/chu-the/{}", f.producer_a), "Lịch sử thay đổi"),
+            (&format!("/chu-the/{}/sua", f.producer_a), "Sửa: HTX Vạn Phần"),
+            (&format!("/chu-the/{}/san-pham/moi", f.producer_a), "Thêm sản phẩm"),
+            ("/san-pham", "Nước mắm Vạn Phần"),
+            (&product_path, "Giấy chứng nhận"),
+            (&format!("{product_path}/sua"), "Sửa: Nước mắm Vạn Phần"),
+            ("/nhap-du-lieu", "Nhập và xuất dữ liệu"),
+            ("/quan-tri/nguoi-dung", "Tạo người dùng"),
+            (&format!("/quan-tri/nguoi-dung/{admin_id}"), "Cấp vai trò"),
+            ("/tai-khoan", "Đổi mật khẩu"),
+            ("/quan-tri/nhat-ky", "Chuỗi băm toàn vẹn"),
+            ("/api/docs", "Chủ thể OCOP"),
+        ];
+        for (path, expect) in pages {
+            let r = c.get(app.url(path)).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{}: {path}", app.label);
+            let body = r.text().await.unwrap();
+            assert!(body.contains(expect), "{}: {path} lacks {expect:?}", app.label);
+            assert!(body.contains("lang=\"vi\""));
+        }
+        // Anonymous pages, and the redirect to login for private ones.
+        for path in ["/", "/dang-nhap", "/api/docs"] {
+            assert_eq!(client().get(app.url(path)).send().await.unwrap().status(), 200, "{path}");
+        }
+        let r = client().get(app.url("/chu-the")).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/dang-nhap?next=/chu-the");
+    }
+}
+
+#[tokio::test]
+async fn login_csrf_rate_limit_and_session_fixation() {
+    for app in apps().await {
+        app.fixture().await;
+        // No login-CSRF cookie: refused.
+        let r = client()
+            .post(app.url("/dang-nhap"))
+            .form(&[("username", "admin"), ("password", PASSWORD), ("_csrf", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        // Wrong password five times, then blocked even with the right one.
+        let c = client();
+        let page = c.get(app.url("/dang-nhap")).send().await.unwrap().text().await.unwrap();
+        let token = hidden(&page, "_csrf");
+        for _ in 0..5 {
+            let r = c
+                .post(app.url("/dang-nhap"))
+                .form(&[("username", "province"), ("password", "sai-mat-khau"), ("_csrf", &token)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401);
+            assert!(r.text().await.unwrap().contains("không đúng"));
+        }
+        let r = c
+            .post(app.url("/dang-nhap"))
+            .form(&[("username", "province"), ("password", PASSWORD), ("_csrf", &token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 429, "{}", app.label);
+        // API login is limited too (same account).
+        let r = client()
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": "province", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 429);
+
+        // Each login gets a fresh session token; cookie flags are set.
+        let c = client();
+        let page = c.get(app.url("/dang-nhap")).send().await.unwrap().text().await.unwrap();
+        let token = hidden(&page, "_csrf");
+        let r = c
+            .post(app.url("/dang-nhap"))
+            .form(&[("username", "admin"), ("password", PASSWORD), ("_csrf", &token), ("next", "//evil.example/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/", "open redirects are refused");
+        let cookies: Vec<String> = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        let session = cookies.iter().find(|c| c.starts_with("ocop_session=")).unwrap();
+        assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
+        let (c2, _) = app.browser("admin").await;
+        let _ = c2;
+        // Logout ends the session.
+        let csrf = hidden(&c.get(app.url("/tai-khoan")).send().await.unwrap().text().await.unwrap(), "_csrf");
+        let r = c.post(app.url("/dang-xuat")).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(c.get(app.url("/tai-khoan")).send().await.unwrap().status(), 303);
+    }
+}
+
+#[tokio::test]
+async fn producer_form_validation_csrf_and_escaping() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let (c, csrf) = app.browser("commune").await;
+        let commune = f.commune_a.as_str();
+        // Missing CSRF token.
+        let r = c
+            .post(app.url("/chu-the/moi"))
+            .form(&[("name", "HTX Mới"), ("commune_code", commune)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{}", app.label);
+        // Invalid fields: 422 and messages next to the fields, nothing written.
+        let r = c
+            .post(app.url("/chu-the/moi"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("name", ""),
+                ("kind", "cooperative"),
+                ("registration_number", "0100109107"),
+                ("address", "Thôn 2"),
+                ("commune_code", commune),
+                ("representative_name", "Lò Văn Sơn"),
+                ("representative_gender", "male"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("id=\"e-name\""), "name error shown");
+        assert!(body.contains("chữ số kiểm tra"), "checksum error shown");
+        assert!(body.contains("value=\"Lò Văn Sơn\""), "typed values kept");
+        // Valid, with a hostile name: stored, and escaped when shown.
+        let r = c
+            .post(app.url("/chu-the/moi"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("name", "<script>alert(1)</script> HTX"),
+                ("kind", "household"),
+                ("registration_number", "01A8012345"),
+                ("address", "Thôn 2"),
+                ("commune_code", commune),
+                ("representative_name", "Lò Văn Sơn"),
+                ("representative_gender", "male"),
+                ("representative_disability", "1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", app.label);
+        let location = r.headers()["location"].to_str().unwrap().to_string();
+        let page = c.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
+        assert!(!page.contains("<script>alert(1)"));
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;"));
+        assert!(page.contains("người khuyết tật"));
+        // A commune officer cannot create in another commune.
+        let r = c
+            .post(app.url("/chu-the/moi"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("name", "HTX Ngoài xã"),
+                ("kind", "cooperative"),
+                ("registration_number", "0312345673"),
+                ("address", "Thôn 3"),
+                ("commune_code", f.commune_b.as_str()),
+                ("representative_name", "A"),
+                ("representative_gender", "male"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        // Cross-site POST (foreign Origin) is refused before the handler.
+        let r = c
+            .post(app.url("/chu-the/moi"))
+            .header("origin", "http://evil.example")
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    }
+}
+
+#[tokio::test]
+async fn api_crud_errors_and_history() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let (c, csrf) = app.api_client("province").await;
+        let body = json!({
+            "name": "Công ty TNHH Chè Tân Cương", "kind": "enterprise", "registration_number": "0312345673",
+            "address": "Xóm 1", "commune_code": f.commune_a, "representative_name": "Trần Văn Nam",
+            "representative_gender": "male", "community_capital_pct": "40"
+        });
+        // No CSRF header: refused.
+        let r = c.post(app.url("/api/v1/producers")).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "forbidden");
+        let r = c.post(app.url("/api/v1/producers")).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{}", app.label);
+        let p: Value = r.json().await.unwrap();
+        let id = p["id"].as_i64().unwrap();
+        assert_eq!(p["community_capital_pct"], 40.0);
+        // Same registration number again: 409 naming the field.
+        let r = c.post(app.url("/api/v1/producers")).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(err["error"]["fields"][0]["field"], "registration_number");
+        // Invalid: 422 with every field, both languages.
+        let r = c
+            .post(app.url("/api/v1/producers"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"name": "", "commune_code": "99999"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let err: Value = r.json().await.unwrap();
+        let fields: Vec<&str> = err["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+        assert!(fields.contains(&"name") && fields.contains(&"commune_code") && fields.contains(&"registration_number"));
+        assert!(err["error"]["fields"][0]["message_en"].as_str().unwrap().contains("required"));
+        // Malformed JSON: 400 with a JSON error.
+        let r = c
+            .post(app.url("/api/v1/producers"))
+            .header("x-csrf-token", &csrf)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "bad_json");
+        // Update with a stale version: 409.
+        let mut upd = body.clone();
+        upd["name"] = json!("Công ty TNHH Chè Tân Cương Thái Nguyên");
+        upd["version"] = json!(1);
+        let r = c.put(app.url(&format!("/api/v1/producers/{id}"))).header("x-csrf-token", &csrf).json(&upd).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let r = c.put(app.url(&format!("/api/v1/producers/{id}"))).header("x-csrf-token", &csrf).json(&upd).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        // A product with a certificate, then the public list.
+        let r = c
+            .post(app.url(&format!("/api/v1/producers/{id}/products")))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"name": "Chè búp Tân Cương", "set_code": "11", "gtin": "8934563138165"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let prod: Value = r.json().await.unwrap();
+        let pid = prod["id"].as_i64().unwrap();
+        assert_eq!(prod["code"], format!("01-{}-001-2026", f.commune_a));
+        let r = c
+            .post(app.url(&format!("/api/v1/products/{pid}/certificates")))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"stars": "4", "decision_number": "99/QĐ-UBND", "issuer": "UBND Thành phố Hà Nội", "issued_on": "01/06/2024"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let list: Value = client().get(app.url("/api/v1/products?q=che%20tan%20cuong&stars=4")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(list["total"], 1, "{}", app.label);
+        assert_eq!(list["items"][0]["certificate"]["status"], "valid");
+        assert_eq!(list["items"][0]["certificate"]["expires_on"], "2027-06-01");
+        // Bad query parameters are named.
+        let r = client().get(app.url("/api/v1/products?per_page=1000")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert!(r.json::<Value>().await.unwrap()["error"]["message_en"].as_str().unwrap().contains("per_page"));
+        let r = client().get(app.url("/api/v1/products?stars=abc")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert!(r.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().contains("stars"));
+        // History, newest first.
+        let h: Value = c.get(app.url(&format!("/api/v1/producers/{id}/history"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(h[0]["action"], "producer.edit");
+        assert_eq!(h.as_array().unwrap().len(), 2);
+        assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn images_are_checked_and_served_safely() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let (c, csrf) = app.browser("producer").await;
+        let r = c
+            .post(app.url(&format!("/chu-the/{}/san-pham/moi", f.producer_a)))
+            .form(&[("_csrf", csrf.as_str()), ("name", "Mật ong bạc hà"), ("set_code", "04")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", app.label);
+        let product = r.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+        let upload = |bytes: Vec<u8>, name: &'static str| {
+            let form = reqwest::multipart::Form::new()
+                .text("_csrf", csrf.clone())
+                .part("image", reqwest::multipart::Part::bytes(bytes).file_name(name).mime_str("image/png").unwrap());
+            c.post(app.url(&format!("{product}/anh"))).multipart(form).send()
+        };
+        // HTML claiming to be a PNG is refused.
+        let r = upload(b"<html><script>alert(1)</script></html>".to_vec(), "x.png").await.unwrap();
+        assert_eq!(r.status(), 400);
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend_from_slice(&[0u8; 64]);
+        let r = upload(png.clone(), "ok.png").await.unwrap();
+        assert_eq!(r.status(), 303);
+        let page = c.get(app.url(&product)).send().await.unwrap().text().await.unwrap();
+        let img = page.split("src=\"/anh/").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let r = client().get(app.url(&format!("/anh/{img}"))).send().await.unwrap();
+        assert_eq!(r.headers()["content-type"], "image/png");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("sandbox"));
+        assert_eq!(r.bytes().await.unwrap().to_vec(), png);
+    }
+}
+
+#[tokio::test]
+async fn import_and_export_round_trip() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let (c, csrf) = app.api_client("province").await;
+        // Line 3 has a wrong check digit, line 4 repeats line 2's number.
+        let bad = format!(
+            "name,kind,registration_number,address,commune_code,representative_name,representative_gender\n\
+             HTX Một,htx,0312345673,Thôn 1,{a},Lan,Nữ\n\
+             HTX Hai,htx,0312345676,Thôn 2,{a},Lan,Nữ\n\
+             HTX Ba,htx,0312345673,Thôn 3,{a},Lan,Nữ\n",
+            a = f.commune_a
+        );
+        let r = c
+            .post(app.url("/api/v1/import/producers?filename=a.csv"))
+            .header("x-csrf-token", &csrf)
+            .body(bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", app.label);
+        let err: Value = r.json().await.unwrap();
+        let lines: Vec<i64> = err["error"]["lines"].as_array().unwrap().iter().map(|l| l["line"].as_i64().unwrap()).collect();
+        assert_eq!(lines, vec![3, 4], "{err}");
+        assert_eq!(app.store.producer_by_registration("0312345673").await.unwrap().map(|p| p.id), None, "nothing written");
+        // Out-of-province rows are refused for a province office.
+        let other = format!(
+            "name,kind,registration_number,address,commune_code,representative_name,representative_gender\nHTX X,htx,0312345673,T,{},Lan,Nữ\n",
+            f.commune_b
+        );
+        let r = c.post(app.url("/api/v1/import/producers?filename=b.csv")).header("x-csrf-token", &csrf).body(other).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let good = format!(
+            "Tên chủ thể,Loại hình,Mã số thuế / số đăng ký,Địa chỉ,Mã xã,Người đại diện,Giới tính người đại diện\nHTX Một,Hợp tác xã,0312345673,Thôn 1,{},Lan,Nữ\n",
+            f.commune_a
+        );
+        let r = c.post(app.url("/api/v1/import/producers?filename=c.csv")).header("x-csrf-token", &csrf).body(good).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.json::<Value>().await.unwrap()["created"], 1);
+        // Export as XLSX and import the same file back: everything updates, nothing new.
+        let (b, _) = app.browser("province").await;
+        let xlsx = b.get(app.url("/xuat/chu-the.xlsx")).send().await.unwrap();
+        assert_eq!(xlsx.status(), 200);
+        let bytes = xlsx.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PK"));
+        let r = c.post(app.url("/api/v1/import/producers?filename=back.xlsx")).header("x-csrf-token", &csrf).body(bytes).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{}", app.label);
+        let report: Value = r.json().await.unwrap();
+        assert_eq!((report["created"].as_i64(), report["updated"].as_i64()), (Some(0), Some(2)), "{report}");
+        // Exports stay in scope: the province office sees no producer of province B.
+        let csv = b.get(app.url("/xuat/chu-the.csv")).send().await.unwrap().text().await.unwrap();
+        assert!(csv.contains("HTX Vạn Phần") && !csv.contains("HTX Bát Tiên"));
+    }
+}
+
+#[tokio::test]
+async fn openapi_document_snapshot() {
+    let app = common::spawn(ocop_store::testing::sqlite().await).await;
+    let doc: Value = client().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"].as_str().map(|s| s.starts_with("3.")), Some(true));
+    insta::assert_json_snapshot!("openapi", doc);
+}
