@@ -3,7 +3,12 @@
 
 use crate::Column;
 
-const fn col(code: &'static str, label: &'static str, required: bool, help: &'static str) -> Column {
+const fn col(
+    code: &'static str,
+    label: &'static str,
+    required: bool,
+    help: &'static str,
+) -> Column {
     Column {
         code,
         label,
@@ -32,14 +37,54 @@ pub const PRODUCER_COLUMNS: &[Column] = &[
 ];
 
 pub const PRODUCT_COLUMNS: &[Column] = &[
-    col("producer_registration_number", "Mã số thuế chủ thể", true, "Chủ thể phải có sẵn trong hệ thống hoặc trong cùng tệp chủ thể đã nhập."),
+    col(
+        "producer_registration_number",
+        "Mã số thuế chủ thể",
+        true,
+        "Chủ thể phải có sẵn trong hệ thống hoặc trong cùng tệp chủ thể đã nhập.",
+    ),
     col("name", "Tên sản phẩm", true, ""),
-    col("set_code", "Bộ sản phẩm", true, "01 đến 26 theo Phụ lục I Quyết định 26/2026."),
+    col(
+        "set_code",
+        "Bộ sản phẩm",
+        true,
+        "01 đến 26 theo Phụ lục I Quyết định 26/2026.",
+    ),
     col("description", "Mô tả", false, ""),
-    col("gtin", "GTIN", false, "Mã vạch GS1 8, 12, 13 hoặc 14 chữ số, đúng chữ số kiểm tra."),
-    col("code", "Mã sản phẩm", false, "(T)-(X)-(STT)-(Năm) nếu đã có; để trống để hệ thống cấp."),
-    col("stars", "Hạng sao", false, "3, 4 hoặc 5 nếu đã được công nhận."),
-    col("decision_number", "Số quyết định", false, "Bắt buộc khi có hạng sao."),
-    col("issuer", "Cơ quan công nhận", false, "Bắt buộc khi có hạng sao."),
-    col("issued_on", "Ngày cấp", false, "dd/mm/yyyy. Hạn = ngày cấp + 36 tháng."),
+    col(
+        "gtin",
+        "GTIN",
+        false,
+        "Mã vạch GS1 8, 12, 13 hoặc 14 chữ số, đúng chữ số kiểm tra.",
+    ),
+    col(
+        "code",
+        "Mã sản phẩm",
+        false,
+        "(T)-(X)-(STT)-(Năm) nếu đã có; để trống để hệ thống cấp.",
+    ),
+    col(
+        "stars",
+        "Hạng sao",
+        false,
+        "3, 4 hoặc 5 nếu đã được công nhận.",
+    ),
+    col(
+        "decision_number",
+        "Số quyết định",
+        false,
+        "Bắt buộc khi có hạng sao.",
+    ),
+    col(
+        "issuer",
+        "Cơ quan công nhận",
+        false,
+        "Bắt buộc khi có hạng sao.",
+    ),
+    col(
+        "issued_on",
+        "Ngày cấp",
+        false,
+        "dd/mm/yyyy. Hạn = ngày cấp + 36 tháng.",
+    ),
 ];

@@ -6,9 +6,9 @@ use crate::{read, Format, Row, TableError};
 use chrono::NaiveDate;
 use ocop_domain::admin_units::AdminUnits;
 use ocop_domain::certificate::LegacyCertificateInput;
+use ocop_domain::error::LineError;
 use ocop_domain::ids::RegistrationNumber;
 use ocop_domain::producer::{ProducerData, ProducerInput};
-use ocop_domain::error::LineError;
 use ocop_domain::product::{ProductImportRow as ProductRow, ProductInput};
 use ocop_domain::text::clean;
 use std::collections::HashMap;
@@ -56,7 +56,11 @@ fn too_many(n: usize) -> Option<Vec<LineError>> {
 }
 
 /// Parse and validate a producers file. Duplicated registration numbers within the file are errors.
-pub fn prepare_producers(bytes: &[u8], format: Format, units: &AdminUnits) -> Result<Vec<(usize, ProducerData)>, Vec<LineError>> {
+pub fn prepare_producers(
+    bytes: &[u8],
+    format: Format,
+    units: &AdminUnits,
+) -> Result<Vec<(usize, ProducerData)>, Vec<LineError>> {
     let rows = read(bytes, format, PRODUCER_COLUMNS).map_err(file_error)?;
     if let Some(e) = too_many(rows.len()) {
         return Err(e);
@@ -93,7 +97,11 @@ pub fn prepare_producers(bytes: &[u8], format: Format, units: &AdminUnits) -> Re
 /// Parse a products file and validate what can be validated without the
 /// database; the product itself is validated against its producer's unit by
 /// the store.
-pub fn prepare_products(bytes: &[u8], format: Format, today: NaiveDate) -> Result<Vec<ProductRow>, Vec<LineError>> {
+pub fn prepare_products(
+    bytes: &[u8],
+    format: Format,
+    today: NaiveDate,
+) -> Result<Vec<ProductRow>, Vec<LineError>> {
     let rows = read(bytes, format, PRODUCT_COLUMNS).map_err(file_error)?;
     if let Some(e) = too_many(rows.len()) {
         return Err(e);
@@ -168,14 +176,20 @@ mod tests {
         let got: Vec<(usize, &str)> = errs.iter().map(|e| (e.line, e.field.as_str())).collect();
         assert_eq!(
             got,
-            vec![(3, "name"), (3, "registration_number"), (3, "commune_code"), (4, "registration_number")]
+            vec![
+                (3, "name"),
+                (3, "registration_number"),
+                (3, "commune_code"),
+                (4, "registration_number")
+            ]
         );
         assert!(errs[0].to_string().starts_with("Dòng 3, cột name:"));
     }
 
     #[test]
     fn products_with_certificates() {
-        let csv = "producer_registration_number,name,set_code,stars,decision_number,issuer,issued_on\n\
+        let csv =
+            "producer_registration_number,name,set_code,stars,decision_number,issuer,issued_on\n\
                    0100109106,Nước mắm A,09,4,12/QĐ-UBND,UBND tỉnh,15/03/2024\n\
                    0100109106,Nước mắm B,09,,,,\n";
         let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();

@@ -75,7 +75,10 @@ pub struct Column {
 }
 
 fn match_header(header: &str, columns: &[Column]) -> Option<&'static str> {
-    let h = fold_vi(&clean(header)).replace(['*', ':'], "").trim().to_string();
+    let h = fold_vi(&clean(header))
+        .replace(['*', ':'], "")
+        .trim()
+        .to_string();
     columns
         .iter()
         .find(|c| h == c.code || h == fold_vi(c.label))
@@ -138,7 +141,11 @@ pub fn read_csv(bytes: &[u8], columns: &[Column]) -> Result<Vec<Row>, TableError
         ))
     })?;
     let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() { b';' } else { b',' };
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -184,7 +191,9 @@ pub fn read_xlsx(bytes: &[u8], columns: &[Column]) -> Result<Vec<Row>, TableErro
                 .map(|c| match c {
                     Data::Empty => String::new(),
                     Data::String(s) => s.clone(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        format!("{}", *f as i64)
+                    }
                     Data::Float(f) => f.to_string(),
                     Data::Int(i) => i.to_string(),
                     Data::Bool(b) => if *b { "1" } else { "0" }.to_string(),
@@ -224,19 +233,26 @@ pub fn write_csv(columns: &[Column], rows: &[Vec<String>]) -> Vec<u8> {
 }
 
 /// Write an XLSX with a bold header of Vietnamese labels (importable as is).
-pub fn write_xlsx(sheet_name: &str, columns: &[Column], rows: &[Vec<String>]) -> Result<Vec<u8>, String> {
+pub fn write_xlsx(
+    sheet_name: &str,
+    columns: &[Column],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, String> {
     use rust_xlsxwriter::{Format as XFormat, Workbook};
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name(sheet_name).map_err(|e| e.to_string())?;
     let bold = XFormat::new().set_bold();
     for (j, c) in columns.iter().enumerate() {
-        ws.write_string_with_format(0, j as u16, c.label, &bold).map_err(|e| e.to_string())?;
-        ws.set_column_width(j as u16, (c.label.chars().count().max(12) + 2) as f64).map_err(|e| e.to_string())?;
+        ws.write_string_with_format(0, j as u16, c.label, &bold)
+            .map_err(|e| e.to_string())?;
+        ws.set_column_width(j as u16, (c.label.chars().count().max(12) + 2) as f64)
+            .map_err(|e| e.to_string())?;
     }
     for (i, r) in rows.iter().enumerate() {
         for (j, v) in r.iter().enumerate() {
-            ws.write_string((i + 1) as u32, j as u16, v).map_err(|e| e.to_string())?;
+            ws.write_string((i + 1) as u32, j as u16, v)
+                .map_err(|e| e.to_string())?;
         }
     }
     ws.set_freeze_panes(1, 0).map_err(|e| e.to_string())?;
@@ -270,7 +286,11 @@ mod tests {
 
     #[test]
     fn xlsx_round_trip() {
-        let rows = vec![vec!["HTX Vạn Phần".to_string(), "cooperative".to_string(), "0100109106".to_string()]];
+        let rows = vec![vec![
+            "HTX Vạn Phần".to_string(),
+            "cooperative".to_string(),
+            "0100109106".to_string(),
+        ]];
         let cols = &PRODUCER_COLUMNS[..3];
         let bytes = write_xlsx("Chủ thể", cols, &rows).unwrap();
         assert_eq!(Format::sniff(&bytes), Format::Xlsx);

@@ -101,32 +101,59 @@ impl AdminUnits {
         let legacy_communes: Vec<LegacyCommune> = read("legacy-communes.csv", legacy_communes)?;
         let mapping: Vec<CommuneMapping> = read("commune-mapping.csv", mapping)?;
 
-        let province_idx: HashMap<String, usize> =
-            provinces.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect();
-        let commune_idx: HashMap<String, usize> =
-            communes.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
-        let legacy_commune_idx: HashMap<String, usize> =
-            legacy_communes.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
+        let province_idx: HashMap<String, usize> = provinces
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.code.clone(), i))
+            .collect();
+        let commune_idx: HashMap<String, usize> = communes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code.clone(), i))
+            .collect();
+        let legacy_commune_idx: HashMap<String, usize> = legacy_communes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code.clone(), i))
+            .collect();
         if province_idx.len() != provinces.len() || commune_idx.len() != communes.len() {
             return Err("mã tỉnh hoặc mã xã bị trùng".into());
         }
         for c in &communes {
             if !province_idx.contains_key(&c.province_code) {
-                return Err(format!("xã {} thuộc tỉnh {} không tồn tại", c.code, c.province_code));
+                return Err(format!(
+                    "xã {} thuộc tỉnh {} không tồn tại",
+                    c.code, c.province_code
+                ));
             }
         }
         for p in &legacy_provinces {
             if !province_idx.contains_key(&p.new_province_code) {
-                return Err(format!("tỉnh cũ {} sáp nhập vào tỉnh {} không tồn tại", p.code, p.new_province_code));
+                return Err(format!(
+                    "tỉnh cũ {} sáp nhập vào tỉnh {} không tồn tại",
+                    p.code, p.new_province_code
+                ));
             }
         }
         let mut default_new = HashMap::new();
         for m in &mapping {
-            if !commune_idx.contains_key(&m.new_commune_code) || !legacy_commune_idx.contains_key(&m.old_commune_code) {
-                return Err(format!("ánh xạ {} → {} chứa mã không tồn tại", m.old_commune_code, m.new_commune_code));
+            if !commune_idx.contains_key(&m.new_commune_code)
+                || !legacy_commune_idx.contains_key(&m.old_commune_code)
+            {
+                return Err(format!(
+                    "ánh xạ {} → {} chứa mã không tồn tại",
+                    m.old_commune_code, m.new_commune_code
+                ));
             }
-            if m.is_default == 1 && default_new.insert(m.old_commune_code.clone(), m.new_commune_code.clone()).is_some() {
-                return Err(format!("xã cũ {} có hơn một xã mới mặc định", m.old_commune_code));
+            if m.is_default == 1
+                && default_new
+                    .insert(m.old_commune_code.clone(), m.new_commune_code.clone())
+                    .is_some()
+            {
+                return Err(format!(
+                    "xã cũ {} có hơn một xã mới mặc định",
+                    m.old_commune_code
+                ));
             }
         }
         Ok(Self {
@@ -152,7 +179,9 @@ impl AdminUnits {
     }
 
     pub fn legacy_commune(&self, code: &str) -> Option<&LegacyCommune> {
-        self.legacy_commune_idx.get(code).map(|&i| &self.legacy_communes[i])
+        self.legacy_commune_idx
+            .get(code)
+            .map(|&i| &self.legacy_communes[i])
     }
 
     /// The current commune an old (pre-2025) commune's addresses resolve to.
@@ -162,7 +191,11 @@ impl AdminUnits {
 
     /// Communes of one province, in Vietnamese alphabetical order.
     pub fn communes_of(&self, province_code: &str) -> Vec<&Commune> {
-        let mut list: Vec<&Commune> = self.communes.iter().filter(|c| c.province_code == province_code).collect();
+        let mut list: Vec<&Commune> = self
+            .communes
+            .iter()
+            .filter(|c| c.province_code == province_code)
+            .collect();
         crate::text::sort_by_name(&mut list, |c| c.name.as_str());
         list
     }
@@ -219,15 +252,30 @@ mod tests {
     #[test]
     fn legacy_communes_resolve_to_current_ones() {
         let u = units();
-        let resolved = u.legacy_communes.iter().filter(|c| u.resolve_legacy(&c.code).is_some()).count();
+        let resolved = u
+            .legacy_communes
+            .iter()
+            .filter(|c| u.resolve_legacy(&c.code).is_some())
+            .count();
         // Every resolution lands in the province the old province merged into.
         for c in u.legacy_communes.iter().take(2000) {
             if let Some(new) = u.resolve_legacy(&c.code) {
-                let old_p = u.legacy_provinces.iter().find(|p| p.code == c.province_code).unwrap();
-                assert_eq!(new.province_code, old_p.new_province_code, "{} {}", c.code, c.name);
+                let old_p = u
+                    .legacy_provinces
+                    .iter()
+                    .find(|p| p.code == c.province_code)
+                    .unwrap();
+                assert_eq!(
+                    new.province_code, old_p.new_province_code,
+                    "{} {}",
+                    c.code, c.name
+                );
             }
         }
-        assert!(resolved * 100 / u.legacy_communes.len() >= 95, "only {resolved} resolved");
+        assert!(
+            resolved * 100 / u.legacy_communes.len() >= 95,
+            "only {resolved} resolved"
+        );
     }
 
     #[test]
@@ -238,7 +286,11 @@ mod tests {
 
     #[test]
     fn provinces_sort_in_vietnamese_order() {
-        let names: Vec<&str> = units().provinces_sorted().iter().map(|p| short_name(&p.name)).collect();
+        let names: Vec<&str> = units()
+            .provinces_sorted()
+            .iter()
+            .map(|p| short_name(&p.name))
+            .collect();
         assert_eq!(names[0], "An Giang");
         let dak = names.iter().position(|n| *n == "Đắk Lắk").unwrap();
         let dien = names.iter().position(|n| *n == "Điện Biên").unwrap();

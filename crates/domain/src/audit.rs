@@ -72,8 +72,12 @@ pub enum ChainFault {
 impl std::fmt::Display for ChainFault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ChainFault::Tampered { id } => write!(f, "mục nhật ký #{id} đã bị sửa (băm không khớp nội dung)"),
-            ChainFault::Broken { id } => write!(f, "chuỗi đứt trước mục #{id} (có mục bị xoá hoặc chèn)"),
+            ChainFault::Tampered { id } => {
+                write!(f, "mục nhật ký #{id} đã bị sửa (băm không khớp nội dung)")
+            }
+            ChainFault::Broken { id } => {
+                write!(f, "chuỗi đứt trước mục #{id} (có mục bị xoá hoặc chèn)")
+            }
         }
     }
 }

@@ -21,7 +21,11 @@ pub enum Role {
     /// Thành viên hội đồng đánh giá, phân hạng.
     CouncilMember { council_id: i64 },
     /// Tài khoản của một chủ thể OCOP.
-    Producer { province: String, commune: String, producer_id: i64 },
+    Producer {
+        province: String,
+        commune: String,
+        producer_id: i64,
+    },
     /// Người vận hành điểm giới thiệu và bán sản phẩm OCOP.
     PointOfSale { pos_id: i64 },
     /// Người mua, nhà phân phối.
@@ -271,28 +275,33 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
         Role::Admin => true,
         Role::Ministry => matches!(action, RecordCertificate | ChangeOwnPassword),
         Role::ProvinceOffice { province } => match action {
-            CreateProducer | EditProducer | DeactivateProducer | CreateProduct | EditProduct | DeactivateProduct
-            | UploadProductImage | RecordCertificate | ImportRegistry | CreateUser | DeactivateUser => {
-                in_province(scope, province)
-            }
+            CreateProducer | EditProducer | DeactivateProducer | CreateProduct | EditProduct
+            | DeactivateProduct | UploadProductImage | RecordCertificate | ImportRegistry
+            | CreateUser | DeactivateUser => in_province(scope, province),
             GrantRole => {
-                matches!(granted, Some(Role::CommuneOfficer { .. } | Role::Producer { .. }))
-                    && in_province(scope, province)
+                matches!(
+                    granted,
+                    Some(Role::CommuneOfficer { .. } | Role::Producer { .. })
+                ) && in_province(scope, province)
             }
             ChangeOwnPassword => true,
         },
         Role::CommuneOfficer { commune, .. } => match action {
-            CreateProducer | EditProducer | DeactivateProducer | CreateProduct | EditProduct | DeactivateProduct
-            | UploadProductImage => in_commune(scope, commune),
+            CreateProducer | EditProducer | DeactivateProducer | CreateProduct | EditProduct
+            | DeactivateProduct | UploadProductImage => in_commune(scope, commune),
             ChangeOwnPassword => true,
             _ => false,
         },
         Role::Producer { producer_id, .. } => match action {
-            EditProducer | CreateProduct | EditProduct | UploadProductImage => scope.producer_id == Some(*producer_id),
+            EditProducer | CreateProduct | EditProduct | UploadProductImage => {
+                scope.producer_id == Some(*producer_id)
+            }
             ChangeOwnPassword => true,
             _ => false,
         },
-        Role::CouncilMember { .. } | Role::PointOfSale { .. } | Role::Buyer => matches!(action, ChangeOwnPassword),
+        Role::CouncilMember { .. } | Role::PointOfSale { .. } | Role::Buyer => {
+            matches!(action, ChangeOwnPassword)
+        }
     }
 }
 
@@ -302,8 +311,17 @@ pub fn authorize(actor: &Actor, action: Action, scope: &Scope) -> Result<Capabil
 }
 
 /// [`authorize`] for granting a role: the scope is the granted role's.
-pub fn authorize_grant(actor: &Actor, action: Action, scope: &Scope, granted: Option<&Role>) -> Result<Capability, Denied> {
-    if actor.roles.iter().any(|r| permits(r, action, scope, granted)) {
+pub fn authorize_grant(
+    actor: &Actor,
+    action: Action,
+    scope: &Scope,
+    granted: Option<&Role>,
+) -> Result<Capability, Denied> {
+    if actor
+        .roles
+        .iter()
+        .any(|r| permits(r, action, scope, granted))
+    {
         Ok(Capability {
             actor_id: actor.user_id,
             actor_name: actor.username.clone(),
@@ -338,7 +356,12 @@ mod tests {
         });
         assert!(authorize(&a, Action::CreateProducer, &Scope::commune("01", "00004")).is_ok());
         assert!(authorize(&a, Action::CreateProducer, &Scope::commune("01", "00008")).is_err());
-        assert!(authorize(&a, Action::RecordCertificate, &Scope::commune("01", "00004")).is_err());
+        assert!(authorize(
+            &a,
+            Action::RecordCertificate,
+            &Scope::commune("01", "00004")
+        )
+        .is_err());
     }
 
     #[test]
@@ -350,12 +373,19 @@ mod tests {
         });
         assert!(authorize(&a, Action::EditProducer, &Scope::producer("01", "00004", 5)).is_ok());
         assert!(authorize(&a, Action::EditProducer, &Scope::producer("01", "00004", 6)).is_err());
-        assert!(authorize(&a, Action::DeactivateProducer, &Scope::producer("01", "00004", 5)).is_err());
+        assert!(authorize(
+            &a,
+            Action::DeactivateProducer,
+            &Scope::producer("01", "00004", 5)
+        )
+        .is_err());
     }
 
     #[test]
     fn province_office_grants_only_local_roles() {
-        let a = actor(Role::ProvinceOffice { province: "01".into() });
+        let a = actor(Role::ProvinceOffice {
+            province: "01".into(),
+        });
         let officer = Role::CommuneOfficer {
             province: "01".into(),
             commune: "00004".into(),
@@ -372,7 +402,12 @@ mod tests {
 
     #[test]
     fn capability_carries_the_actor() {
-        let cap = authorize(&actor(Role::Admin), Action::ImportRegistry, &Scope::national()).unwrap();
+        let cap = authorize(
+            &actor(Role::Admin),
+            Action::ImportRegistry,
+            &Scope::national(),
+        )
+        .unwrap();
         assert_eq!(cap.actor_id(), 7);
         assert_eq!(cap.action(), Action::ImportRegistry);
     }

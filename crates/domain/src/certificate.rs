@@ -46,7 +46,11 @@ impl CertificateStatus {
 }
 
 /// The status of a certificate on a given day.
-pub fn status_on(expires_on: NaiveDate, revoked_on: Option<NaiveDate>, today: NaiveDate) -> CertificateStatus {
+pub fn status_on(
+    expires_on: NaiveDate,
+    revoked_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> CertificateStatus {
     if revoked_on.is_some_and(|d| d <= today) {
         CertificateStatus::Revoked
     } else if today > expires_on {
@@ -103,9 +107,14 @@ pub fn format_date(d: NaiveDate) -> String {
 
 impl LegacyCertificateInput {
     pub fn is_empty(&self) -> bool {
-        [&self.stars, &self.decision_number, &self.issuer, &self.issued_on]
-            .iter()
-            .all(|s| s.trim().is_empty())
+        [
+            &self.stars,
+            &self.decision_number,
+            &self.issuer,
+            &self.issued_on,
+        ]
+        .iter()
+        .all(|s| s.trim().is_empty())
     }
 
     pub fn validate(&self, today: NaiveDate) -> Result<LegacyCertificate, ValidationErrors> {
@@ -192,11 +201,26 @@ mod tests {
     #[test]
     fn statuses() {
         let exp = d(2027, 3, 15);
-        assert_eq!(status_on(exp, None, d(2026, 1, 1)), CertificateStatus::Valid);
-        assert_eq!(status_on(exp, None, d(2026, 11, 1)), CertificateStatus::ExpiringSoon);
-        assert_eq!(status_on(exp, None, d(2027, 3, 15)), CertificateStatus::ExpiringSoon);
-        assert_eq!(status_on(exp, None, d(2027, 3, 16)), CertificateStatus::Expired);
-        assert_eq!(status_on(exp, Some(d(2026, 5, 1)), d(2026, 6, 1)), CertificateStatus::Revoked);
+        assert_eq!(
+            status_on(exp, None, d(2026, 1, 1)),
+            CertificateStatus::Valid
+        );
+        assert_eq!(
+            status_on(exp, None, d(2026, 11, 1)),
+            CertificateStatus::ExpiringSoon
+        );
+        assert_eq!(
+            status_on(exp, None, d(2027, 3, 15)),
+            CertificateStatus::ExpiringSoon
+        );
+        assert_eq!(
+            status_on(exp, None, d(2027, 3, 16)),
+            CertificateStatus::Expired
+        );
+        assert_eq!(
+            status_on(exp, Some(d(2026, 5, 1)), d(2026, 6, 1)),
+            CertificateStatus::Revoked
+        );
     }
 
     #[test]
@@ -219,6 +243,9 @@ mod tests {
         .validate(today)
         .unwrap_err();
         let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, vec!["stars", "decision_number", "issuer", "issued_on"]);
+        assert_eq!(
+            fields,
+            vec!["stars", "decision_number", "issuer", "issued_on"]
+        );
     }
 }

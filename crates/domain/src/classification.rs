@@ -35,7 +35,11 @@ pub fn parse(csv_text: &str) -> Result<Vec<ProductSet>, String> {
         let set = row.map_err(|e| format!("dòng {}: {e}", i + 2))?;
         let expected = format!("{:02}", i + 1);
         if set.set != expected {
-            return Err(format!("dòng {}: bộ sản phẩm {} thay vì {expected}", i + 2, set.set));
+            return Err(format!(
+                "dòng {}: bộ sản phẩm {} thay vì {expected}",
+                i + 2,
+                set.set
+            ));
         }
         sets.push(set);
     }
@@ -57,7 +61,9 @@ pub fn parse(csv_text: &str) -> Result<Vec<ProductSet>, String> {
 /// The classification in force (Decision 26/2026).
 pub fn product_sets() -> &'static [ProductSet] {
     static SETS: OnceLock<Vec<ProductSet>> = OnceLock::new();
-    SETS.get_or_init(|| parse(QD26_2026).expect("data/classification/qd26-2026.csv is valid (tested)"))
+    SETS.get_or_init(|| {
+        parse(QD26_2026).expect("data/classification/qd26-2026.csv is valid (tested)")
+    })
 }
 
 pub fn product_set(code: &str) -> Option<&'static ProductSet> {
@@ -86,7 +92,10 @@ mod tests {
     fn shipped_classification_is_valid() {
         assert_eq!(product_sets().len(), 26);
         assert_eq!(groups().len(), 6);
-        assert_eq!(product_set("09").unwrap().name, "Tương, nước mắm, gia vị dạng lỏng khác");
+        assert_eq!(
+            product_set("09").unwrap().name,
+            "Tương, nước mắm, gia vị dạng lỏng khác"
+        );
         assert_eq!(product_set("26").unwrap().group, "VI");
         assert!(product_set("27").is_none());
     }

@@ -38,57 +38,181 @@ impl Rng {
 }
 
 const FAMILY: &[&str] = &[
-    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý",
-    "Lò", "Hà", "Đinh", "Triệu",
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
+    "Hồ", "Ngô", "Dương", "Lý", "Lò", "Hà", "Đinh", "Triệu",
 ];
 const MIDDLE_F: &[&str] = &["Thị", "Thị Thu", "Thị Minh", "Ngọc", "Thị Thanh", "Thị Kim"];
 const MIDDLE_M: &[&str] = &["Văn", "Đức", "Minh", "Quốc", "Hữu", "Công", "Thanh"];
-const GIVEN_F: &[&str] = &["Lan", "Hoa", "Hương", "Mai", "Thảo", "Hạnh", "Nga", "Yến", "Dung", "Liên", "Phương", "Ánh"];
-const GIVEN_M: &[&str] = &["Hùng", "Dũng", "Nam", "Sơn", "Tuấn", "Thắng", "Long", "Bình", "Cường", "Khoa", "Phúc", "Tài"];
+const GIVEN_F: &[&str] = &[
+    "Lan", "Hoa", "Hương", "Mai", "Thảo", "Hạnh", "Nga", "Yến", "Dung", "Liên", "Phương", "Ánh",
+];
+const GIVEN_M: &[&str] = &[
+    "Hùng", "Dũng", "Nam", "Sơn", "Tuấn", "Thắng", "Long", "Bình", "Cường", "Khoa", "Phúc", "Tài",
+];
 const ETHNIC: &[&str] = &[
-    "Kinh", "Kinh", "Kinh", "Kinh", "Kinh", "Kinh", "Kinh", "Tày", "Thái", "Mường", "Khmer", "Mông", "Nùng", "Dao", "Ê Đê",
+    "Kinh", "Kinh", "Kinh", "Kinh", "Kinh", "Kinh", "Kinh", "Tày", "Thái", "Mường", "Khmer",
+    "Mông", "Nùng", "Dao", "Ê Đê",
 ];
 const BRAND: &[&str] = &[
-    "Vạn Phần", "Bát Tiên", "Hồng Lam", "Tân Cương", "Phú Quý", "An Phát", "Thành Đạt", "Hưng Thịnh", "Bảo Lộc", "Mường Lò",
-    "Tây Bắc", "Sơn Trà", "Hương Quê", "Đồng Xanh", "Ngọc Linh", "Suối Giàng", "Cát Hải", "Ba Vì", "Việt Hương", "Kim Sơn",
+    "Vạn Phần",
+    "Bát Tiên",
+    "Hồng Lam",
+    "Tân Cương",
+    "Phú Quý",
+    "An Phát",
+    "Thành Đạt",
+    "Hưng Thịnh",
+    "Bảo Lộc",
+    "Mường Lò",
+    "Tây Bắc",
+    "Sơn Trà",
+    "Hương Quê",
+    "Đồng Xanh",
+    "Ngọc Linh",
+    "Suối Giàng",
+    "Cát Hải",
+    "Ba Vì",
+    "Việt Hương",
+    "Kim Sơn",
 ];
 
 /// Name templates per product set: `{b}` a brand, `{p}` the commune's name.
 fn templates(set: &str) -> &'static [&'static str] {
     match set {
-        "01" => &["Bưởi da xanh {p}", "Cam sành {p}", "Vải thiều {b}", "Nhãn lồng {p}", "Măng cụt {b}"],
-        "02" => &["Thịt trâu tươi {p}", "Tôm sú {b}", "Trứng vịt {p}", "Sữa bò tươi {b}"],
-        "03" => &["Gạo tám thơm {p}", "Gạo nếp cái hoa vàng {b}", "Gạo ST25 {b}", "Hạt điều {p}"],
-        "04" => &["Mật ong bạc hà {b}", "Mật ong rừng {p}", "Tinh bột nghệ {b}"],
+        "01" => &[
+            "Bưởi da xanh {p}",
+            "Cam sành {p}",
+            "Vải thiều {b}",
+            "Nhãn lồng {p}",
+            "Măng cụt {b}",
+        ],
+        "02" => &[
+            "Thịt trâu tươi {p}",
+            "Tôm sú {b}",
+            "Trứng vịt {p}",
+            "Sữa bò tươi {b}",
+        ],
+        "03" => &[
+            "Gạo tám thơm {p}",
+            "Gạo nếp cái hoa vàng {b}",
+            "Gạo ST25 {b}",
+            "Hạt điều {p}",
+        ],
+        "04" => &[
+            "Mật ong bạc hà {b}",
+            "Mật ong rừng {p}",
+            "Tinh bột nghệ {b}",
+        ],
         "05" => &["Bánh chưng {p}", "Nem chua {b}", "Chả cá {p}"],
-        "06" => &["Bún khô {p}", "Bánh đa nem {b}", "Miến dong {p}", "Phở khô {b}"],
-        "07" => &["Mứt gừng {b}", "Vải sấy {p}", "Chuối sấy dẻo {b}", "Măng khô {p}"],
-        "08" => &["Ruốc tôm {b}", "Thịt trâu gác bếp {p}", "Lạp xưởng {b}", "Mắm tôm chua {p}"],
-        "09" => &["Nước mắm {b}", "Nước mắm cá cơm {p}", "Tương bần {p}", "Nước mắm truyền thống {b}"],
-        "10" => &["Muối tôm {p}", "Tiêu đen {b}", "Tỏi cô đơn {p}", "Hạt dổi {b}"],
-        "11" => &["Chè {b} {p}", "Chè Shan tuyết {p}", "Trà xanh {b}", "Chè búp {p}"],
-        "12" => &["Trà hoa vàng {b}", "Trà atiso {p}", "Trà túi lọc lá sen {b}"],
-        "13" => &["Cà phê Robusta {p}", "Cà phê rang xay {b}", "Ca cao nguyên chất {b}"],
+        "06" => &[
+            "Bún khô {p}",
+            "Bánh đa nem {b}",
+            "Miến dong {p}",
+            "Phở khô {b}",
+        ],
+        "07" => &[
+            "Mứt gừng {b}",
+            "Vải sấy {p}",
+            "Chuối sấy dẻo {b}",
+            "Măng khô {p}",
+        ],
+        "08" => &[
+            "Ruốc tôm {b}",
+            "Thịt trâu gác bếp {p}",
+            "Lạp xưởng {b}",
+            "Mắm tôm chua {p}",
+        ],
+        "09" => &[
+            "Nước mắm {b}",
+            "Nước mắm cá cơm {p}",
+            "Tương bần {p}",
+            "Nước mắm truyền thống {b}",
+        ],
+        "10" => &[
+            "Muối tôm {p}",
+            "Tiêu đen {b}",
+            "Tỏi cô đơn {p}",
+            "Hạt dổi {b}",
+        ],
+        "11" => &[
+            "Chè {b} {p}",
+            "Chè Shan tuyết {p}",
+            "Trà xanh {b}",
+            "Chè búp {p}",
+        ],
+        "12" => &[
+            "Trà hoa vàng {b}",
+            "Trà atiso {p}",
+            "Trà túi lọc lá sen {b}",
+        ],
+        "13" => &[
+            "Cà phê Robusta {p}",
+            "Cà phê rang xay {b}",
+            "Ca cao nguyên chất {b}",
+        ],
         "14" => &["Rượu nếp cái {p}", "Rượu làng Vân {b}", "Rượu men lá {p}"],
         "15" => &["Rượu sim {b}", "Rượu mơ {p}", "Vang nho {b}"],
         "16" => &["Nước khoáng {b}", "Nước uống tinh khiết {p}"],
-        "17" => &["Nước cốt chanh leo {b}", "Nước ép dứa {p}", "Siro dâu tằm {b}"],
-        "18" => &["Cao Actiso {b}", "Viên đông trùng hạ thảo {p}", "Sâm Ngọc Linh {b}"],
-        "19" => &["Dầu gội thảo dược {b}", "Xà bông nghệ {p}", "Son môi từ gấc {b}"],
-        "20" => &["Tinh dầu quế {p}", "Tinh dầu sả chanh {b}", "Tinh dầu tràm {p}"],
+        "17" => &[
+            "Nước cốt chanh leo {b}",
+            "Nước ép dứa {p}",
+            "Siro dâu tằm {b}",
+        ],
+        "18" => &[
+            "Cao Actiso {b}",
+            "Viên đông trùng hạ thảo {p}",
+            "Sâm Ngọc Linh {b}",
+        ],
+        "19" => &[
+            "Dầu gội thảo dược {b}",
+            "Xà bông nghệ {p}",
+            "Son môi từ gấc {b}",
+        ],
+        "20" => &[
+            "Tinh dầu quế {p}",
+            "Tinh dầu sả chanh {b}",
+            "Tinh dầu tràm {p}",
+        ],
         "21" => &["Gốm {b}", "Mây tre đan {p}", "Nón lá {p}", "Sơn mài {b}"],
         "22" => &["Thổ cẩm {p}", "Lụa tơ tằm {b}", "Khăn lụa {p}"],
         "23" => &["Hoa lan {b}", "Hoa hồng {p}", "Hoa đào {p}"],
         "24" => &["Bonsai {b}", "Cây cảnh {p}", "Quất cảnh {p}"],
         "25" => &["Cá cảnh {b}", "Chim cảnh {p}"],
-        _ => &["Du lịch cộng đồng {p}", "Điểm du lịch sinh thái {b}", "Homestay {p}"],
+        _ => &[
+            "Du lịch cộng đồng {p}",
+            "Điểm du lịch sinh thái {b}",
+            "Homestay {p}",
+        ],
     }
 }
 
 /// Weights of product sets in the demo (food and drink dominate, as in reality).
 const SET_WEIGHTS: [(u8, u64); 26] = [
-    (1, 90), (2, 40), (3, 60), (4, 50), (5, 20), (6, 60), (7, 70), (8, 60), (9, 40), (10, 30), (11, 80), (12, 40), (13, 30),
-    (14, 40), (15, 20), (16, 10), (17, 20), (18, 30), (19, 15), (20, 25), (21, 40), (22, 15), (23, 8), (24, 6), (25, 3),
+    (1, 90),
+    (2, 40),
+    (3, 60),
+    (4, 50),
+    (5, 20),
+    (6, 60),
+    (7, 70),
+    (8, 60),
+    (9, 40),
+    (10, 30),
+    (11, 80),
+    (12, 40),
+    (13, 30),
+    (14, 40),
+    (15, 20),
+    (16, 10),
+    (17, 20),
+    (18, 30),
+    (19, 15),
+    (20, 25),
+    (21, 40),
+    (22, 15),
+    (23, 8),
+    (24, 6),
+    (25, 3),
     (26, 20),
 ];
 
@@ -103,12 +227,24 @@ pub struct DemoProducer {
 }
 
 fn person(rng: &mut Rng) -> (String, Gender) {
-    let gender = if rng.chance(450) { Gender::Female } else { Gender::Male };
+    let gender = if rng.chance(450) {
+        Gender::Female
+    } else {
+        Gender::Male
+    };
     let (middle, given) = match gender {
         Gender::Female => (MIDDLE_F, GIVEN_F),
         Gender::Male => (MIDDLE_M, GIVEN_M),
     };
-    (format!("{} {} {}", rng.pick(FAMILY), rng.pick(middle), rng.pick(given)), gender)
+    (
+        format!(
+            "{} {} {}",
+            rng.pick(FAMILY),
+            rng.pick(middle),
+            rng.pick(given)
+        ),
+        gender,
+    )
 }
 
 fn producer_kind(rng: &mut Rng) -> ProducerKind {
@@ -133,7 +269,11 @@ fn registration_number(rng: &mut Rng, kind: ProducerKind, province: &str) -> Str
             *x = rng.below(10) as u32;
         }
         if let Some(c) = tax_check_digit(&d) {
-            return d.iter().chain(std::iter::once(&c)).map(|x| char::from_digit(*x, 10).unwrap_or('0')).collect();
+            return d
+                .iter()
+                .chain(std::iter::once(&c))
+                .map(|x| char::from_digit(*x, 10).unwrap_or('0'))
+                .collect();
         }
     }
 }
@@ -144,7 +284,10 @@ fn gtin(rng: &mut Rng) -> String {
         body.push(rng.below(10) as u32);
     }
     let c = gtin_check_digit(&body);
-    body.iter().chain(std::iter::once(&c)).map(|x| char::from_digit(*x, 10).unwrap_or('0')).collect()
+    body.iter()
+        .chain(std::iter::once(&c))
+        .map(|x| char::from_digit(*x, 10).unwrap_or('0'))
+        .collect()
 }
 
 fn pick_set(rng: &mut Rng) -> String {
@@ -170,13 +313,25 @@ fn stars(rng: &mut Rng) -> u8 {
 /// Generate `producers` producers owning `products` products in total, spread
 /// over every province, deterministically from `seed`. `today` bounds the
 /// certificate dates.
-pub fn generate(units: &AdminUnits, producers: usize, products: usize, seed: u64, today: NaiveDate) -> Vec<DemoProducer> {
+pub fn generate(
+    units: &AdminUnits,
+    producers: usize,
+    products: usize,
+    seed: u64,
+    today: NaiveDate,
+) -> Vec<DemoProducer> {
     let mut rng = Rng::new(seed);
     // Communes grouped by province so every province gets producers.
     let by_province: Vec<Vec<&Commune>> = units
         .provinces
         .iter()
-        .map(|p| units.communes.iter().filter(|c| c.province_code == p.code).collect())
+        .map(|p| {
+            units
+                .communes
+                .iter()
+                .filter(|c| c.province_code == p.code)
+                .collect()
+        })
         .collect();
     let mut out = Vec::with_capacity(producers);
     let mut used_reg = std::collections::HashSet::new();
@@ -204,7 +359,11 @@ pub fn generate(units: &AdminUnits, producers: usize, products: usize, seed: u64
             name,
             kind,
             registration_number: reg,
-            address: format!("Thôn {}, {}", rng.below(12) + 1, commune.name),
+            address: format!(
+                "{} {}",
+                rng.pick(&["Thôn", "Xóm", "Bản", "Ấp", "Tổ dân phố"]),
+                rng.below(12) + 1
+            ),
             commune_code: commune.code.clone(),
             province_code: commune.province_code.clone(),
             legacy_commune_code: None,
@@ -231,12 +390,18 @@ pub fn generate(units: &AdminUnits, producers: usize, products: usize, seed: u64
     let span = (today - start).num_days().max(1) as u64;
     for j in 0..products {
         // The first pass gives every producer one product, the rest land at random.
-        let owner = if j < out.len() { j } else { rng.below(out.len() as u64) as usize };
+        let owner = if j < out.len() {
+            j
+        } else {
+            rng.below(out.len() as u64) as usize
+        };
         let set = pick_set(&mut rng);
-        let commune = units.commune(&out[owner].data.commune_code).expect("generated from units");
+        let commune = units
+            .commune(&out[owner].data.commune_code)
+            .expect("generated from units");
         let template = rng.pick(templates(&set));
         let name = template
-            .replace("{b}", *rng.pick(BRAND))
+            .replace("{b}", rng.pick::<&str>(BRAND))
             .replace("{p}", short_name(&commune.name));
         let certificate = if rng.chance(850) {
             let issued_on = start + chrono::Duration::days(rng.below(span) as i64);
@@ -244,7 +409,11 @@ pub fn generate(units: &AdminUnits, producers: usize, products: usize, seed: u64
             let province = units.province(&commune.province_code).expect("unit");
             Some(LegacyCertificate {
                 stars: s,
-                decision_number: format!("{}/QĐ-{}", rng.below(3000) + 1, if s == 5 { "BNNMT" } else { "UBND" }),
+                decision_number: format!(
+                    "{}/QĐ-{}",
+                    rng.below(3000) + 1,
+                    if s == 5 { "BNNMT" } else { "UBND" }
+                ),
                 issuer: if s == 5 {
                     "Bộ Nông nghiệp và Môi trường".into()
                 } else {
@@ -297,7 +466,8 @@ mod tests {
     #[test]
     fn generated_data_is_valid_and_national() {
         let data = generate(units(), 340, 2000, 1, today());
-        let provinces: std::collections::HashSet<&str> = data.iter().map(|p| p.data.province_code.as_str()).collect();
+        let provinces: std::collections::HashSet<&str> =
+            data.iter().map(|p| p.data.province_code.as_str()).collect();
         assert_eq!(provinces.len(), 34);
         assert_eq!(data.iter().map(|p| p.products.len()).sum::<usize>(), 2000);
         let mut stars = [0usize; 6];

@@ -104,7 +104,11 @@ impl std::fmt::Display for LineError {
         if self.line == 0 {
             write!(f, "{}", self.message)
         } else {
-            write!(f, "Dòng {}, cột {}: {}", self.line, self.field, self.message)
+            write!(
+                f,
+                "Dòng {}, cột {}: {}",
+                self.line, self.field, self.message
+            )
         }
     }
 }

@@ -43,7 +43,11 @@ impl RegistrationNumber {
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let s: String = input.trim().replace(' ', "").to_uppercase();
         if s.is_empty() {
-            return Err(id_error("required", "Chưa nhập mã số.", "Registration number is empty."));
+            return Err(id_error(
+                "required",
+                "Chưa nhập mã số.",
+                "Registration number is empty.",
+            ));
         }
         let (main, branch) = match s.split_once('-') {
             Some((m, b)) => (m.to_string(), Some(b.to_string())),
@@ -111,7 +115,11 @@ impl Gtin {
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let s = input.trim();
         if !s.chars().all(|c| c.is_ascii_digit()) {
-            return Err(id_error("invalid_format", "GTIN chỉ gồm chữ số.", "GTIN must be digits only."));
+            return Err(id_error(
+                "invalid_format",
+                "GTIN chỉ gồm chữ số.",
+                "GTIN must be digits only.",
+            ));
         }
         if ![8, 12, 13, 14].contains(&s.len()) {
             return Err(id_error(
@@ -162,7 +170,11 @@ impl ProductCode {
             )
         };
         let parts: Vec<&str> = input.trim().split('-').collect();
-        if parts.len() != 4 || !parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) {
+        if parts.len() != 4
+            || !parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        {
             return Err(bad());
         }
         if parts[0].len() != 2 || parts[1].len() != 5 || parts[3].len() != 4 {
@@ -179,21 +191,34 @@ impl ProductCode {
 
 impl std::fmt::Display for ProductCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{}-{:03}-{}", self.province, self.commune, self.seq, self.year)
+        write!(
+            f,
+            "{}-{}-{:03}-{}",
+            self.province, self.commune, self.seq, self.year
+        )
     }
 }
 
 /// A Vietnamese phone number: 10 digits starting with 0 (or +84 followed by 9 digits).
 pub fn parse_phone(input: &str) -> Result<String, IdError> {
-    let s: String = input.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect();
+    let s: String = input
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+        .collect();
     let national = if let Some(rest) = s.strip_prefix("+84") {
         format!("0{rest}")
     } else {
         s
     };
-    if national.len() == 10 && national.starts_with('0') && national.chars().all(|c| c.is_ascii_digit()) {
+    if national.len() == 10
+        && national.starts_with('0')
+        && national.chars().all(|c| c.is_ascii_digit())
+    {
         Ok(national)
-    } else if national.len() == 11 && national.starts_with("02") && national.chars().all(|c| c.is_ascii_digit()) {
+    } else if national.len() == 11
+        && national.starts_with("02")
+        && national.chars().all(|c| c.is_ascii_digit())
+    {
         // Landlines with an 11-digit area-code form (02x xxxx xxxx).
         Ok(national)
     } else {
@@ -222,7 +247,11 @@ pub fn parse_email(input: &str) -> Result<String, IdError> {
     if ok {
         Ok(s)
     } else {
-        Err(id_error("invalid_format", "Địa chỉ email không hợp lệ.", "Invalid e-mail address."))
+        Err(id_error(
+            "invalid_format",
+            "Địa chỉ email không hợp lệ.",
+            "Invalid e-mail address.",
+        ))
     }
 }
 
@@ -242,8 +271,14 @@ mod tests {
     fn wrong_check_digit_fails() {
         let e = RegistrationNumber::parse("0100109107").unwrap_err();
         assert_eq!(e.code, "invalid_checksum");
-        assert_eq!(RegistrationNumber::parse("0300588569-1").unwrap_err().code, "invalid_format");
-        assert_eq!(RegistrationNumber::parse("abc").unwrap_err().code, "invalid_format");
+        assert_eq!(
+            RegistrationNumber::parse("0300588569-1").unwrap_err().code,
+            "invalid_format"
+        );
+        assert_eq!(
+            RegistrationNumber::parse("abc").unwrap_err().code,
+            "invalid_format"
+        );
     }
 
     #[test]
@@ -255,9 +290,15 @@ mod tests {
     #[test]
     fn gtin() {
         assert!(Gtin::parse("8934563138165").is_ok());
-        assert_eq!(Gtin::parse("8934563138166").unwrap_err().code, "invalid_checksum");
+        assert_eq!(
+            Gtin::parse("8934563138166").unwrap_err().code,
+            "invalid_checksum"
+        );
         assert_eq!(Gtin::parse("893456").unwrap_err().code, "invalid_length");
-        assert_eq!(Gtin::parse("8934563138165").unwrap().gtin14(), "08934563138165");
+        assert_eq!(
+            Gtin::parse("8934563138165").unwrap().gtin14(),
+            "08934563138165"
+        );
         assert!(Gtin::parse("96385074").is_ok());
     }
 

@@ -72,7 +72,10 @@ impl ProducerKind {
                     (ProducerKind::Cooperative, "htx" | "hop tac xa")
                         | (ProducerKind::CooperativeGroup, "tht" | "to hop tac")
                         | (ProducerKind::Enterprise, "doanh nghiep" | "dn" | "cong ty")
-                        | (ProducerKind::Household, "ho kinh doanh" | "ho san xuat" | "ho gia dinh")
+                        | (
+                            ProducerKind::Household,
+                            "ho kinh doanh" | "ho san xuat" | "ho gia dinh"
+                        )
                         | (ProducerKind::Association, "hoi" | "hiep hoi")
                 )
         })
@@ -173,7 +176,12 @@ impl ProducerInput {
         if name.is_empty() {
             errors.required("name", "Tên chủ thể");
         } else if name.chars().count() > 200 {
-            errors.add("name", "too_long", "Tên chủ thể dài quá 200 ký tự.", "name is longer than 200 characters.");
+            errors.add(
+                "name",
+                "too_long",
+                "Tên chủ thể dài quá 200 ký tự.",
+                "name is longer than 200 characters.",
+            );
         }
         let kind = ProducerKind::parse(&self.kind);
         if kind.is_none() {
@@ -183,7 +191,10 @@ impl ProducerInput {
                 errors.add(
                     "kind",
                     "invalid_choice",
-                    format!("Loại hình \"{}\" không có trong danh mục của Quyết định 26/2026.", clean(&self.kind)),
+                    format!(
+                        "Loại hình \"{}\" không có trong danh mục của Quyết định 26/2026.",
+                        clean(&self.kind)
+                    ),
                     "kind is not one of the producer types of Decision 26/2026.",
                 );
             }
@@ -215,7 +226,10 @@ impl ProducerInput {
         };
         let mut commune_code = clean(&self.commune_code);
         if commune_code.is_empty() {
-            if let Some(c) = legacy_commune_code.as_deref().and_then(|l| units.resolve_legacy(l)) {
+            if let Some(c) = legacy_commune_code
+                .as_deref()
+                .and_then(|l| units.resolve_legacy(l))
+            {
                 commune_code = c.code.clone();
             }
         }
@@ -287,7 +301,8 @@ impl ProducerInput {
                 "representative_gender must be male or female.",
             );
         }
-        let representative_ethnicity = optional(&self.representative_ethnicity).unwrap_or_else(|| "Kinh".to_string());
+        let representative_ethnicity =
+            optional(&self.representative_ethnicity).unwrap_or_else(|| "Kinh".to_string());
         let disability = parse_bool(&self.representative_disability);
         if disability.is_none() {
             errors.add(
@@ -298,7 +313,12 @@ impl ProducerInput {
             );
         }
         let community_capital_pct = match optional(&self.community_capital_pct) {
-            Some(s) => match s.replace(',', ".").trim_end_matches('%').trim().parse::<f64>() {
+            Some(s) => match s
+                .replace(',', ".")
+                .trim_end_matches('%')
+                .trim()
+                .parse::<f64>()
+            {
                 Ok(v) if (0.0..=100.0).contains(&v) => Some(v),
                 _ => {
                     errors.add(
@@ -367,8 +387,16 @@ impl From<&ProducerData> for ProducerInput {
             representative_name: p.representative_name.clone(),
             representative_gender: p.representative_gender.code().into(),
             representative_ethnicity: p.representative_ethnicity.clone(),
-            representative_disability: if p.representative_disability { "1" } else { "0" }.into(),
-            community_capital_pct: p.community_capital_pct.map(|v| v.to_string()).unwrap_or_default(),
+            representative_disability: if p.representative_disability {
+                "1"
+            } else {
+                "0"
+            }
+            .into(),
+            community_capital_pct: p
+                .community_capital_pct
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
             workers: p.workers.map(|v| v.to_string()).unwrap_or_default(),
             description: p.description.clone(),
         }
@@ -415,8 +443,21 @@ mod tests {
         input.representative_gender = "?".into();
         let errs = input.validate(units()).unwrap_err();
         let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, vec!["name", "registration_number", "commune_code", "email", "representative_gender"]);
-        assert!(errs.for_field("commune_code").unwrap().message.contains("99999"));
+        assert_eq!(
+            fields,
+            vec![
+                "name",
+                "registration_number",
+                "commune_code",
+                "email",
+                "representative_gender"
+            ]
+        );
+        assert!(errs
+            .for_field("commune_code")
+            .unwrap()
+            .message
+            .contains("99999"));
     }
 
     #[test]
@@ -437,6 +478,9 @@ mod tests {
             assert_eq!(ProducerKind::parse(k.label()), Some(k));
             assert_eq!(ProducerKind::parse(k.code()), Some(k));
         }
-        assert_eq!(ProducerKind::parse("hợp tác xã"), Some(ProducerKind::Cooperative));
+        assert_eq!(
+            ProducerKind::parse("hợp tác xã"),
+            Some(ProducerKind::Cooperative)
+        );
     }
 }

@@ -32,16 +32,29 @@ pub struct ProductData {
 
 impl ProductInput {
     /// `commune_code` is the producer's commune: an existing product code must carry it.
-    pub fn validate(&self, province_code: &str, commune_code: &str) -> Result<ProductData, ValidationErrors> {
+    pub fn validate(
+        &self,
+        province_code: &str,
+        commune_code: &str,
+    ) -> Result<ProductData, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let name = clean(&self.name);
         if name.is_empty() {
             errors.required("name", "Tên sản phẩm");
         } else if name.chars().count() > 200 {
-            errors.add("name", "too_long", "Tên sản phẩm dài quá 200 ký tự.", "name is longer than 200 characters.");
+            errors.add(
+                "name",
+                "too_long",
+                "Tên sản phẩm dài quá 200 ký tự.",
+                "name is longer than 200 characters.",
+            );
         }
         let set_code = clean(&self.set_code);
-        let set_code = if set_code.len() == 1 { format!("0{set_code}") } else { set_code };
+        let set_code = if set_code.len() == 1 {
+            format!("0{set_code}")
+        } else {
+            set_code
+        };
         if classification::product_set(&set_code).is_none() {
             if set_code.is_empty() {
                 errors.required("set_code", "Bộ sản phẩm");

@@ -162,7 +162,7 @@ pub fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -200,11 +200,35 @@ mod tests {
 
     #[test]
     fn vietnamese_alphabet_order() {
-        let mut names = vec!["Đồng Tháp", "Điện Biên", "Cà Mau", "Dak", "Ân", "Ăn", "An", "Bắc Ninh", "Ơn", "Ôn", "On"];
+        let mut names = vec![
+            "Đồng Tháp",
+            "Điện Biên",
+            "Cà Mau",
+            "Dak",
+            "Ân",
+            "Ăn",
+            "An",
+            "Bắc Ninh",
+            "Ơn",
+            "Ôn",
+            "On",
+        ];
         sort_by_name(&mut names, |s| s);
         assert_eq!(
             names,
-            vec!["An", "Ăn", "Ân", "Bắc Ninh", "Cà Mau", "Dak", "Điện Biên", "Đồng Tháp", "On", "Ôn", "Ơn"]
+            vec![
+                "An",
+                "Ăn",
+                "Ân",
+                "Bắc Ninh",
+                "Cà Mau",
+                "Dak",
+                "Điện Biên",
+                "Đồng Tháp",
+                "On",
+                "Ôn",
+                "Ơn"
+            ]
         );
     }
 

@@ -19,11 +19,20 @@ pub struct DemoAccount {
 
 /// Connect, migrate, and load the administrative units if missing.
 pub async fn open(database_url: &str) -> Result<Store> {
-    let store = Store::connect(database_url)
+    let store = Store::connect(database_url).await.with_context(|| {
+        format!(
+            "không kết nối được cơ sở dữ liệu {}",
+            redact_url(database_url)
+        )
+    })?;
+    store
+        .migrate()
         .await
-        .with_context(|| format!("không kết nối được cơ sở dữ liệu {}", redact_url(database_url)))?;
-    store.migrate().await.context("di chuyển lược đồ thất bại")?;
-    store.seed_reference(units()).await.context("nạp danh mục đơn vị hành chính thất bại")?;
+        .context("di chuyển lược đồ thất bại")?;
+    store
+        .seed_reference(units())
+        .await
+        .context("nạp danh mục đơn vị hành chính thất bại")?;
     Ok(store)
 }
 
@@ -47,7 +56,13 @@ pub fn today_vn() -> NaiveDate {
 }
 
 /// Generate and load demo data plus one account per role. Deterministic for a seed.
-pub async fn seed_demo(store: &Store, producers: usize, products: usize, seed: u64, progress: &(dyn Fn(usize) + Sync)) -> Result<Vec<DemoAccount>> {
+pub async fn seed_demo(
+    store: &Store,
+    producers: usize,
+    products: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<DemoAccount>> {
     let today = today_vn();
     let data = ocop_domain::demo::generate(units(), producers, products, seed, today);
     let report = store
@@ -62,11 +77,24 @@ pub async fn seed_demo(store: &Store, producers: usize, products: usize, seed: u
         .map(|(i, p)| (i, p.data.clone()))
         .context("dữ liệu mẫu không có chủ thể ở Hà Nội")?;
     let producer_id = report.producer_ids[hn_index];
-    let commune_name = units().commune(&hn.commune_code).map(|c| c.name.clone()).unwrap_or_default();
+    let commune_name = units()
+        .commune(&hn.commune_code)
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
     let accounts: Vec<(&str, &str, Role)> = vec![
         ("admin", "Quản trị hệ thống", Role::Admin),
-        ("bo.nnmt", "Cán bộ Bộ Nông nghiệp và Môi trường", Role::Ministry),
-        ("tinh.hanoi", "Văn phòng OCOP Thành phố Hà Nội", Role::ProvinceOffice { province: "01".into() }),
+        (
+            "bo.nnmt",
+            "Cán bộ Bộ Nông nghiệp và Môi trường",
+            Role::Ministry,
+        ),
+        (
+            "tinh.hanoi",
+            "Văn phòng OCOP Thành phố Hà Nội",
+            Role::ProvinceOffice {
+                province: "01".into(),
+            },
+        ),
         (
             "xa.demo",
             "Cán bộ UBND xã",
@@ -88,10 +116,18 @@ pub async fn seed_demo(store: &Store, producers: usize, products: usize, seed: u
     let mut out = Vec::new();
     for (username, full_name, role) in accounts {
         let id = store
-            .create_user(&Capability::system(Action::CreateUser), username, full_name, None, DEMO_PASSWORD)
+            .create_user(
+                &Capability::system(Action::CreateUser),
+                username,
+                full_name,
+                None,
+                DEMO_PASSWORD,
+            )
             .await
             .with_context(|| format!("tạo tài khoản mẫu {username}"))?;
-        store.grant_role(&Capability::system(Action::GrantRole), id, &role).await?;
+        store
+            .grant_role(&Capability::system(Action::GrantRole), id, &role)
+            .await?;
         let label = match &role {
             Role::CommuneOfficer { .. } => format!("{} — {commune_name}", role.label()),
             Role::Producer { .. } => format!("{} — {}", role.label(), hn.name),

@@ -9,10 +9,19 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "ocop", version, about = "Hệ thống thông tin Chương trình OCOP (Mỗi xã một sản phẩm)")]
+#[command(
+    name = "ocop",
+    version,
+    about = "Hệ thống thông tin Chương trình OCOP (Mỗi xã một sản phẩm)"
+)]
 struct Cli {
     /// Database: sqlite://PATH (default, embedded) or postgres://USER:PASS@HOST/DB
-    #[arg(long, global = true, env = "OCOP_DATABASE_URL", default_value = "sqlite://data/ocop.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "OCOP_DATABASE_URL",
+        default_value = "sqlite://data/ocop.db"
+    )]
     database_url: String,
     #[command(subcommand)]
     command: Option<Command>,
@@ -126,9 +135,11 @@ fn init_logging(json: bool) {
 fn bar(len: u64, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
     pb.set_style(
-        ProgressStyle::with_template(&format!("{what} [{{bar:40}}] {{pos}}/{{len}} ({{per_sec}}, còn {{eta}})"))
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(&format!(
+            "{what} [{{bar:40}}] {{pos}}/{{len}} ({{per_sec}}, còn {{eta}})"
+        ))
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     pb
 }
@@ -146,24 +157,34 @@ fn read_password() -> Result<String> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::parse_default()));
+    let command = cli
+        .command
+        .unwrap_or(Command::Serve(ServeArgs::parse_default()));
     match command {
         Command::Serve(args) => serve(&cli.database_url, args).await,
         Command::Migrate => {
             init_logging(false);
             let store = open(&cli.database_url).await?;
             let (p, c, l) = store.reference_counts().await?;
-            println!("Đã di chuyển lược đồ {}: {p} tỉnh, {c} xã hiện hành, {l} xã cũ.", redact_url(&cli.database_url));
+            println!(
+                "Đã di chuyển lược đồ {}: {p} tỉnh, {c} xã hiện hành, {l} xã cũ.",
+                redact_url(&cli.database_url)
+            );
             Ok(())
         }
         Command::Demo(args) => {
             let store = open(&cli.database_url).await?;
             if store.user_count().await? > 0 {
-                bail!("Cơ sở dữ liệu đã có người dùng: dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống.");
+                bail!(
+                    "Cơ sở dữ liệu đã có người dùng: dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống."
+                );
             }
             let pb = bar(args.producers as u64, "Dữ liệu mẫu");
             let started = std::time::Instant::now();
-            let accounts = seed_demo(&store, args.producers, args.products, args.seed, &|n| pb.set_position(n as u64)).await?;
+            let accounts = seed_demo(&store, args.producers, args.products, args.seed, &|n| {
+                pb.set_position(n as u64)
+            })
+            .await?;
             pb.finish_and_clear();
             println!(
                 "Đã tạo {} chủ thể, {} sản phẩm trong {:.1} s.",
@@ -175,7 +196,11 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Import { kind, file } => import(&cli.database_url, &kind, &file).await,
-        Command::Export { kind, out, province } => export(&cli.database_url, &kind, &out, province).await,
+        Command::Export {
+            kind,
+            out,
+            province,
+        } => export(&cli.database_url, &kind, &out, province).await,
         Command::User(cmd) => user(&cli.database_url, cmd).await,
         Command::Backup { out } => backup(&cli.database_url, &out).await,
         Command::Audit(AuditCommand::Verify) => {
@@ -188,7 +213,11 @@ async fn main() -> Result<()> {
                 for f in &report.faults {
                     eprintln!("LỖI: {f}");
                 }
-                eprintln!("Nhật ký KHÔNG toàn vẹn: {} lỗi trên {} mục.", report.faults.len(), report.entries);
+                eprintln!(
+                    "Nhật ký KHÔNG toàn vẹn: {} lỗi trên {} mục.",
+                    report.faults.len(),
+                    report.entries
+                );
                 std::process::exit(1);
             }
         }
@@ -242,26 +271,37 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         redact_url(database_url),
         started.elapsed().as_secs_f64()
     );
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     store.close().await;
     Ok(())
 }
 
 async fn import(database_url: &str, kind: &str, file: &std::path::Path) -> Result<()> {
     let store = open(database_url).await?;
-    let bytes = std::fs::read(file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
-    let format = ocop_docs::Format::from_name(&file.to_string_lossy()).unwrap_or_else(|| ocop_docs::Format::sniff(&bytes));
+    let bytes =
+        std::fs::read(file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
+    let format = ocop_docs::Format::from_name(&file.to_string_lossy())
+        .unwrap_or_else(|| ocop_docs::Format::sniff(&bytes));
     let cap = Capability::system(Action::ImportRegistry);
     let started = std::time::Instant::now();
     let result = match kind {
-        "producers" => match ocop_docs::import::prepare_producers(&bytes, format, ocop_domain::admin_units::units()) {
+        "producers" => match ocop_docs::import::prepare_producers(
+            &bytes,
+            format,
+            ocop_domain::admin_units::units(),
+        ) {
             Ok(rows) => {
                 let pb = bar(rows.len() as u64, "Chủ thể");
-                let r = store.import_producers(&cap, &rows, &|n| pb.set_position(n as u64)).await?;
+                let r = store
+                    .import_producers(&cap, &rows, &|n| pb.set_position(n as u64))
+                    .await?;
                 pb.finish_and_clear();
                 r
             }
@@ -271,7 +311,9 @@ async fn import(database_url: &str, kind: &str, file: &std::path::Path) -> Resul
             Ok(rows) => {
                 let pb = bar(rows.len() as u64, "Sản phẩm");
                 let r = store
-                    .import_products(&cap, &rows, chrono::Datelike::year(&today_vn()), &|n| pb.set_position(n as u64))
+                    .import_products(&cap, &rows, chrono::Datelike::year(&today_vn()), &|n| {
+                        pb.set_position(n as u64)
+                    })
                     .await?;
                 pb.finish_and_clear();
                 r
@@ -293,7 +335,11 @@ async fn import(database_url: &str, kind: &str, file: &std::path::Path) -> Resul
             Ok(())
         }
         Err(lines) => {
-            eprintln!("Tệp {} bị từ chối, không có gì được ghi. {} lỗi:", file.display(), lines.len());
+            eprintln!(
+                "Tệp {} bị từ chối, không có gì được ghi. {} lỗi:",
+                file.display(),
+                lines.len()
+            );
             for l in &lines {
                 eprintln!("  {l}");
             }
@@ -302,27 +348,57 @@ async fn import(database_url: &str, kind: &str, file: &std::path::Path) -> Resul
     }
 }
 
-async fn export(database_url: &str, kind: &str, out: &std::path::Path, province: Option<String>) -> Result<()> {
+async fn export(
+    database_url: &str,
+    kind: &str,
+    out: &std::path::Path,
+    province: Option<String>,
+) -> Result<()> {
     use ocop_docs::columns::{PRODUCER_COLUMNS, PRODUCT_COLUMNS};
     let store = open(database_url).await?;
     let name = out.to_string_lossy().to_string();
-    let format = ocop_docs::Format::from_name(&name).context("tệp xuất phải có đuôi .csv hoặc .xlsx")?;
+    let format =
+        ocop_docs::Format::from_name(&name).context("tệp xuất phải có đuôi .csv hoặc .xlsx")?;
     let (cols, sheet, rows) = match kind {
         "producers" => {
-            let f = ocop_store::registry::ProducerFilter { province, include_inactive: true, ..Default::default() };
+            let f = ocop_store::registry::ProducerFilter {
+                province,
+                include_inactive: true,
+                ..Default::default()
+            };
             let items = store.export_producers(&f).await?;
-            (PRODUCER_COLUMNS, "Chủ thể", items.iter().map(ocop_web::export::producer_cells).collect::<Vec<_>>())
+            (
+                PRODUCER_COLUMNS,
+                "Chủ thể",
+                items
+                    .iter()
+                    .map(ocop_web::export::producer_cells)
+                    .collect::<Vec<_>>(),
+            )
         }
         "products" => {
-            let f = ocop_store::registry::ProductFilter { province, include_inactive: true, ..Default::default() };
+            let f = ocop_store::registry::ProductFilter {
+                province,
+                include_inactive: true,
+                ..Default::default()
+            };
             let items = store.export_products(&f).await?;
-            (PRODUCT_COLUMNS, "Sản phẩm", items.iter().map(ocop_web::export::product_cells).collect::<Vec<_>>())
+            (
+                PRODUCT_COLUMNS,
+                "Sản phẩm",
+                items
+                    .iter()
+                    .map(ocop_web::export::product_cells)
+                    .collect::<Vec<_>>(),
+            )
         }
         other => bail!("loại dữ liệu \"{other}\" không có: dùng producers hoặc products"),
     };
     let bytes = match format {
         ocop_docs::Format::Csv => ocop_docs::write_csv(cols, &rows),
-        ocop_docs::Format::Xlsx => ocop_docs::write_xlsx(sheet, cols, &rows).map_err(anyhow::Error::msg)?,
+        ocop_docs::Format::Xlsx => {
+            ocop_docs::write_xlsx(sheet, cols, &rows).map_err(anyhow::Error::msg)?
+        }
     };
     std::fs::write(out, bytes).with_context(|| format!("không ghi được {}", out.display()))?;
     println!("Đã xuất {} dòng vào {}.", rows.len(), out.display());
@@ -332,7 +408,14 @@ async fn export(database_url: &str, kind: &str, out: &std::path::Path, province:
 async fn user(database_url: &str, cmd: UserCommand) -> Result<()> {
     let store = open(database_url).await?;
     match cmd {
-        UserCommand::Create { username, full_name, email, role, province, commune } => {
+        UserCommand::Create {
+            username,
+            full_name,
+            email,
+            role,
+            province,
+            commune,
+        } => {
             let role = match role.as_deref() {
                 None => None,
                 Some("admin") => Some(Role::Admin),
@@ -340,35 +423,72 @@ async fn user(database_url: &str, cmd: UserCommand) -> Result<()> {
                 Some("buyer") => Some(Role::Buyer),
                 Some("province_office") => {
                     let p = province.context("--province là bắt buộc với province_office")?;
-                    ocop_domain::admin_units::units().province(&p).with_context(|| format!("mã tỉnh {p} không có"))?;
+                    ocop_domain::admin_units::units()
+                        .province(&p)
+                        .with_context(|| format!("mã tỉnh {p} không có"))?;
                     Some(Role::ProvinceOffice { province: p })
                 }
                 Some("commune_officer") => {
                     let c = commune.context("--commune là bắt buộc với commune_officer")?;
-                    let unit = ocop_domain::admin_units::units().commune(&c).with_context(|| format!("mã xã {c} không có"))?;
-                    Some(Role::CommuneOfficer { province: unit.province_code.clone(), commune: c })
+                    let unit = ocop_domain::admin_units::units()
+                        .commune(&c)
+                        .with_context(|| format!("mã xã {c} không có"))?;
+                    Some(Role::CommuneOfficer {
+                        province: unit.province_code.clone(),
+                        commune: c,
+                    })
                 }
-                Some(other) => bail!("vai trò \"{other}\" không cấp được từ dòng lệnh (dùng trang quản trị)"),
+                Some(other) => {
+                    bail!("vai trò \"{other}\" không cấp được từ dòng lệnh (dùng trang quản trị)")
+                }
             };
             let password = read_password()?;
             let id = store
-                .create_user(&Capability::system(Action::CreateUser), &username, &full_name, email.as_deref(), &password)
+                .create_user(
+                    &Capability::system(Action::CreateUser),
+                    &username,
+                    &full_name,
+                    email.as_deref(),
+                    &password,
+                )
                 .await?;
             if let Some(role) = role {
-                store.grant_role(&Capability::system(Action::GrantRole), id, &role).await?;
+                store
+                    .grant_role(&Capability::system(Action::GrantRole), id, &role)
+                    .await?;
             }
             println!("Đã tạo người dùng {username} (#{id}).");
         }
         UserCommand::Passwd { username } => {
-            let u = store.user_by_username(&username).await?.with_context(|| format!("không có người dùng {username}"))?;
+            let u = store
+                .user_by_username(&username)
+                .await?
+                .with_context(|| format!("không có người dùng {username}"))?;
             let password = read_password()?;
-            store.set_password(&Capability::system(Action::ChangeOwnPassword), u.id, &password).await?;
+            store
+                .set_password(
+                    &Capability::system(Action::ChangeOwnPassword),
+                    u.id,
+                    &password,
+                )
+                .await?;
             println!("Đã đặt mật khẩu mới cho {username}; mọi phiên đăng nhập của người này đã kết thúc.");
         }
         UserCommand::List => {
             for u in store.list_users().await? {
-                let roles: Vec<String> = store.grants(u.id).await?.iter().map(|g| g.role.label().to_string()).collect();
-                println!("{:<16} {:<36} {}{}", u.username, u.full_name, roles.join(", "), if u.active { "" } else { " (đã khoá)" });
+                let roles: Vec<String> = store
+                    .grants(u.id)
+                    .await?
+                    .iter()
+                    .map(|g| g.role.label().to_string())
+                    .collect();
+                println!(
+                    "{:<16} {:<36} {}{}",
+                    u.username,
+                    u.full_name,
+                    roles.join(", "),
+                    if u.active { "" } else { " (đã khoá)" }
+                );
             }
         }
     }

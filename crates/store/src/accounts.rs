@@ -75,7 +75,9 @@ fn role_from_row(r: &RoleRow) -> Option<Role> {
             province: r.province_code.clone()?,
             commune: r.commune_code.clone()?,
         },
-        "council_member" => Role::CouncilMember { council_id: r.council_id? },
+        "council_member" => Role::CouncilMember {
+            council_id: r.council_id?,
+        },
         "producer" => Role::Producer {
             province: r.producer_province.clone()?,
             commune: r.producer_commune.clone()?,
@@ -89,39 +91,51 @@ fn role_from_row(r: &RoleRow) -> Option<Role> {
 
 impl Store {
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
-        Ok(on_pool!(self, |c| sqlx::query_as::<_, UserRow>("SELECT * FROM users WHERE username = $1")
-            .bind(username.trim().to_lowercase())
-            .fetch_optional(c)
-            .await)?)
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, UserRow>(
+            "SELECT * FROM users WHERE username = $1"
+        )
+        .bind(username.trim().to_lowercase())
+        .fetch_optional(c)
+        .await)?)
     }
 
     pub async fn user(&self, id: i64) -> Result<UserRow> {
-        on_pool!(self, |c| sqlx::query_as::<_, UserRow>("SELECT * FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(c)
-            .await)?
+        on_pool!(self, |c| sqlx::query_as::<_, UserRow>(
+            "SELECT * FROM users WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await)?
         .ok_or(StoreError::NotFound("người dùng"))
     }
 
     pub async fn list_users(&self) -> Result<Vec<UserRow>> {
-        Ok(on_pool!(self, |c| sqlx::query_as::<_, UserRow>("SELECT * FROM users ORDER BY username")
-            .fetch_all(c)
-            .await)?)
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, UserRow>(
+            "SELECT * FROM users ORDER BY username"
+        )
+        .fetch_all(c)
+        .await)?)
     }
 
     pub async fn user_count(&self) -> Result<i64> {
-        Ok(on_pool!(self, |c| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(c).await)?)
+        Ok(on_pool!(self, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users"
+        )
+        .fetch_one(c)
+        .await)?)
     }
 
     pub async fn grants(&self, user_id: i64) -> Result<Vec<Grant>> {
-        let rows: Vec<RoleRow> = on_pool!(self, |c| sqlx::query_as::<_, RoleRow>(
+        let rows: Vec<RoleRow> = on_pool!(self, |c| {
+            sqlx::query_as::<_, RoleRow>(
             "SELECT r.id, r.role, r.province_code, r.commune_code, r.producer_id, r.council_id, r.pos_id, \
              p.province_code AS producer_province, p.commune_code AS producer_commune \
              FROM user_roles r LEFT JOIN producers p ON p.id = r.producer_id WHERE r.user_id = $1 ORDER BY r.id"
         )
         .bind(user_id)
         .fetch_all(c)
-        .await)?;
+        .await
+        })?;
         Ok(rows
             .iter()
             .filter_map(|r| role_from_row(r).map(|role| Grant { id: r.id, role }))
@@ -132,7 +146,11 @@ impl Store {
     pub async fn actor(&self, user_id: i64) -> Result<Actor> {
         let user = self.user(user_id).await?;
         let roles = if user.active {
-            self.grants(user_id).await?.into_iter().map(|g| g.role).collect()
+            self.grants(user_id)
+                .await?
+                .into_iter()
+                .map(|g| g.role)
+                .collect()
         } else {
             Vec::new()
         };
@@ -158,7 +176,9 @@ impl Store {
         let username = username.trim().to_lowercase();
         let valid = !username.is_empty()
             && username.len() <= 64
-            && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+            && username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
         if !valid {
             return Err(StoreError::conflict(
                 "username",
@@ -167,7 +187,11 @@ impl Store {
             ));
         }
         if let Err(msg) = password::check_strength(password_plain, &username) {
-            return Err(StoreError::conflict("password", msg, "password is too weak."));
+            return Err(StoreError::conflict(
+                "password",
+                msg,
+                "password is too weak.",
+            ));
         }
         let hash = password::hash(password_plain);
         let t = now();
@@ -209,14 +233,21 @@ impl Store {
         }
         let (province, commune, producer, council, pos) = match role {
             Role::ProvinceOffice { province } => (Some(province.clone()), None, None, None, None),
-            Role::CommuneOfficer { province, commune } => (Some(province.clone()), Some(commune.clone()), None, None, None),
+            Role::CommuneOfficer { province, commune } => (
+                Some(province.clone()),
+                Some(commune.clone()),
+                None,
+                None,
+                None,
+            ),
             Role::Producer { producer_id, .. } => (None, None, Some(*producer_id), None, None),
             Role::CouncilMember { council_id } => (None, None, None, Some(*council_id), None),
             Role::PointOfSale { pos_id } => (None, None, None, None, Some(*pos_id)),
             Role::Admin | Role::Ministry | Role::Buyer => (None, None, None, None, None),
         };
         let mut tx = self.begin().await?;
-        let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
             "INSERT INTO user_roles (user_id, role, province_code, commune_code, producer_id, council_id, pos_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
         )
@@ -229,8 +260,17 @@ impl Store {
         .bind(pos)
         .bind(now())
         .fetch_one(&mut *c)
-        .await)?;
-        record(&mut tx, cap, "user", &user_id.to_string(), None, Some(&serde_json::json!({ "granted": role }))).await?;
+        .await
+        })?;
+        record(
+            &mut tx,
+            cap,
+            "user",
+            &user_id.to_string(),
+            None,
+            Some(&serde_json::json!({ "granted": role })),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -246,16 +286,32 @@ impl Store {
             .find(|g| g.id == grant_id)
             .ok_or(StoreError::NotFound("vai trò"))?;
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, |c| sqlx::query("DELETE FROM user_roles WHERE id = $1 AND user_id = $2")
-            .bind(grant_id)
-            .bind(user_id)
-            .execute(&mut *c)
-            .await.map(|r| r.rows_affected()))?;
-        record(&mut tx, cap, "user", &user_id.to_string(), Some(&serde_json::json!({ "revoked": grant.role })), None).await?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "DELETE FROM user_roles WHERE id = $1 AND user_id = $2"
+        )
+        .bind(grant_id)
+        .bind(user_id)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        record(
+            &mut tx,
+            cap,
+            "user",
+            &user_id.to_string(),
+            Some(&serde_json::json!({ "revoked": grant.role })),
+            None,
+        )
+        .await?;
         tx.commit().await
     }
 
-    pub async fn set_user_active(&self, cap: &Capability, user_id: i64, active: bool) -> Result<()> {
+    pub async fn set_user_active(
+        &self,
+        cap: &Capability,
+        user_id: i64,
+        active: bool,
+    ) -> Result<()> {
         if cap.action() != Action::DeactivateUser {
             return Err(StoreError::Forbidden("user.deactivate".into()));
         }
@@ -267,42 +323,82 @@ impl Store {
                 .execute(&mut *c)
                 .await?;
             if !active {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *c).await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *c)
+                    .await?;
             }
         });
-        record(&mut tx, cap, "user", &user_id.to_string(), None, Some(&serde_json::json!({ "active": active }))).await?;
+        record(
+            &mut tx,
+            cap,
+            "user",
+            &user_id.to_string(),
+            None,
+            Some(&serde_json::json!({ "active": active })),
+        )
+        .await?;
         tx.commit().await
     }
 
     /// Set a user's password and end all of that user's sessions.
-    pub async fn set_password(&self, cap: &Capability, user_id: i64, new_password: &str) -> Result<()> {
+    pub async fn set_password(
+        &self,
+        cap: &Capability,
+        user_id: i64,
+        new_password: &str,
+    ) -> Result<()> {
         if !matches!(cap.action(), Action::ChangeOwnPassword | Action::CreateUser) {
             return Err(StoreError::Forbidden("user.change_password".into()));
         }
         let user = self.user(user_id).await?;
         if let Err(msg) = password::check_strength(new_password, &user.username) {
-            return Err(StoreError::conflict("new_password", msg, "password is too weak."));
+            return Err(StoreError::conflict(
+                "new_password",
+                msg,
+                "password is too weak.",
+            ));
         }
         let hash = password::hash(new_password);
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
-                .bind(&hash)
-                .bind(now())
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+            )
+            .bind(&hash)
+            .bind(now())
+            .bind(user_id)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(user_id)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *c).await?;
         });
-        record(&mut tx, cap, "user", &user_id.to_string(), None, Some(&serde_json::json!({ "password_changed": true }))).await?;
+        record(
+            &mut tx,
+            cap,
+            "user",
+            &user_id.to_string(),
+            None,
+            Some(&serde_json::json!({ "password_changed": true })),
+        )
+        .await?;
         tx.commit().await
     }
 
     /// Check a username and password; `None` when either is wrong or the
     /// account is inactive. Always spends one argon2 verification.
-    pub async fn check_login(&self, username: &str, password_plain: &str) -> Result<Option<UserRow>> {
+    pub async fn check_login(
+        &self,
+        username: &str,
+        password_plain: &str,
+    ) -> Result<Option<UserRow>> {
         let user = self.user_by_username(username).await?;
-        let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_string());
+        let hash = user
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| password::dummy_hash().to_string());
         let ok = tokio::task::spawn_blocking({
             let p = password_plain.to_string();
             move || password::verify(&p, &hash)
@@ -320,7 +416,10 @@ impl Store {
         let t = now();
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(t).execute(&mut *c).await?;
+            sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                .bind(t)
+                .execute(&mut *c)
+                .await?;
             sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(token_hash(&token))
                 .bind(user_id)
@@ -352,10 +451,13 @@ impl Store {
 
     pub async fn delete_session(&self, token: &str) -> Result<()> {
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, |c| sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(&mut *c)
-            .await.map(|r| r.rows_affected()))?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "DELETE FROM sessions WHERE token_hash = $1"
+        )
+        .bind(token_hash(token))
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
         tx.commit().await
     }
 }

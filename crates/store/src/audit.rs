@@ -38,7 +38,9 @@ pub(crate) async fn record(
     on_tx!(tx, |c| {
         // Updating the head first takes its row lock (PostgreSQL) or the write
         // lock (SQLite): appends are serialized and the chain stays linear.
-        sqlx::query("UPDATE audit_head SET k = k WHERE k = 1").execute(&mut *c).await?;
+        sqlx::query("UPDATE audit_head SET k = k WHERE k = 1")
+            .execute(&mut *c)
+            .await?;
         let (last_id, last_hash): (i64, String) =
             sqlx::query_as("SELECT last_id, last_hash FROM audit_head WHERE k = 1")
                 .fetch_one(&mut *c)
@@ -150,8 +152,14 @@ impl Store {
                 hash: r.hash,
             })
             .collect();
-        let mut faults: Vec<String> = verify_chain(&stored).iter().map(ChainFault::to_string).collect();
-        let tip = stored.last().map(|e| (e.id, e.hash.clone())).unwrap_or((0, ocop_domain::audit::GENESIS.into()));
+        let mut faults: Vec<String> = verify_chain(&stored)
+            .iter()
+            .map(ChainFault::to_string)
+            .collect();
+        let tip = stored
+            .last()
+            .map(|e| (e.id, e.hash.clone()))
+            .unwrap_or((0, ocop_domain::audit::GENESIS.into()));
         if tip != (last_id, last_hash) {
             faults.push(format!(
                 "đầu chuỗi trỏ tới mục #{last_id} nhưng mục cuối là #{}: có mục cuối bị xoá",

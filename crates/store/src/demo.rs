@@ -17,7 +17,12 @@ pub struct DemoReport {
 impl Store {
     /// Load demo producers, products and certificates, audited as the system.
     /// A product's code year is its certificate's year, or `year` without one.
-    pub async fn load_demo(&self, data: &[DemoProducer], year: i32, progress: &(dyn Fn(usize) + Sync)) -> Result<DemoReport> {
+    pub async fn load_demo(
+        &self,
+        data: &[DemoProducer],
+        year: i32,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<DemoReport> {
         let mut report = DemoReport::default();
         let (create_producer, create_product, record) = (
             Capability::system(Action::CreateProducer),
@@ -33,8 +38,13 @@ impl Store {
                 report.producer_ids.push(id);
                 report.producers += 1;
                 for prod in &p.products {
-                    let y = prod.certificate.as_ref().map(|c| chrono::Datelike::year(&c.issued_on)).unwrap_or(year);
-                    let (pid, _) = insert_product(&mut tx, &create_product, id, &prod.data, y).await?;
+                    let y = prod
+                        .certificate
+                        .as_ref()
+                        .map(|c| chrono::Datelike::year(&c.issued_on))
+                        .unwrap_or(year);
+                    let (pid, _) =
+                        insert_product(&mut tx, &create_product, id, &prod.data, y).await?;
                     report.products += 1;
                     if let Some(c) = &prod.certificate {
                         insert_certificate(&mut tx, &record, pid, c).await?;

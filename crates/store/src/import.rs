@@ -3,7 +3,9 @@
 //! the database are made, every failing line is reported, and nothing is
 //! written unless every line passes.
 
-use crate::registry::{insert_certificate, insert_producer, insert_product, update_producer_in, update_product_in};
+use crate::registry::{
+    insert_certificate, insert_producer, insert_product, update_producer_in, update_product_in,
+};
 use crate::{on_tx, Result, Store, StoreError, Tx};
 use ocop_domain::auth::{Action, Capability};
 use ocop_domain::error::LineError;
@@ -34,18 +36,27 @@ fn check(cap: &Capability) -> Result<()> {
 
 /// Is `province` inside the capability's scope?
 fn in_scope(cap: &Capability, province: &str) -> bool {
-    cap.scope().province.as_deref().is_none_or(|p| p == province)
+    cap.scope()
+        .province
+        .as_deref()
+        .is_none_or(|p| p == province)
 }
 
 fn out_of_scope(line: usize, province: &str) -> LineError {
-    LineError::new(line, "commune_code", format!("Đơn vị thuộc tỉnh mã {province}, ngoài phạm vi quản lý của bạn."))
+    LineError::new(
+        line,
+        "commune_code",
+        format!("Đơn vị thuộc tỉnh mã {province}, ngoài phạm vi quản lý của bạn."),
+    )
 }
 
 /// Turn a database error on one line into that line's report, or pass it up.
 fn line_error(line: usize, e: StoreError) -> std::result::Result<LineError, StoreError> {
     match e {
         StoreError::Conflict { field, message, .. } => Ok(LineError::new(line, &field, message)),
-        StoreError::NotFound(what) => Ok(LineError::new(line, "", format!("Không tìm thấy {what}."))),
+        StoreError::NotFound(what) => {
+            Ok(LineError::new(line, "", format!("Không tìm thấy {what}.")))
+        }
         other => Err(other),
     }
 }
@@ -67,24 +78,30 @@ impl Store {
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
-        let existing: HashMap<String, (i64, String)> = crate::on_pool!(self, |c| sqlx::query_as::<_, (String, i64, String)>(
-            "SELECT registration_number, id, province_code FROM producers"
-        )
-        .fetch_all(c)
-        .await)?
-        .into_iter()
-        .map(|(r, id, p)| (r, (id, p)))
-        .collect();
+        let existing: HashMap<String, (i64, String)> =
+            crate::on_pool!(self, |c| sqlx::query_as::<_, (String, i64, String)>(
+                "SELECT registration_number, id, province_code FROM producers"
+            )
+            .fetch_all(c)
+            .await)?
+            .into_iter()
+            .map(|(r, id, p)| (r, (id, p)))
+            .collect();
         let mut report = ImportReport::default();
         let mut tx = self.begin().await?;
         for (i, (line, p)) in rows.iter().enumerate() {
-            if let Some((_, province)) = existing.get(&p.registration_number).filter(|(_, pr)| !in_scope(cap, pr)) {
+            if let Some((_, province)) = existing
+                .get(&p.registration_number)
+                .filter(|(_, pr)| !in_scope(cap, pr))
+            {
                 errors.push(out_of_scope(*line, province));
                 continue;
             }
             savepoint(&mut tx).await?;
             let outcome = match existing.get(&p.registration_number) {
-                Some((id, _)) => update_producer_in(&mut tx, cap, *id, p, None).await.map(|_| false),
+                Some((id, _)) => update_producer_in(&mut tx, cap, *id, p, None)
+                    .await
+                    .map(|_| false),
                 None => insert_producer(&mut tx, cap, p).await.map(|_| true),
             };
             end_savepoint(&mut tx, outcome.is_err()).await?;
@@ -111,35 +128,40 @@ impl Store {
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<ImportResult> {
         check(cap)?;
-        let producers: HashMap<String, (i64, String, String)> = crate::on_pool!(self, |c| sqlx::query_as::<
-            _,
-            (String, i64, String, String),
-        >(
-            "SELECT registration_number, id, province_code, commune_code FROM producers"
-        )
-        .fetch_all(c)
-        .await)?
+        let producers: HashMap<String, (i64, String, String)> = crate::on_pool!(self, |c| {
+            sqlx::query_as::<_, (String, i64, String, String)>(
+                "SELECT registration_number, id, province_code, commune_code FROM producers",
+            )
+            .fetch_all(c)
+            .await
+        })?
         .into_iter()
         .map(|(r, id, p, c)| (r, (id, p, c)))
         .collect();
-        let mut products: HashMap<(i64, String), i64> = crate::on_pool!(self, |c| sqlx::query_as::<_, (i64, String, i64)>(
-            "SELECT producer_id, name_fold, id FROM products"
-        )
-        .fetch_all(c)
-        .await)?
-        .into_iter()
-        .map(|(p, n, id)| ((p, n), id))
-        .collect();
+        let mut products: HashMap<(i64, String), i64> =
+            crate::on_pool!(self, |c| sqlx::query_as::<_, (i64, String, i64)>(
+                "SELECT producer_id, name_fold, id FROM products"
+            )
+            .fetch_all(c)
+            .await)?
+            .into_iter()
+            .map(|(p, n, id)| ((p, n), id))
+            .collect();
         let mut errors = Vec::new();
         let mut report = ImportReport::default();
         let mut tx = self.begin().await?;
         for (i, row) in rows.iter().enumerate() {
             progress(i + 1);
-            let Some((producer_id, province, commune)) = producers.get(&row.producer_registration_number) else {
+            let Some((producer_id, province, commune)) =
+                producers.get(&row.producer_registration_number)
+            else {
                 errors.push(LineError::new(
                     row.line,
                     "producer_registration_number",
-                    format!("Chưa có chủ thể mã số {} trong hệ thống; hãy nhập tệp chủ thể trước.", row.producer_registration_number),
+                    format!(
+                        "Chưa có chủ thể mã số {} trong hệ thống; hãy nhập tệp chủ thể trước.",
+                        row.producer_registration_number
+                    ),
                 ));
                 continue;
             };
@@ -150,7 +172,10 @@ impl Store {
             let data = match row.input.validate(province, commune) {
                 Ok(d) => d,
                 Err(es) => {
-                    errors.extend(es.0.into_iter().map(|e| LineError::new(row.line, &e.field, e.message)));
+                    errors.extend(
+                        es.0.into_iter()
+                            .map(|e| LineError::new(row.line, &e.field, e.message)),
+                    );
                     continue;
                 }
             };
@@ -161,8 +186,12 @@ impl Store {
             .or_else(|| products.get(&(*producer_id, fold_vi(&data.name))).copied());
             savepoint(&mut tx).await?;
             let outcome = match existing {
-                Some(id) => update_product_in(&mut tx, cap, id, &data, None).await.map(|_| (id, false)),
-                None => insert_product(&mut tx, cap, *producer_id, &data, year).await.map(|(id, _)| (id, true)),
+                Some(id) => update_product_in(&mut tx, cap, id, &data, None)
+                    .await
+                    .map(|_| (id, false)),
+                None => insert_product(&mut tx, cap, *producer_id, &data, year)
+                    .await
+                    .map(|(id, _)| (id, true)),
             };
             end_savepoint(&mut tx, outcome.is_err()).await?;
             let product_id = match outcome {
@@ -182,13 +211,15 @@ impl Store {
                 }
             };
             if let Some(cert) = &row.certificate {
-                let known: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+                let known: i64 = on_tx!(&mut tx, |c| {
+                    sqlx::query_scalar(
                     "SELECT COUNT(*) FROM certificates WHERE product_id = $1 AND decision_number = $2"
                 )
                 .bind(product_id)
                 .bind(&cert.decision_number)
                 .fetch_one(&mut *c)
-                .await)?;
+                .await
+                })?;
                 if known == 0 {
                     insert_certificate(&mut tx, cap, product_id, cert).await?;
                     report.certificates += 1;
@@ -202,7 +233,10 @@ impl Store {
 /// Each row runs inside a savepoint: after a failed statement PostgreSQL
 /// refuses the rest of the transaction, and we want to report every line.
 async fn savepoint(tx: &mut Tx) -> Result<()> {
-    on_tx!(tx, |c| sqlx::query("SAVEPOINT import_row").execute(&mut *c).await.map(|_| ()))?;
+    on_tx!(tx, |c| sqlx::query("SAVEPOINT import_row")
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
     Ok(())
 }
 
@@ -217,10 +251,12 @@ async fn end_savepoint(tx: &mut Tx, failed: bool) -> Result<()> {
 }
 
 async fn product_by_code(tx: &mut Tx, code: &str) -> Result<Option<i64>> {
-    Ok(on_tx!(tx, |c| sqlx::query_scalar("SELECT id FROM products WHERE code = $1")
-        .bind(code)
-        .fetch_optional(&mut *c)
-        .await)?)
+    Ok(on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT id FROM products WHERE code = $1"
+    )
+    .bind(code)
+    .fetch_optional(&mut *c)
+    .await)?)
 }
 
 /// Commit when every line passed; otherwise drop the transaction (rollback).

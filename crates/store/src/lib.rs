@@ -10,16 +10,18 @@
 pub mod accounts;
 pub mod audit;
 pub mod demo;
+pub mod import;
 pub mod migrate;
 pub mod password;
 pub mod reference;
-pub mod testing;
-pub mod import;
 pub mod registry;
+pub mod testing;
 
 use ocop_domain::ValidationErrors;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -33,7 +35,10 @@ pub enum Backend {
 pub(crate) enum Pools {
     /// Readers share a pool; writes go through one connection so that
     /// SQLite never sees two writers from this process.
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -92,7 +97,11 @@ pub enum StoreError {
     NotFound(&'static str),
     /// A uniqueness or version conflict, named by field.
     #[error("{message}")]
-    Conflict { field: String, message: String, message_en: String },
+    Conflict {
+        field: String,
+        message: String,
+        message_en: String,
+    },
     #[error("không có quyền: {0}")]
     Forbidden(String),
     #[error("lỗi cơ sở dữ liệu: {0}")]
@@ -104,7 +113,11 @@ pub enum StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 impl StoreError {
-    pub fn conflict(field: &str, message: impl Into<String>, message_en: impl Into<String>) -> Self {
+    pub fn conflict(
+        field: &str,
+        message: impl Into<String>,
+        message_en: impl Into<String>,
+    ) -> Self {
         StoreError::Conflict {
             field: field.to_string(),
             message: message.into(),
@@ -134,10 +147,14 @@ impl Store {
                 pools: Pools::Postgres(pool),
             })
         } else {
-            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
             if let Some(parent) = std::path::Path::new(path).parent() {
                 if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent).map_err(|e| StoreError::Migration(e.to_string()))?;
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| StoreError::Migration(e.to_string()))?;
                 }
             }
             let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
@@ -146,7 +163,10 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts.clone())
+                .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts.read_only(false))
@@ -248,10 +268,15 @@ impl Store {
     pub async fn backup_sqlite(&self, path: &str) -> Result<()> {
         match &self.pools {
             Pools::Sqlite { write, .. } => {
-                sqlx::query("VACUUM INTO $1").bind(path).execute(write).await?;
+                sqlx::query("VACUUM INTO $1")
+                    .bind(path)
+                    .execute(write)
+                    .await?;
                 Ok(())
             }
-            Pools::Postgres(_) => Err(StoreError::Migration("VACUUM INTO chỉ dùng cho SQLite".into())),
+            Pools::Postgres(_) => Err(StoreError::Migration(
+                "VACUUM INTO chỉ dùng cho SQLite".into(),
+            )),
         }
     }
 }

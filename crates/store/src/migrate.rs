@@ -3,7 +3,8 @@
 use crate::{on_pool, Backend, Result, Store, StoreError};
 
 /// Every migration, in order. Append only: a shipped migration never changes.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
 
 /// The SQL of a migration for one backend.
 pub fn render(sql: &str, backend: Backend) -> String {
@@ -40,14 +41,18 @@ impl Store {
     /// Apply every migration not yet applied, each in its own transaction.
     /// Returns how many were applied.
     pub async fn migrate(&self) -> Result<usize> {
-        on_pool!(self, |c| sqlx::query(
+        on_pool!(self, |c| {
+            sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
         .execute(c)
-        .await.map(|r| r.rows_affected()))?;
-        let applied: Vec<i64> = on_pool!(self, |c| sqlx::query_scalar("SELECT version FROM schema_migrations")
-            .fetch_all(c)
-            .await)?;
+        .await.map(|r| r.rows_affected())
+        })?;
+        let applied: Vec<i64> = on_pool!(self, |c| sqlx::query_scalar(
+            "SELECT version FROM schema_migrations"
+        )
+        .fetch_all(c)
+        .await)?;
         let mut count = 0;
         for (version, name, sql) in MIGRATIONS {
             if applied.contains(version) {
@@ -60,12 +65,14 @@ impl Store {
                     .execute(&mut *c)
                     .await
                     .map_err(|e| StoreError::Migration(format!("{version} {name}: {e}")))?;
-                sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                    .bind(version)
-                    .bind(name)
-                    .bind(crate::now().to_rfc3339())
-                    .execute(&mut *c)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                )
+                .bind(version)
+                .bind(name)
+                .bind(crate::now().to_rfc3339())
+                .execute(&mut *c)
+                .await?;
             });
             tx.commit().await?;
             count += 1;

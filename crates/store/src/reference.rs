@@ -22,19 +22,28 @@ macro_rules! insert_batches {
 impl Store {
     /// Load the administrative units if the tables are empty. Idempotent.
     pub async fn seed_reference(&self, units: &AdminUnits) -> Result<bool> {
-        let n: i64 = on_pool!(self, |c| sqlx::query_scalar("SELECT COUNT(*) FROM provinces").fetch_one(c).await)?;
+        let n: i64 = on_pool!(self, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM provinces"
+        )
+        .fetch_one(c)
+        .await)?;
         if n > 0 {
             return Ok(false);
         }
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| {
-            insert_batches!(c, units.provinces, "INSERT INTO provinces (code, name, kind, lat, lon, sort_key) ", |b, p| b
-                .push_bind(&p.code)
-                .push_bind(&p.name)
-                .push_bind(&p.kind)
-                .push_bind(p.lat)
-                .push_bind(p.lon)
-                .push_bind(crate::sort_key(&p.name)));
+            insert_batches!(
+                c,
+                units.provinces,
+                "INSERT INTO provinces (code, name, kind, lat, lon, sort_key) ",
+                |b, p| b
+                    .push_bind(&p.code)
+                    .push_bind(&p.name)
+                    .push_bind(&p.kind)
+                    .push_bind(p.lat)
+                    .push_bind(p.lon)
+                    .push_bind(crate::sort_key(&p.name))
+            );
             insert_batches!(
                 c,
                 units.communes,
@@ -49,15 +58,25 @@ impl Store {
                     .push_bind(x.area_km2)
                     .push_bind(crate::sort_key(&x.name))
             );
-            insert_batches!(c, units.legacy_provinces, "INSERT INTO legacy_provinces (code, name, new_province_code) ", |b, x| b
-                .push_bind(&x.code)
-                .push_bind(&x.name)
-                .push_bind(&x.new_province_code));
-            insert_batches!(c, units.legacy_districts, "INSERT INTO legacy_districts (code, province_code, name, kind) ", |b, x| b
-                .push_bind(&x.code)
-                .push_bind(&x.province_code)
-                .push_bind(&x.name)
-                .push_bind(&x.kind));
+            insert_batches!(
+                c,
+                units.legacy_provinces,
+                "INSERT INTO legacy_provinces (code, name, new_province_code) ",
+                |b, x| b
+                    .push_bind(&x.code)
+                    .push_bind(&x.name)
+                    .push_bind(&x.new_province_code)
+            );
+            insert_batches!(
+                c,
+                units.legacy_districts,
+                "INSERT INTO legacy_districts (code, province_code, name, kind) ",
+                |b, x| b
+                    .push_bind(&x.code)
+                    .push_bind(&x.province_code)
+                    .push_bind(&x.name)
+                    .push_bind(&x.kind)
+            );
             insert_batches!(
                 c,
                 units.legacy_communes,
@@ -85,9 +104,21 @@ impl Store {
 
     /// Counts of the loaded units: (provinces, communes, legacy communes).
     pub async fn reference_counts(&self) -> Result<(i64, i64, i64)> {
-        let p: i64 = on_pool!(self, |c| sqlx::query_scalar("SELECT COUNT(*) FROM provinces").fetch_one(c).await)?;
-        let c2: i64 = on_pool!(self, |c| sqlx::query_scalar("SELECT COUNT(*) FROM communes").fetch_one(c).await)?;
-        let l: i64 = on_pool!(self, |c| sqlx::query_scalar("SELECT COUNT(*) FROM legacy_communes").fetch_one(c).await)?;
+        let p: i64 = on_pool!(self, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM provinces"
+        )
+        .fetch_one(c)
+        .await)?;
+        let c2: i64 = on_pool!(self, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM communes"
+        )
+        .fetch_one(c)
+        .await)?;
+        let l: i64 = on_pool!(self, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM legacy_communes"
+        )
+        .fetch_one(c)
+        .await)?;
         Ok((p, c2, l))
     }
 }

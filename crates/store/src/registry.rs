@@ -2,7 +2,9 @@
 //! queries; every write demands a capability and records audit + outbox.
 
 use crate::audit::record;
-use crate::{is_unique_violation, like_pattern, now, on_pool, on_tx, Page, Result, Store, StoreError, Tx};
+use crate::{
+    is_unique_violation, like_pattern, now, on_pool, on_tx, Page, Result, Store, StoreError, Tx,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::auth::{Action, Capability};
 use ocop_domain::certificate::{status_on, CertificateStatus, LegacyCertificate};
@@ -102,7 +104,8 @@ pub struct ProductListItem {
 
 impl ProductListItem {
     pub fn certificate_status(&self, today: NaiveDate) -> Option<CertificateStatus> {
-        self.expires_on.map(|e| status_on(e, self.revoked_on, today))
+        self.expires_on
+            .map(|e| status_on(e, self.revoked_on, today))
     }
 }
 
@@ -173,9 +176,17 @@ fn product_conflict(e: sqlx::Error) -> StoreError {
     if is_unique_violation(&e) {
         let msg = e.to_string();
         if msg.contains("gtin") {
-            StoreError::conflict("gtin", "GTIN này đã được gán cho sản phẩm khác.", "gtin is already used.")
+            StoreError::conflict(
+                "gtin",
+                "GTIN này đã được gán cho sản phẩm khác.",
+                "gtin is already used.",
+            )
         } else {
-            StoreError::conflict("code", "Mã sản phẩm này đã tồn tại.", "code is already used.")
+            StoreError::conflict(
+                "code",
+                "Mã sản phẩm này đã tồn tại.",
+                "code is already used.",
+            )
         }
     } else {
         e.into()
@@ -215,10 +226,12 @@ fn product_json(id: i64, code: &str, producer_id: i64, d: &ProductData) -> serde
 
 impl Store {
     pub async fn producer(&self, id: i64) -> Result<ProducerRow> {
-        on_pool!(self, |c| sqlx::query_as::<_, ProducerRow>("SELECT * FROM producers WHERE id = $1")
-            .bind(id)
-            .fetch_optional(c)
-            .await)?
+        on_pool!(self, |c| sqlx::query_as::<_, ProducerRow>(
+            "SELECT * FROM producers WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await)?
         .ok_or(StoreError::NotFound("chủ thể"))
     }
 
@@ -241,10 +254,17 @@ impl Store {
         Ok(self.producers_page(f, 1, EXPORT_LIMIT).await?.items)
     }
 
-    async fn producers_page(&self, f: &ProducerFilter, page: i64, per_page: i64) -> Result<Page<ProducerListItem>> {
+    async fn producers_page(
+        &self,
+        f: &ProducerFilter,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<ProducerListItem>> {
         let q = f.q.as_deref().map(fold_vi).filter(|s| !s.trim().is_empty());
         let name_pat = q.as_deref().map(|s| like_pattern(s.trim()));
-        let reg_pat = f.q.as_deref().map(|s| like_pattern(&s.trim().to_uppercase()));
+        let reg_pat =
+            f.q.as_deref()
+                .map(|s| like_pattern(&s.trim().to_uppercase()));
         let count_sql = format!("SELECT COUNT(*) {PRODUCER_LIST_FROM}");
         let list_sql = format!(
             "SELECT p.*, c.name AS commune_name, pr.name AS province_name, \
@@ -262,12 +282,16 @@ impl Store {
                     .bind(f.include_inactive)
             };
         }
-        let total: i64 = on_pool!(self, |c| binds!(sqlx::query_scalar(&count_sql)).fetch_one(c).await)?;
-        let items = on_pool!(self, |c| binds!(sqlx::query_as::<_, ProducerListItem>(&list_sql))
-            .bind(per_page)
-            .bind((page - 1) * per_page)
-            .fetch_all(c)
+        let total: i64 = on_pool!(self, |c| binds!(sqlx::query_scalar(&count_sql))
+            .fetch_one(c)
             .await)?;
+        let items = on_pool!(self, |c| binds!(sqlx::query_as::<_, ProducerListItem>(
+            &list_sql
+        ))
+        .bind(per_page)
+        .bind((page - 1) * per_page)
+        .fetch_all(c)
+        .await)?;
         Ok(Page {
             total,
             page,
@@ -302,14 +326,16 @@ impl Store {
     pub async fn set_producer_active(&self, cap: &Capability, id: i64, active: bool) -> Result<()> {
         ensure(cap, Action::DeactivateProducer)?;
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, |c| sqlx::query(
+        let n = on_tx!(&mut tx, |c| {
+            sqlx::query(
             "UPDATE producers SET active = $1, updated_at = $2, version = version + 1 WHERE id = $3"
         )
         .bind(active)
         .bind(now())
         .bind(id)
         .execute(&mut *c)
-        .await.map(|r| r.rows_affected()))?;
+        .await.map(|r| r.rows_affected())
+        })?;
         if n == 0 {
             return Err(StoreError::NotFound("chủ thể"));
         }
@@ -330,8 +356,11 @@ impl Store {
              JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
              LEFT JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
              WHERE p.id = $1");
-        on_pool!(self, |c| sqlx::query_as::<_, ProductListItem>(&sql).bind(id).fetch_optional(c).await)?
-            .ok_or(StoreError::NotFound("sản phẩm"))
+        on_pool!(self, |c| sqlx::query_as::<_, ProductListItem>(&sql)
+            .bind(id)
+            .fetch_optional(c)
+            .await)?
+        .ok_or(StoreError::NotFound("sản phẩm"))
     }
 
     pub async fn list_products(&self, f: &ProductFilter) -> Result<Page<ProductListItem>> {
@@ -344,7 +373,12 @@ impl Store {
         Ok(self.products_page(f, 1, EXPORT_LIMIT).await?.items)
     }
 
-    async fn products_page(&self, f: &ProductFilter, page: i64, per_page: i64) -> Result<Page<ProductListItem>> {
+    async fn products_page(
+        &self,
+        f: &ProductFilter,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<ProductListItem>> {
         let q = f.q.as_deref().map(fold_vi).filter(|s| !s.trim().is_empty());
         let name_pat = q.as_deref().map(|s| like_pattern(s.trim()));
         let code_pat = f.q.as_deref().map(|s| like_pattern(s.trim()));
@@ -362,12 +396,16 @@ impl Store {
                     .bind(f.include_inactive)
             };
         }
-        let total: i64 = on_pool!(self, |c| binds!(sqlx::query_scalar(&count_sql)).fetch_one(c).await)?;
-        let items = on_pool!(self, |c| binds!(sqlx::query_as::<_, ProductListItem>(&list_sql))
-            .bind(per_page)
-            .bind((page - 1) * per_page)
-            .fetch_all(c)
+        let total: i64 = on_pool!(self, |c| binds!(sqlx::query_scalar(&count_sql))
+            .fetch_one(c)
             .await)?;
+        let items = on_pool!(self, |c| binds!(sqlx::query_as::<_, ProductListItem>(
+            &list_sql
+        ))
+        .bind(per_page)
+        .bind((page - 1) * per_page)
+        .fetch_all(c)
+        .await)?;
         Ok(Page {
             total,
             page,
@@ -378,7 +416,13 @@ impl Store {
 
     /// Register a product of `producer_id`. Without an explicit code the
     /// commune's next sequence number for `year` is assigned.
-    pub async fn create_product(&self, cap: &Capability, producer_id: i64, d: &ProductData, year: i32) -> Result<(i64, String)> {
+    pub async fn create_product(
+        &self,
+        cap: &Capability,
+        producer_id: i64,
+        d: &ProductData,
+        year: i32,
+    ) -> Result<(i64, String)> {
         ensure(cap, Action::CreateProduct)?;
         let mut tx = self.begin().await?;
         let out = insert_product(&mut tx, cap, producer_id, d, year).await?;
@@ -386,7 +430,13 @@ impl Store {
         Ok(out)
     }
 
-    pub async fn update_product(&self, cap: &Capability, id: i64, d: &ProductData, expected_version: Option<i64>) -> Result<()> {
+    pub async fn update_product(
+        &self,
+        cap: &Capability,
+        id: i64,
+        d: &ProductData,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
         ensure(cap, Action::EditProduct)?;
         let mut tx = self.begin().await?;
         update_product_in(&mut tx, cap, id, d, expected_version).await?;
@@ -396,14 +446,16 @@ impl Store {
     pub async fn set_product_active(&self, cap: &Capability, id: i64, active: bool) -> Result<()> {
         ensure(cap, Action::DeactivateProduct)?;
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, |c| sqlx::query(
+        let n = on_tx!(&mut tx, |c| {
+            sqlx::query(
             "UPDATE products SET active = $1, updated_at = $2, version = version + 1 WHERE id = $3"
         )
         .bind(active)
         .bind(now())
         .bind(id)
         .execute(&mut *c)
-        .await.map(|r| r.rows_affected()))?;
+        .await.map(|r| r.rows_affected())
+        })?;
         if n == 0 {
             return Err(StoreError::NotFound("sản phẩm"));
         }
@@ -420,7 +472,12 @@ impl Store {
     }
 
     /// Record a certificate issued before this system (or outside it).
-    pub async fn record_certificate(&self, cap: &Capability, product_id: i64, cert: &LegacyCertificate) -> Result<i64> {
+    pub async fn record_certificate(
+        &self,
+        cap: &Capability,
+        product_id: i64,
+        cert: &LegacyCertificate,
+    ) -> Result<i64> {
         ensure(cap, Action::RecordCertificate)?;
         let mut tx = self.begin().await?;
         let id = insert_certificate(&mut tx, cap, product_id, cert).await?;
@@ -438,17 +495,28 @@ impl Store {
     }
 
     /// Store an image already checked by the caller for type and size.
-    pub async fn add_product_image(&self, cap: &Capability, product_id: i64, content_type: &str, bytes: &[u8]) -> Result<i64> {
+    pub async fn add_product_image(
+        &self,
+        cap: &Capability,
+        product_id: i64,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<i64> {
         ensure(cap, Action::UploadProductImage)?;
         if bytes.len() > MAX_IMAGE_BYTES {
-            return Err(StoreError::conflict("image", "Ảnh lớn hơn 5 MB.", "image is larger than 5 MB."));
+            return Err(StoreError::conflict(
+                "image",
+                "Ảnh lớn hơn 5 MB.",
+                "image is larger than 5 MB.",
+            ));
         }
         let digest = {
             use sha2::Digest;
             hex::encode(sha2::Sha256::digest(bytes))
         };
         let mut tx = self.begin().await?;
-        let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
             "INSERT INTO product_images (product_id, content_type, bytes, size, sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
         )
         .bind(product_id)
@@ -458,7 +526,8 @@ impl Store {
         .bind(&digest)
         .bind(now())
         .fetch_one(&mut *c)
-        .await)?;
+        .await
+        })?;
         record(
             &mut tx,
             cap,
@@ -473,36 +542,47 @@ impl Store {
     }
 
     pub async fn product_image_ids(&self, product_id: i64) -> Result<Vec<i64>> {
-        Ok(on_pool!(self, |c| sqlx::query_scalar("SELECT id FROM product_images WHERE product_id = $1 ORDER BY id")
-            .bind(product_id)
-            .fetch_all(c)
-            .await)?)
+        Ok(on_pool!(self, |c| sqlx::query_scalar(
+            "SELECT id FROM product_images WHERE product_id = $1 ORDER BY id"
+        )
+        .bind(product_id)
+        .fetch_all(c)
+        .await)?)
     }
 
     /// `(content_type, bytes, sha256)` of an image.
     pub async fn product_image(&self, id: i64) -> Result<(String, Vec<u8>, String)> {
-        on_pool!(self, |c| sqlx::query_as("SELECT content_type, bytes, sha256 FROM product_images WHERE id = $1")
-            .bind(id)
-            .fetch_optional(c)
-            .await)?
+        on_pool!(self, |c| sqlx::query_as(
+            "SELECT content_type, bytes, sha256 FROM product_images WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await)?
         .ok_or(StoreError::NotFound("ảnh"))
     }
 
     /// Counts for the dashboard: (producers, products, valid certificates by stars 3/4/5).
-    pub async fn registry_counts(&self, province: Option<&str>, today: NaiveDate) -> Result<RegistryCounts> {
-        let producers: i64 = on_pool!(self, |c| sqlx::query_scalar(
+    pub async fn registry_counts(
+        &self,
+        province: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<RegistryCounts> {
+        let producers: i64 = on_pool!(self, |c| {
+            sqlx::query_scalar(
             "SELECT COUNT(*) FROM producers WHERE active AND ($1 IS NULL OR province_code = $1)"
         )
         .bind(province)
         .fetch_one(c)
-        .await)?;
+        .await
+        })?;
         let products: i64 = on_pool!(self, |c| sqlx::query_scalar(
             "SELECT COUNT(*) FROM products WHERE active AND ($1 IS NULL OR province_code = $1)"
         )
         .bind(province)
         .fetch_one(c)
         .await)?;
-        let by_stars: Vec<(i64, i64)> = on_pool!(self, |c| sqlx::query_as(
+        let by_stars: Vec<(i64, i64)> = on_pool!(self, |c| {
+            sqlx::query_as(
             "SELECT ce.stars, COUNT(*) FROM products p JOIN certificates ce ON ce.id = \
              (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
              WHERE p.active AND ce.revoked_on IS NULL AND ce.expires_on >= $1 AND ($2 IS NULL OR p.province_code = $2) \
@@ -511,7 +591,8 @@ impl Store {
         .bind(today)
         .bind(province)
         .fetch_all(c)
-        .await)?;
+        .await
+        })?;
         Ok(RegistryCounts {
             producers,
             products,
@@ -527,7 +608,11 @@ pub struct RegistryCounts {
     pub certified_by_stars: Vec<(i64, i64)>,
 }
 
-pub(crate) async fn insert_producer(tx: &mut Tx, cap: &Capability, d: &ProducerData) -> Result<i64> {
+pub(crate) async fn insert_producer(
+    tx: &mut Tx,
+    cap: &Capability,
+    d: &ProducerData,
+) -> Result<i64> {
     let t = now();
     let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
         "INSERT INTO producers (name, name_fold, sort_key, kind, registration_number, address, commune_code, province_code, \
@@ -558,7 +643,15 @@ pub(crate) async fn insert_producer(tx: &mut Tx, cap: &Capability, d: &ProducerD
     .fetch_one(&mut *c)
     .await)
     .map_err(producer_conflict)?;
-    record(tx, cap, "producer", &id.to_string(), None, Some(&producer_json(id, d))).await?;
+    record(
+        tx,
+        cap,
+        "producer",
+        &id.to_string(),
+        None,
+        Some(&producer_json(id, d)),
+    )
+    .await?;
     Ok(id)
 }
 
@@ -569,10 +662,12 @@ pub(crate) async fn update_producer_in(
     d: &ProducerData,
     expected_version: Option<i64>,
 ) -> Result<()> {
-    let before: ProducerRow = on_tx!(tx, |c| sqlx::query_as::<_, ProducerRow>("SELECT * FROM producers WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await)?
+    let before: ProducerRow = on_tx!(tx, |c| sqlx::query_as::<_, ProducerRow>(
+        "SELECT * FROM producers WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await)?
     .ok_or(StoreError::NotFound("chủ thể"))?;
     if let Some(v) = expected_version {
         if v != before.version {
@@ -614,10 +709,24 @@ pub(crate) async fn update_producer_in(
     .await.map(|r| r.rows_affected()))
     .map_err(producer_conflict)?;
     let before_json = serde_json::to_value(&before).unwrap_or_default();
-    record(tx, cap, "producer", &id.to_string(), Some(&before_json), Some(&producer_json(id, d))).await
+    record(
+        tx,
+        cap,
+        "producer",
+        &id.to_string(),
+        Some(&before_json),
+        Some(&producer_json(id, d)),
+    )
+    .await
 }
 
-pub(crate) async fn insert_product(tx: &mut Tx, cap: &Capability, producer_id: i64, d: &ProductData, year: i32) -> Result<(i64, String)> {
+pub(crate) async fn insert_product(
+    tx: &mut Tx,
+    cap: &Capability,
+    producer_id: i64,
+    d: &ProductData,
+    year: i32,
+) -> Result<(i64, String)> {
     let (province, commune): (String, String) = on_tx!(tx, |c| sqlx::query_as(
         "SELECT province_code, commune_code FROM producers WHERE id = $1"
     )
@@ -661,7 +770,15 @@ pub(crate) async fn insert_product(tx: &mut Tx, cap: &Capability, producer_id: i
     .fetch_one(&mut *c)
     .await)
     .map_err(product_conflict)?;
-    record(tx, cap, "product", &id.to_string(), None, Some(&product_json(id, &code, producer_id, d))).await?;
+    record(
+        tx,
+        cap,
+        "product",
+        &id.to_string(),
+        None,
+        Some(&product_json(id, &code, producer_id, d)),
+    )
+    .await?;
     Ok((id, code))
 }
 
@@ -672,10 +789,12 @@ pub(crate) async fn update_product_in(
     d: &ProductData,
     expected_version: Option<i64>,
 ) -> Result<()> {
-    let before: ProductRow = on_tx!(tx, |c| sqlx::query_as::<_, ProductRow>("SELECT * FROM products WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await)?
+    let before: ProductRow = on_tx!(tx, |c| sqlx::query_as::<_, ProductRow>(
+        "SELECT * FROM products WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await)?
     .ok_or(StoreError::NotFound("sản phẩm"))?;
     if let Some(v) = expected_version {
         if v != before.version {
@@ -687,7 +806,11 @@ pub(crate) async fn update_product_in(
         }
     }
     // The code is assigned once; an edit may only set it when it was explicitly given.
-    let code = d.code.as_ref().map(|c| c.to_string()).unwrap_or_else(|| before.code.clone());
+    let code = d
+        .code
+        .as_ref()
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| before.code.clone());
     on_tx!(tx, |c| sqlx::query(
         "UPDATE products SET name = $1, name_fold = $2, sort_key = $3, set_code = $4, description = $5, gtin = $6, code = $7, \
          updated_at = $8, version = version + 1 WHERE id = $9"
@@ -705,10 +828,23 @@ pub(crate) async fn update_product_in(
     .await.map(|r| r.rows_affected()))
     .map_err(product_conflict)?;
     let before_json = serde_json::to_value(&before).unwrap_or_default();
-    record(tx, cap, "product", &id.to_string(), Some(&before_json), Some(&product_json(id, &code, before.producer_id, d))).await
+    record(
+        tx,
+        cap,
+        "product",
+        &id.to_string(),
+        Some(&before_json),
+        Some(&product_json(id, &code, before.producer_id, d)),
+    )
+    .await
 }
 
-pub(crate) async fn insert_certificate(tx: &mut Tx, cap: &Capability, product_id: i64, cert: &LegacyCertificate) -> Result<i64> {
+pub(crate) async fn insert_certificate(
+    tx: &mut Tx,
+    cap: &Capability,
+    product_id: i64,
+    cert: &LegacyCertificate,
+) -> Result<i64> {
     let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
         "INSERT INTO certificates (product_id, stars, decision_number, issuer, issued_on, expires_on, source, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'recorded', $7) RETURNING id"
@@ -742,19 +878,22 @@ pub(crate) async fn insert_certificate(tx: &mut Tx, cap: &Capability, product_id
 }
 
 async fn next_sequence(tx: &mut Tx, commune: &str, year: i32) -> Result<i64> {
-    let seq: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+    let seq: i64 = on_tx!(tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO commune_sequences (commune_code, year, next_seq) VALUES ($1, $2, 2) \
          ON CONFLICT (commune_code, year) DO UPDATE SET next_seq = commune_sequences.next_seq + 1 RETURNING next_seq"
     )
     .bind(commune)
     .bind(year as i64)
     .fetch_one(&mut *c)
-    .await)?;
+    .await
+    })?;
     Ok(seq - 1)
 }
 
 async fn bump_sequence(tx: &mut Tx, commune: &str, year: i32, at_least: i64) -> Result<()> {
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO commune_sequences (commune_code, year, next_seq) VALUES ($1, $2, $3) \
          ON CONFLICT (commune_code, year) DO UPDATE SET next_seq = \
          CASE WHEN commune_sequences.next_seq < excluded.next_seq THEN excluded.next_seq ELSE commune_sequences.next_seq END"
@@ -763,6 +902,7 @@ async fn bump_sequence(tx: &mut Tx, commune: &str, year: i32, at_least: i64) -> 
     .bind(year as i64)
     .bind(at_least)
     .execute(&mut *c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }

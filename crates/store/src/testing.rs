@@ -31,7 +31,9 @@ fn unique_name() -> String {
 pub async fn sqlite() -> TestDb {
     let dir = std::env::temp_dir().join(unique_name());
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let store = Store::connect(&format!("sqlite://{}", dir.join("ocop.db").display())).await.expect("sqlite");
+    let store = Store::connect(&format!("sqlite://{}", dir.join("ocop.db").display()))
+        .await
+        .expect("sqlite");
     store.migrate().await.expect("migrate");
     TestDb {
         store,
@@ -54,11 +56,18 @@ pub async fn postgres() -> Option<TestDb> {
     let name = unique_name();
     {
         use sqlx::Connection;
-        let mut admin = sqlx::PgConnection::connect(&url).await.expect("connect to OCOP_TEST_DATABASE_URL");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+        let mut admin = sqlx::PgConnection::connect(&url)
+            .await
+            .expect("connect to OCOP_TEST_DATABASE_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
     }
     let (base, _) = url.rsplit_once('/').expect("URL has a database path");
-    let store = Store::connect(&format!("{base}/{name}")).await.expect("connect test database");
+    let store = Store::connect(&format!("{base}/{name}"))
+        .await
+        .expect("connect test database");
     store.migrate().await.expect("migrate");
     Some(TestDb {
         store,
@@ -78,5 +87,6 @@ pub async fn all() -> Vec<TestDb> {
 
 /// Run a fixed statement behind the application's back (tamper tests).
 pub async fn execute_raw(store: &Store, sql: &'static str) {
-    crate::on_pool!(store, |c| sqlx::query(sql).execute(c).await.map(|_| ())).expect("raw statement");
+    crate::on_pool!(store, |c| sqlx::query(sql).execute(c).await.map(|_| ()))
+        .expect("raw statement");
 }

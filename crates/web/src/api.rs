@@ -29,15 +29,30 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/units/provinces/{code}/communes", get(communes))
         .route("/api/v1/units/legacy-communes/{code}", get(legacy_commune))
         .route("/api/v1/classification", get(classification))
-        .route("/api/v1/producers", get(list_producers).post(create_producer))
-        .route("/api/v1/producers/{id}", get(get_producer).put(update_producer))
-        .route("/api/v1/producers/{id}/deactivate", post(deactivate_producer))
+        .route(
+            "/api/v1/producers",
+            get(list_producers).post(create_producer),
+        )
+        .route(
+            "/api/v1/producers/{id}",
+            get(get_producer).put(update_producer),
+        )
+        .route(
+            "/api/v1/producers/{id}/deactivate",
+            post(deactivate_producer),
+        )
         .route("/api/v1/producers/{id}/activate", post(activate_producer))
         .route("/api/v1/producers/{id}/history", get(producer_history))
         .route("/api/v1/producers/{id}/products", post(create_product))
         .route("/api/v1/products", get(list_products))
-        .route("/api/v1/products/{id}", get(get_product).put(update_product))
-        .route("/api/v1/products/{id}/certificates", post(record_certificate))
+        .route(
+            "/api/v1/products/{id}",
+            get(get_product).put(update_product),
+        )
+        .route(
+            "/api/v1/products/{id}/certificates",
+            post(record_certificate),
+        )
         .route("/api/v1/import/{kind}", post(import))
         .route("/api/v1/users", get(list_users).post(create_user))
         .route("/api/v1/users/{id}/roles", post(grant_role))
@@ -71,16 +86,24 @@ impl<T: DeserializeOwned, St: Send + Sync> FromRequestParts<St> for ApiQuery<T> 
     async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
         serde_urlencoded_from_str(q).map(ApiQuery).map_err(|e| {
-            AppError::bad_request("bad_query", format!("Tham số truy vấn không hợp lệ: {e}"), format!("Invalid query parameter: {e}"))
-                .json()
+            AppError::bad_request(
+                "bad_query",
+                format!("Tham số truy vấn không hợp lệ: {e}"),
+                format!("Invalid query parameter: {e}"),
+            )
+            .json()
         })
     }
 }
 
 fn serde_urlencoded_from_str<T: DeserializeOwned>(q: &str) -> Result<T, String> {
-    axum::extract::Query::<T>::try_from_uri(&format!("/?{q}").parse().map_err(|e: axum::http::uri::InvalidUri| e.to_string())?)
-        .map(|axum::extract::Query(v)| v)
-        .map_err(|e| e.body_text())
+    axum::extract::Query::<T>::try_from_uri(
+        &format!("/?{q}")
+            .parse()
+            .map_err(|e: axum::http::uri::InvalidUri| e.to_string())?,
+    )
+    .map(|axum::extract::Query(v)| v)
+    .map_err(|e| e.body_text())
 }
 
 type ApiResult<T> = Result<T, Response>;
@@ -110,12 +133,24 @@ pub struct SessionInfo {
 /// Log in; sets the session cookie and returns the CSRF token.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginBody,
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn login(S(state): S<State>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<LoginBody>) -> ApiResult<Response> {
+pub async fn login(
+    S(state): S<State>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> ApiResult<Response> {
     let username = body.username.trim().to_lowercase();
     if state.limiter.blocked(&username, &ip) {
-        return Err(AppError::TooManyRequests("Đăng nhập sai quá nhiều lần; thử lại sau 15 phút.".into()).json());
+        return Err(AppError::TooManyRequests(
+            "Đăng nhập sai quá nhiều lần; thử lại sau 15 phút.".into(),
+        )
+        .json());
     }
-    let Some(user) = state.store.check_login(&username, &body.password).await.map_err(j)? else {
+    let Some(user) = state
+        .store
+        .check_login(&username, &body.password)
+        .await
+        .map_err(j)?
+    else {
         state.limiter.failed(&username, &ip);
         return Err((
             StatusCode::UNAUTHORIZED,
@@ -142,7 +177,15 @@ pub async fn login(S(state): S<State>, ClientIp(ip): ClientIp, ApiJson(body): Ap
         csrf_token: csrf,
     };
     Ok((
-        [(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, crate::session_max_age(), state.config.secure_cookies))],
+        [(
+            header::SET_COOKIE,
+            set_cookie(
+                SESSION_COOKIE,
+                &token,
+                crate::session_max_age(),
+                state.config.secure_cookies,
+            ),
+        )],
         Json(info),
     )
         .into_response())
@@ -154,7 +197,14 @@ pub async fn logout(S(state): S<State>, _user: User, headers: HeaderMap) -> ApiR
     if let Some(token) = crate::session::cookie(&headers, SESSION_COOKIE) {
         state.store.delete_session(&token).await.map_err(j)?;
     }
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies))]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies),
+        )],
+    )
+        .into_response())
 }
 
 /// The logged-in user.
@@ -201,7 +251,10 @@ pub async fn legacy_commune(Path(code): Path<String>) -> Response {
         .mapping
         .iter()
         .filter(|m| m.old_commune_code == code)
-        .filter_map(|m| u.commune(&m.new_commune_code).map(|c| json!({"commune": c, "is_default": m.is_default == 1})))
+        .filter_map(|m| {
+            u.commune(&m.new_commune_code)
+                .map(|c| json!({"commune": c, "is_default": m.is_default == 1}))
+        })
         .collect();
     cached(json!({"legacy": old, "current": u.resolve_legacy(&code), "all": all}))
 }
@@ -235,7 +288,11 @@ pub struct ProducerQuery {
 }
 
 fn own_producer(user: &User) -> Option<i64> {
-    let staff = user.actor.roles.iter().any(|r| !matches!(r, Role::Producer { .. }));
+    let staff = user
+        .actor
+        .roles
+        .iter()
+        .any(|r| !matches!(r, Role::Producer { .. }));
     if staff {
         return None;
     }
@@ -255,10 +312,18 @@ fn check_paging(page: Option<i64>, per_page: Option<i64>) -> AppResult<(i64, i64
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(50);
     if page < 1 {
-        return Err(AppError::bad_request("bad_query", "Tham số page phải ≥ 1.", "page must be >= 1."));
+        return Err(AppError::bad_request(
+            "bad_query",
+            "Tham số page phải ≥ 1.",
+            "page must be >= 1.",
+        ));
     }
     if !(1..=200).contains(&per_page) {
-        return Err(AppError::bad_request("bad_query", "Tham số per_page phải từ 1 đến 200.", "per_page must be 1..200."));
+        return Err(AppError::bad_request(
+            "bad_query",
+            "Tham số per_page phải từ 1 đến 200.",
+            "per_page must be 1..200.",
+        ));
     }
     Ok((page, per_page))
 }
@@ -266,7 +331,11 @@ fn check_paging(page: Option<i64>, per_page: Option<i64>) -> AppResult<(i64, i64
 /// Producers, filtered and paged, in Vietnamese name order. A producer account sees only itself.
 #[utoipa::path(get, path = "/api/v1/producers", tag = "producers", params(ProducerQuery),
     responses((status = 200, body = ocop_store::Page<ocop_store::registry::ProducerListItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn list_producers(S(state): S<State>, user: User, ApiQuery(q): ApiQuery<ProducerQuery>) -> ApiResult<Response> {
+pub async fn list_producers(
+    S(state): S<State>,
+    user: User,
+    ApiQuery(q): ApiQuery<ProducerQuery>,
+) -> ApiResult<Response> {
     let (page, per_page) = check_paging(q.page, q.per_page).map_err(j)?;
     let f = ProducerFilter {
         q: q.q,
@@ -287,7 +356,10 @@ pub async fn list_producers(S(state): S<State>, user: User, ApiQuery(q): ApiQuer
 
 /// Contacts are visible only to those who may read the record.
 fn redact(user: &User, p: &mut ProducerRow) {
-    if !user.actor.can_read(&Scope::producer(&p.province_code, &p.commune_code, p.id)) {
+    if !user
+        .actor
+        .can_read(&Scope::producer(&p.province_code, &p.commune_code, p.id))
+    {
         p.phone = None;
         p.email = None;
     }
@@ -307,19 +379,37 @@ async fn load_producer(state: &State, user: &User, id: i64) -> AppResult<Produce
 /// One producer.
 #[utoipa::path(get, path = "/api/v1/producers/{id}", tag = "producers", params(("id" = i64, Path)),
     responses((status = 200, body = ProducerRow), (status = 404, body = ErrorBody)))]
-pub async fn get_producer(S(state): S<State>, user: User, Path(id): Path<i64>) -> ApiResult<Json<ProducerRow>> {
+pub async fn get_producer(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ProducerRow>> {
     load_producer(&state, &user, id).await.map(Json).map_err(j)
 }
 
 /// Register a producer. 422 names every invalid field; 409 a taken registration number.
 #[utoipa::path(post, path = "/api/v1/producers", tag = "producers", request_body = ProducerInput,
     responses((status = 201, body = ProducerRow), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn create_producer(S(state): S<State>, user: User, ApiJson(input): ApiJson<ProducerInput>) -> ApiResult<Response> {
+pub async fn create_producer(
+    S(state): S<State>,
+    user: User,
+    ApiJson(input): ApiJson<ProducerInput>,
+) -> ApiResult<Response> {
     let data = input.validate(units()).map_err(j)?;
-    let cap = authorize(&user.actor, Action::CreateProducer, &Scope::commune(&data.province_code, &data.commune_code)).map_err(j)?;
+    let cap = authorize(
+        &user.actor,
+        Action::CreateProducer,
+        &Scope::commune(&data.province_code, &data.commune_code),
+    )
+    .map_err(j)?;
     let id = state.store.create_producer(&cap, &data).await.map_err(j)?;
     let p = state.store.producer(id).await.map_err(j)?;
-    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/producers/{id}"))], Json(p)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/producers/{id}"))],
+        Json(p),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -333,45 +423,100 @@ pub struct ProducerUpdate {
 /// Replace a producer's data.
 #[utoipa::path(put, path = "/api/v1/producers/{id}", tag = "producers", params(("id" = i64, Path)), request_body = ProducerUpdate,
     responses((status = 200, body = ProducerRow), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn update_producer(S(state): S<State>, user: User, Path(id): Path<i64>, ApiJson(body): ApiJson<ProducerUpdate>) -> ApiResult<Json<ProducerRow>> {
+pub async fn update_producer(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ProducerUpdate>,
+) -> ApiResult<Json<ProducerRow>> {
     let before = state.store.producer(id).await.map_err(j)?;
-    let cap = authorize(&user.actor, Action::EditProducer, &Scope::producer(&before.province_code, &before.commune_code, id)).map_err(j)?;
+    let cap = authorize(
+        &user.actor,
+        Action::EditProducer,
+        &Scope::producer(&before.province_code, &before.commune_code, id),
+    )
+    .map_err(j)?;
     let data = body.input.validate(units()).map_err(j)?;
-    authorize(&user.actor, Action::EditProducer, &Scope::producer(&data.province_code, &data.commune_code, id)).map_err(j)?;
-    state.store.update_producer(&cap, id, &data, body.version).await.map_err(j)?;
+    authorize(
+        &user.actor,
+        Action::EditProducer,
+        &Scope::producer(&data.province_code, &data.commune_code, id),
+    )
+    .map_err(j)?;
+    state
+        .store
+        .update_producer(&cap, id, &data, body.version)
+        .await
+        .map_err(j)?;
     state.store.producer(id).await.map(Json).map_err(j)
 }
 
-async fn producer_active(state: State, user: User, id: i64, active: bool) -> ApiResult<Json<ProducerRow>> {
+async fn producer_active(
+    state: State,
+    user: User,
+    id: i64,
+    active: bool,
+) -> ApiResult<Json<ProducerRow>> {
     let p = state.store.producer(id).await.map_err(j)?;
-    let cap = authorize(&user.actor, Action::DeactivateProducer, &Scope::producer(&p.province_code, &p.commune_code, id)).map_err(j)?;
-    state.store.set_producer_active(&cap, id, active).await.map_err(j)?;
+    let cap = authorize(
+        &user.actor,
+        Action::DeactivateProducer,
+        &Scope::producer(&p.province_code, &p.commune_code, id),
+    )
+    .map_err(j)?;
+    state
+        .store
+        .set_producer_active(&cap, id, active)
+        .await
+        .map_err(j)?;
     state.store.producer(id).await.map(Json).map_err(j)
 }
 
 /// Deactivate a producer (records are never deleted).
 #[utoipa::path(post, path = "/api/v1/producers/{id}/deactivate", tag = "producers", params(("id" = i64, Path)),
     responses((status = 200, body = ProducerRow), (status = 403, body = ErrorBody)))]
-pub async fn deactivate_producer(S(state): S<State>, user: User, Path(id): Path<i64>) -> ApiResult<Json<ProducerRow>> {
+pub async fn deactivate_producer(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ProducerRow>> {
     producer_active(state, user, id, false).await
 }
 
 /// Reactivate a producer.
 #[utoipa::path(post, path = "/api/v1/producers/{id}/activate", tag = "producers", params(("id" = i64, Path)),
     responses((status = 200, body = ProducerRow), (status = 403, body = ErrorBody)))]
-pub async fn activate_producer(S(state): S<State>, user: User, Path(id): Path<i64>) -> ApiResult<Json<ProducerRow>> {
+pub async fn activate_producer(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ProducerRow>> {
     producer_active(state, user, id, true).await
 }
 
 /// A producer's change history (audit entries, newest first).
 #[utoipa::path(get, path = "/api/v1/producers/{id}/history", tag = "producers", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<ocop_store::audit::AuditEntry>), (status = 403, body = ErrorBody)))]
-pub async fn producer_history(S(state): S<State>, user: User, Path(id): Path<i64>) -> ApiResult<Response> {
+pub async fn producer_history(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
     let p = state.store.producer(id).await.map_err(j)?;
-    if !user.actor.can_read(&Scope::producer(&p.province_code, &p.commune_code, id)) {
+    if !user
+        .actor
+        .can_read(&Scope::producer(&p.province_code, &p.commune_code, id))
+    {
         return Err(AppError::Forbidden("Bạn không xem được lịch sử hồ sơ này.".into()).json());
     }
-    Ok(Json(state.store.history("producer", &id.to_string()).await.map_err(j)?).into_response())
+    Ok(Json(
+        state
+            .store
+            .history("producer", &id.to_string())
+            .await
+            .map_err(j)?,
+    )
+    .into_response())
 }
 
 // ---------- products ----------
@@ -441,7 +586,9 @@ fn product_item(x: &ProductListItem, today: chrono::NaiveDate) -> ProductItem {
         active: x.product.active,
         certificate: CertificateSummary {
             number: x.certificate_number.clone(),
-            status: x.expires_on.map(|e| status_on(e, x.revoked_on, today).code().to_string()),
+            status: x
+                .expires_on
+                .map(|e| status_on(e, x.revoked_on, today).code().to_string()),
             expires_on: x.expires_on,
         },
     }
@@ -450,16 +597,29 @@ fn product_item(x: &ProductListItem, today: chrono::NaiveDate) -> ProductItem {
 /// Registered products (active ones), filtered and paged. Public: no login needed.
 #[utoipa::path(get, path = "/api/v1/products", tag = "products", params(ProductQuery),
     responses((status = 200, body = ProductPage), (status = 400, body = ErrorBody)))]
-pub async fn list_products(S(state): S<State>, ApiQuery(q): ApiQuery<ProductQuery>) -> ApiResult<Json<ProductPage>> {
+pub async fn list_products(
+    S(state): S<State>,
+    ApiQuery(q): ApiQuery<ProductQuery>,
+) -> ApiResult<Json<ProductPage>> {
     let (page, per_page) = check_paging(q.page, q.per_page).map_err(j)?;
     if let Some(s) = q.stars {
         if !(1..=5).contains(&s) {
-            return Err(AppError::bad_request("bad_query", "Tham số stars phải từ 1 đến 5.", "stars must be 1..5.").json());
+            return Err(AppError::bad_request(
+                "bad_query",
+                "Tham số stars phải từ 1 đến 5.",
+                "stars must be 1..5.",
+            )
+            .json());
         }
     }
     if let Some(set) = q.set.as_deref().filter(|s| !s.is_empty()) {
         if ocop_domain::classification::product_set(set).is_none() {
-            return Err(AppError::bad_request("bad_query", "Tham số set phải là 01…26.", "set must be 01..26.").json());
+            return Err(AppError::bad_request(
+                "bad_query",
+                "Tham số set phải là 01…26.",
+                "set must be 01..26.",
+            )
+            .json());
         }
     }
     let f = ProductFilter {
@@ -479,7 +639,11 @@ pub async fn list_products(S(state): S<State>, ApiQuery(q): ApiQuery<ProductQuer
         total: result.total,
         page: result.page,
         per_page: result.per_page,
-        items: result.items.iter().map(|x| product_item(x, today)).collect(),
+        items: result
+            .items
+            .iter()
+            .map(|x| product_item(x, today))
+            .collect(),
     }))
 }
 
@@ -497,18 +661,32 @@ pub struct ProductDetail {
 /// One product with its certificates. Public for active products.
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", params(("id" = i64, Path)),
     responses((status = 200, body = ProductDetail), (status = 404, body = ErrorBody)))]
-pub async fn get_product(S(state): S<State>, viewer: Viewer, Path(id): Path<i64>) -> ApiResult<Json<ProductDetail>> {
+pub async fn get_product(
+    S(state): S<State>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ProductDetail>> {
     let x = state.store.product(id).await.map_err(j)?;
     let visible = x.product.active
-        || viewer
-            .0
-            .as_ref()
-            .is_some_and(|u| u.actor.can_read(&Scope::producer(&x.product.province_code, &x.product.commune_code, x.product.producer_id)));
+        || viewer.0.as_ref().is_some_and(|u| {
+            u.actor.can_read(&Scope::producer(
+                &x.product.province_code,
+                &x.product.commune_code,
+                x.product.producer_id,
+            ))
+        });
     if !visible {
         return Err(AppError::NotFound("sản phẩm".into()).json());
     }
     let certificates = state.store.certificates_of(id).await.map_err(j)?;
-    let images = state.store.product_image_ids(id).await.map_err(j)?.iter().map(|i| format!("/anh/{i}")).collect();
+    let images = state
+        .store
+        .product_image_ids(id)
+        .await
+        .map_err(j)?
+        .iter()
+        .map(|i| format!("/anh/{i}"))
+        .collect();
     Ok(Json(ProductDetail {
         item: product_item(&x, state.today()),
         description: x.product.description.clone(),
@@ -521,17 +699,34 @@ pub async fn get_product(S(state): S<State>, viewer: Viewer, Path(id): Path<i64>
 /// Register a product of a producer; its code is assigned unless given.
 #[utoipa::path(post, path = "/api/v1/producers/{id}/products", tag = "products", params(("id" = i64, Path, description = "Producer id")), request_body = ProductInput,
     responses((status = 201, body = ProductDetail), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn create_product(S(state): S<State>, user: User, Path(pid): Path<i64>, ApiJson(input): ApiJson<ProductInput>) -> ApiResult<Response> {
+pub async fn create_product(
+    S(state): S<State>,
+    user: User,
+    Path(pid): Path<i64>,
+    ApiJson(input): ApiJson<ProductInput>,
+) -> ApiResult<Response> {
     let p = state.store.producer(pid).await.map_err(j)?;
-    let cap = authorize(&user.actor, Action::CreateProduct, &Scope::producer(&p.province_code, &p.commune_code, pid)).map_err(j)?;
-    let data = input.validate(&p.province_code, &p.commune_code).map_err(j)?;
+    let cap = authorize(
+        &user.actor,
+        Action::CreateProduct,
+        &Scope::producer(&p.province_code, &p.commune_code, pid),
+    )
+    .map_err(j)?;
+    let data = input
+        .validate(&p.province_code, &p.commune_code)
+        .map_err(j)?;
     let (id, _) = state
         .store
         .create_product(&cap, pid, &data, chrono::Datelike::year(&state.today()))
         .await
         .map_err(j)?;
     let Json(detail) = get_product(S(state), Viewer(Some(user)), Path(id)).await?;
-    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/products/{id}"))], Json(detail)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/products/{id}"))],
+        Json(detail),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -544,24 +739,53 @@ pub struct ProductUpdate {
 /// Replace a product's data.
 #[utoipa::path(put, path = "/api/v1/products/{id}", tag = "products", params(("id" = i64, Path)), request_body = ProductUpdate,
     responses((status = 200, body = ProductDetail), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn update_product(S(state): S<State>, user: User, Path(id): Path<i64>, ApiJson(body): ApiJson<ProductUpdate>) -> ApiResult<Json<ProductDetail>> {
+pub async fn update_product(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ProductUpdate>,
+) -> ApiResult<Json<ProductDetail>> {
     let x = state.store.product(id).await.map_err(j)?;
-    let scope = Scope::producer(&x.product.province_code, &x.product.commune_code, x.product.producer_id);
+    let scope = Scope::producer(
+        &x.product.province_code,
+        &x.product.commune_code,
+        x.product.producer_id,
+    );
     let cap = authorize(&user.actor, Action::EditProduct, &scope).map_err(j)?;
-    let data = body.input.validate(&x.product.province_code, &x.product.commune_code).map_err(j)?;
-    state.store.update_product(&cap, id, &data, body.version).await.map_err(j)?;
+    let data = body
+        .input
+        .validate(&x.product.province_code, &x.product.commune_code)
+        .map_err(j)?;
+    state
+        .store
+        .update_product(&cap, id, &data, body.version)
+        .await
+        .map_err(j)?;
     get_product(S(state), Viewer(Some(user)), Path(id)).await
 }
 
 /// Record a certificate issued before this system (stars 3–5; expiry = issue + 36 months).
 #[utoipa::path(post, path = "/api/v1/products/{id}/certificates", tag = "products", params(("id" = i64, Path)), request_body = LegacyCertificateInput,
     responses((status = 201, body = ProductDetail), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn record_certificate(S(state): S<State>, user: User, Path(id): Path<i64>, ApiJson(input): ApiJson<LegacyCertificateInput>) -> ApiResult<Response> {
+pub async fn record_certificate(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<LegacyCertificateInput>,
+) -> ApiResult<Response> {
     let x = state.store.product(id).await.map_err(j)?;
-    let scope = Scope::producer(&x.product.province_code, &x.product.commune_code, x.product.producer_id);
+    let scope = Scope::producer(
+        &x.product.province_code,
+        &x.product.commune_code,
+        x.product.producer_id,
+    );
     let cap = authorize(&user.actor, Action::RecordCertificate, &scope).map_err(j)?;
     let cert = input.validate(state.today()).map_err(j)?;
-    state.store.record_certificate(&cap, id, &cert).await.map_err(j)?;
+    state
+        .store
+        .record_certificate(&cap, id, &cert)
+        .await
+        .map_err(j)?;
     let Json(detail) = get_product(S(state), Viewer(Some(user)), Path(id)).await?;
     Ok((StatusCode::CREATED, Json(detail)).into_response())
 }
@@ -581,9 +805,18 @@ pub struct ImportQuery {
     params(("kind" = String, Path, description = "producers or products"), ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = ocop_store::import::ImportReport), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn import(S(state): S<State>, user: User, Path(kind): Path<String>, ApiQuery(q): ApiQuery<ImportQuery>, body: axum::body::Bytes) -> ApiResult<Response> {
+pub async fn import(
+    S(state): S<State>,
+    user: User,
+    Path(kind): Path<String>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
     let name = q.filename.unwrap_or_default();
-    match crate::pages::run_import(&state, &user.actor, &kind, &body, &name).await.map_err(j)? {
+    match crate::pages::run_import(&state, &user.actor, &kind, &body, &name)
+        .await
+        .map_err(j)?
+    {
         Ok(report) => Ok(Json(report).into_response()),
         Err(lines) => Err(AppError::ImportRejected(lines).json()),
     }
@@ -611,43 +844,93 @@ pub async fn list_users(S(state): S<State>, user: User) -> ApiResult<Response> {
 /// Create an account (administrator, or a provincial office for its province).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
     responses((status = 201, body = ocop_store::accounts::UserRow), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn create_user(S(state): S<State>, user: User, ApiJson(body): ApiJson<NewUser>) -> ApiResult<Response> {
-    let scope = crate::pages::import_scope(&user.actor).ok_or_else(|| AppError::Forbidden("Bạn không tạo được người dùng.".into()).json())?;
+pub async fn create_user(
+    S(state): S<State>,
+    user: User,
+    ApiJson(body): ApiJson<NewUser>,
+) -> ApiResult<Response> {
+    let scope = crate::pages::import_scope(&user.actor)
+        .ok_or_else(|| AppError::Forbidden("Bạn không tạo được người dùng.".into()).json())?;
     let cap = authorize(&user.actor, Action::CreateUser, &scope).map_err(j)?;
     if let Some(e) = body.email.as_deref().filter(|e| !e.is_empty()) {
-        ocop_domain::ids::parse_email(e)
-            .map_err(|err| AppError::Conflict { field: "email".into(), message: err.message, message_en: err.message_en }.json())?;
+        ocop_domain::ids::parse_email(e).map_err(|err| {
+            AppError::Conflict {
+                field: "email".into(),
+                message: err.message,
+                message_en: err.message_en,
+            }
+            .json()
+        })?;
     }
     let id = state
         .store
-        .create_user(&cap, &body.username, &body.full_name, body.email.as_deref().filter(|e| !e.is_empty()), &body.password)
+        .create_user(
+            &cap,
+            &body.username,
+            &body.full_name,
+            body.email.as_deref().filter(|e| !e.is_empty()),
+            &body.password,
+        )
         .await
         .map_err(j)?;
-    Ok((StatusCode::CREATED, Json(state.store.user(id).await.map_err(j)?)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.user(id).await.map_err(j)?),
+    )
+        .into_response())
 }
 
 /// Grant a role. Scoped roles carry their unit: `{"role": "commune_officer", "province": "01", "commune": "00004"}`.
 #[utoipa::path(post, path = "/api/v1/users/{id}/roles", tag = "users", params(("id" = i64, Path)), request_body = Role,
     responses((status = 201, body = Vec<ocop_store::accounts::Grant>), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn grant_role(S(state): S<State>, user: User, Path(id): Path<i64>, ApiJson(role): ApiJson<Role>) -> ApiResult<Response> {
+pub async fn grant_role(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(role): ApiJson<Role>,
+) -> ApiResult<Response> {
     // Unit codes must exist, and a producer role must match the producer's unit.
     let u = units();
     let role = match role {
         Role::ProvinceOffice { province } if u.province(&province).is_none() => {
-            return Err(AppError::bad_request("unknown_unit", format!("Mã tỉnh {province} không có."), "Unknown province.").json())
+            return Err(AppError::bad_request(
+                "unknown_unit",
+                format!("Mã tỉnh {province} không có."),
+                "Unknown province.",
+            )
+            .json())
         }
         Role::CommuneOfficer { commune, .. } => match u.commune(&commune) {
-            Some(c) => Role::CommuneOfficer { province: c.province_code.clone(), commune },
-            None => return Err(AppError::bad_request("unknown_unit", format!("Mã xã {commune} không có."), "Unknown commune.").json()),
+            Some(c) => Role::CommuneOfficer {
+                province: c.province_code.clone(),
+                commune,
+            },
+            None => {
+                return Err(AppError::bad_request(
+                    "unknown_unit",
+                    format!("Mã xã {commune} không có."),
+                    "Unknown commune.",
+                )
+                .json())
+            }
         },
         Role::Producer { producer_id, .. } => {
             let p = state.store.producer(producer_id).await.map_err(j)?;
-            Role::Producer { province: p.province_code, commune: p.commune_code, producer_id }
+            Role::Producer {
+                province: p.province_code,
+                commune: p.commune_code,
+                producer_id,
+            }
         }
         other => other,
     };
     state.store.user(id).await.map_err(j)?;
-    let cap = authorize_grant(&user.actor, Action::GrantRole, &role.scope(), Some(&role)).map_err(j)?;
+    let cap =
+        authorize_grant(&user.actor, Action::GrantRole, &role.scope(), Some(&role)).map_err(j)?;
     state.store.grant_role(&cap, id, &role).await.map_err(j)?;
-    Ok((StatusCode::CREATED, Json(state.store.grants(id).await.map_err(j)?)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.grants(id).await.map_err(j)?),
+    )
+        .into_response())
 }

@@ -18,8 +18,16 @@ pub enum AppError {
     Invalid(ValidationErrors),
     /// An import with line errors.
     ImportRejected(Vec<LineError>),
-    Conflict { field: String, message: String, message_en: String },
-    BadRequest { code: &'static str, message: String, message_en: String },
+    Conflict {
+        field: String,
+        message: String,
+        message_en: String,
+    },
+    BadRequest {
+        code: &'static str,
+        message: String,
+        message_en: String,
+    },
     TooManyRequests(String),
     Internal(String),
 }
@@ -48,7 +56,11 @@ pub struct ErrorDetail {
 }
 
 impl AppError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>, message_en: impl Into<String>) -> Self {
+    pub fn bad_request(
+        code: &'static str,
+        message: impl Into<String>,
+        message_en: impl Into<String>,
+    ) -> Self {
         AppError::BadRequest {
             code,
             message: message.into(),
@@ -71,9 +83,17 @@ impl AppError {
 
     pub fn detail(&self) -> ErrorDetail {
         let (code, message, message_en): (&str, String, String) = match self {
-            AppError::Unauthenticated => ("unauthenticated", "Bạn cần đăng nhập.".into(), "Login required.".into()),
+            AppError::Unauthenticated => (
+                "unauthenticated",
+                "Bạn cần đăng nhập.".into(),
+                "Login required.".into(),
+            ),
             AppError::Forbidden(m) => ("forbidden", m.clone(), "Not allowed.".into()),
-            AppError::NotFound(what) => ("not_found", format!("Không tìm thấy {what}."), format!("Not found: {what}.")),
+            AppError::NotFound(what) => (
+                "not_found",
+                format!("Không tìm thấy {what}."),
+                format!("Not found: {what}."),
+            ),
             AppError::Invalid(_) => (
                 "invalid",
                 "Dữ liệu chưa hợp lệ, xem từng trường.".into(),
@@ -84,9 +104,21 @@ impl AppError {
                 format!("Tệp bị từ chối: {} lỗi, không có gì được ghi.", lines.len()),
                 format!("File rejected: {} problems, nothing written.", lines.len()),
             ),
-            AppError::Conflict { message, message_en, .. } => ("conflict", message.clone(), message_en.clone()),
-            AppError::BadRequest { code, message, message_en } => (code, message.clone(), message_en.clone()),
-            AppError::TooManyRequests(m) => ("too_many_requests", m.clone(), "Too many attempts; wait and retry.".into()),
+            AppError::Conflict {
+                message,
+                message_en,
+                ..
+            } => ("conflict", message.clone(), message_en.clone()),
+            AppError::BadRequest {
+                code,
+                message,
+                message_en,
+            } => (code, message.clone(), message_en.clone()),
+            AppError::TooManyRequests(m) => (
+                "too_many_requests",
+                m.clone(),
+                "Too many attempts; wait and retry.".into(),
+            ),
             AppError::Internal(_) => (
                 "internal",
                 "Lỗi hệ thống; đã ghi nhận. Vui lòng thử lại.".into(),
@@ -95,7 +127,11 @@ impl AppError {
         };
         let fields = match self {
             AppError::Invalid(v) => v.0.clone(),
-            AppError::Conflict { field, message, message_en } => vec![FieldError {
+            AppError::Conflict {
+                field,
+                message,
+                message_en,
+            } => vec![FieldError {
                 field: field.clone(),
                 code: "conflict",
                 message: message.clone(),
@@ -121,7 +157,13 @@ impl AppError {
         if let AppError::Internal(e) = &self {
             tracing::error!(error = %e, "internal error");
         }
-        (self.status(), axum::Json(ErrorBody { error: self.detail() })).into_response()
+        (
+            self.status(),
+            axum::Json(ErrorBody {
+                error: self.detail(),
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -130,7 +172,15 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Invalid(v) => AppError::Invalid(v),
             StoreError::NotFound(what) => AppError::NotFound(what.to_string()),
-            StoreError::Conflict { field, message, message_en } => AppError::Conflict { field, message, message_en },
+            StoreError::Conflict {
+                field,
+                message,
+                message_en,
+            } => AppError::Conflict {
+                field,
+                message,
+                message_en,
+            },
             StoreError::Forbidden(m) => AppError::Forbidden(m),
             other => AppError::Internal(other.to_string()),
         }

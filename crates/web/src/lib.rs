@@ -2,12 +2,16 @@
 //! OpenAPI document, sessions, CSRF, security headers. Handlers are thin:
 //! parse → authorize (domain) → call the store → render.
 
+// Handlers return `Result<Response, Response>`: the error side is a rendered
+// page or JSON error, as large as a success. Boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 pub mod api;
 pub mod error;
 
 /// Spreadsheet rows of the registry, shared by the export page and `ocop export`.
 pub mod export {
-    pub use crate::pages::{product_cells, producer_cells};
+    pub use crate::pages::{producer_cells, product_cells};
 }
 pub mod openapi;
 pub mod pages;
@@ -113,10 +117,16 @@ pub fn router(state: State) -> Router {
         .with_state(state)
 }
 
-async fn health(axum::extract::State(state): axum::extract::State<State>) -> axum::response::Response {
+async fn health(
+    axum::extract::State(state): axum::extract::State<State>,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     if state.store.ping().await {
-        (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "ok"}))).into_response()
+        (
+            axum::http::StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok"})),
+        )
+            .into_response()
     } else {
         (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -38,11 +38,17 @@ pub struct ApiDoc;
 /// The document, built once.
 pub fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).expect("OpenAPI document serializes"))
+    SPEC.get_or_init(|| {
+        serde_json::to_value(ApiDoc::openapi()).expect("OpenAPI document serializes")
+    })
 }
 
 pub async fn document() -> Response {
-    ([(header::CACHE_CONTROL, "public, max-age=300")], axum::Json(spec().clone())).into_response()
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        axum::Json(spec().clone()),
+    )
+        .into_response()
 }
 
 const TAG_TITLES: &[(&str, &str)] = &[
@@ -59,7 +65,11 @@ fn schema_name(v: &Value) -> Option<String> {
         .or_else(|| v.pointer("/content/application~1octet-stream/schema/$ref"))
         .and_then(|r| r.as_str())
         .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
-        .or_else(|| v.get("content").and_then(|c| c.as_object()).and_then(|c| c.keys().next().cloned()))
+        .or_else(|| {
+            v.get("content")
+                .and_then(|c| c.as_object())
+                .and_then(|c| c.keys().next().cloned())
+        })
 }
 
 pub async fn docs_page(S(state): S<State>, viewer: Viewer) -> Response {
@@ -71,7 +81,10 @@ pub async fn docs_page(S(state): S<State>, viewer: Viewer) -> Response {
             for (path, item) in paths {
                 for method in ["get", "post", "put", "delete"] {
                     let Some(op) = item.get(method) else { continue };
-                    let in_tag = op.get("tags").and_then(|t| t.as_array()).is_some_and(|t| t.iter().any(|x| x == tag));
+                    let in_tag = op
+                        .get("tags")
+                        .and_then(|t| t.as_array())
+                        .is_some_and(|t| t.iter().any(|x| x == tag));
                     if !in_tag {
                         continue;
                     }

@@ -41,7 +41,12 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String
 
 /// Constant-time comparison of tokens.
 pub fn tokens_match(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0 && !a.is_empty()
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+        && !a.is_empty()
 }
 
 /// The logged-in user of a request.
@@ -59,7 +64,8 @@ impl User {
             Ok(())
         } else {
             Err(AppError::Forbidden(
-                "Phiên biểu mẫu đã hết hạn hoặc không hợp lệ (CSRF). Hãy tải lại trang và thử lại.".into(),
+                "Phiên biểu mẫu đã hết hạn hoặc không hợp lệ (CSRF). Hãy tải lại trang và thử lại."
+                    .into(),
             ))
         }
     }
@@ -111,13 +117,21 @@ impl FromRequestParts<State> for User {
             return Err(if is_api(parts) {
                 AppError::Unauthenticated.json()
             } else {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
                 Redirect::to(&format!("/dang-nhap?next={}", urlencode(next))).into_response()
             });
         };
         // State-changing API calls authenticated by cookie must carry the CSRF token.
         if is_api(parts) && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !tokens_match(&user.csrf, sent) {
                 return Err(AppError::Forbidden(
                     "Thiếu hoặc sai mã CSRF (tiêu đề X-CSRF-Token).".into(),
@@ -134,7 +148,9 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -162,12 +178,20 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 pub async fn origin_check(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         if let (Some(origin), Some(host)) = (
-            req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-            req.headers().get(header::HOST).and_then(|v| v.to_str().ok()),
+            req.headers()
+                .get(header::ORIGIN)
+                .and_then(|v| v.to_str().ok()),
+            req.headers()
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok()),
         ) {
             let origin_host = origin.split("://").nth(1).unwrap_or("");
             if origin != "null" && origin_host != host {
-                return (StatusCode::FORBIDDEN, "Yêu cầu từ trang khác bị từ chối (Origin).").into_response();
+                return (
+                    StatusCode::FORBIDDEN,
+                    "Yêu cầu từ trang khác bị từ chối (Origin).",
+                )
+                    .into_response();
             }
         }
     }
@@ -216,7 +240,10 @@ impl LoginLimiter {
     }
 
     pub fn succeeded(&self, username: &str) {
-        self.failures.lock().expect("limiter lock").remove(&format!("u:{}", username.to_lowercase()));
+        self.failures
+            .lock()
+            .expect("limiter lock")
+            .remove(&format!("u:{}", username.to_lowercase()));
     }
 }
 

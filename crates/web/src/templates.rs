@@ -11,15 +11,39 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("../templates/home.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("error.html", include_str!("../templates/error.html")),
-    ("producers/list.html", include_str!("../templates/producers/list.html")),
-    ("producers/form.html", include_str!("../templates/producers/form.html")),
-    ("producers/show.html", include_str!("../templates/producers/show.html")),
-    ("products/list.html", include_str!("../templates/products/list.html")),
-    ("products/form.html", include_str!("../templates/products/form.html")),
-    ("products/show.html", include_str!("../templates/products/show.html")),
+    (
+        "producers/list.html",
+        include_str!("../templates/producers/list.html"),
+    ),
+    (
+        "producers/form.html",
+        include_str!("../templates/producers/form.html"),
+    ),
+    (
+        "producers/show.html",
+        include_str!("../templates/producers/show.html"),
+    ),
+    (
+        "products/list.html",
+        include_str!("../templates/products/list.html"),
+    ),
+    (
+        "products/form.html",
+        include_str!("../templates/products/form.html"),
+    ),
+    (
+        "products/show.html",
+        include_str!("../templates/products/show.html"),
+    ),
     ("import.html", include_str!("../templates/import.html")),
-    ("users/list.html", include_str!("../templates/users/list.html")),
-    ("users/show.html", include_str!("../templates/users/show.html")),
+    (
+        "users/list.html",
+        include_str!("../templates/users/list.html"),
+    ),
+    (
+        "users/show.html",
+        include_str!("../templates/users/show.html"),
+    ),
     ("account.html", include_str!("../templates/account.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("api_docs.html", include_str!("../templates/api_docs.html")),
@@ -35,7 +59,8 @@ fn date_filter(v: Value) -> String {
     let s = v.to_string();
     // Accept YYYY-MM-DD or an RFC 3339 timestamp; show dd/mm/yyyy (and hh:mm for timestamps, in UTC+7).
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&s) {
-        let local = t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset"));
+        let local =
+            t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset"));
         return local.format("%d/%m/%Y %H:%M").to_string();
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
@@ -51,6 +76,15 @@ fn thousands(v: Value) -> String {
     }
 }
 
+/// `72.0` → `72`, `35.5` → `35,5` (Vietnamese decimal comma).
+fn decimal(v: Value) -> String {
+    match f64::try_from(v.clone()) {
+        Ok(f) if f.fract() == 0.0 => format!("{}", f as i64),
+        Ok(f) => format!("{f}").replace('.', ","),
+        Err(_) => v.to_string(),
+    }
+}
+
 fn stars(v: Value) -> String {
     match i64::try_from(v) {
         Ok(n) if (1..=5).contains(&n) => "★".repeat(n as usize),
@@ -62,18 +96,27 @@ impl Templates {
     pub fn new() -> Self {
         let mut env = Environment::new();
         for (name, src) in TEMPLATES {
-            env.add_template(name, src).expect("templates parse (tested)");
+            env.add_template(name, src)
+                .expect("templates parse (tested)");
         }
         env.add_filter("date", date_filter);
         env.add_filter("thousands", thousands);
         env.add_filter("stars", stars);
+        env.add_filter("decimal", decimal);
         env.add_filter("kind_label", |k: String| {
-            ocop_domain::producer::ProducerKind::parse(&k).map(|k| k.label()).unwrap_or("").to_string()
+            ocop_domain::producer::ProducerKind::parse(&k)
+                .map(|k| k.label())
+                .unwrap_or("")
+                .to_string()
         });
         env.add_filter("set_name", |s: String| {
-            ocop_domain::classification::product_set(&s).map(|p| p.name.clone()).unwrap_or_default()
+            ocop_domain::classification::product_set(&s)
+                .map(|p| p.name.clone())
+                .unwrap_or_default()
         });
-        env.add_filter("role_label", |s: String| ocop_domain::auth::label_of(&s).to_string());
+        env.add_filter("role_label", |s: String| {
+            ocop_domain::auth::label_of(&s).to_string()
+        });
         env.add_filter("urlencode_q", |s: String| crate::session::urlencode(&s));
         Self { env }
     }
@@ -95,7 +138,11 @@ pub fn html(t: &Templates, name: &str, ctx: Value) -> Response {
         Ok(body) => Html(body).into_response(),
         Err(e) => {
             tracing::error!(template = name, error = %e, "template failed");
-            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hiển thị trang.").into_response()
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "Lỗi hiển thị trang.",
+            )
+                .into_response()
         }
     }
 }

@@ -69,12 +69,23 @@ async fn every_role_every_write_in_and_out_of_scope() {
                 .await
                 .unwrap();
             assert_eq!(r.status(), 201);
-            product.insert(key, r.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap());
+            product.insert(
+                key,
+                r.json::<serde_json::Value>().await.unwrap()["id"]
+                    .as_i64()
+                    .unwrap(),
+            );
         }
         // Roles are granted to an account of its own, so no tested role gains rights mid-test.
         let grantee = app
             .store
-            .create_user(&ocop_domain::auth::Capability::system(ocop_domain::auth::Action::CreateUser), "grantee", "Người được cấp", None, common::PASSWORD)
+            .create_user(
+                &ocop_domain::auth::Capability::system(ocop_domain::auth::Action::CreateUser),
+                "grantee",
+                "Người được cấp",
+                None,
+                common::PASSWORD,
+            )
             .await
             .unwrap();
         let mut failures = Vec::new();
@@ -128,12 +139,17 @@ async fn every_role_every_write_in_and_out_of_scope() {
                         }
                         _ => unreachable!(),
                     };
-                    let req = if csrf.is_empty() { req } else { req.header("x-csrf-token", &csrf) };
+                    let req = if csrf.is_empty() {
+                        req
+                    } else {
+                        req.header("x-csrf-token", &csrf)
+                    };
                     let r = req.send().await.unwrap();
                     let status = r.status();
                     let allowed = status.is_success();
                     // Denials must be a refusal, never a server error or a validation slip.
-                    let denial_ok = matches!(status.as_u16(), 401 | 403) || (*endpoint == "import" && status == 422);
+                    let denial_ok = matches!(status.as_u16(), 401 | 403)
+                        || (*endpoint == "import" && status == 422);
                     if allowed != want || (!allowed && !denial_ok) {
                         let body = r.text().await.unwrap_or_default();
                         failures.push(format!(
@@ -146,7 +162,12 @@ async fn every_role_every_write_in_and_out_of_scope() {
                 }
             }
         }
-        assert!(failures.is_empty(), "{}:\n{}", app.label, failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{}:\n{}",
+            app.label,
+            failures.join("\n")
+        );
         assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
     }
 }

@@ -15,13 +15,24 @@ async fn health_and_security_headers() {
         let r = client().get(app.url("/")).send().await.unwrap();
         assert_eq!(r.status(), 200);
         let h = r.headers();
-        assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert!(h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"));
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["referrer-policy"], "same-origin");
         assert!(h.contains_key("x-request-id"));
         let body = r.text().await.unwrap();
-        assert!(body.contains("Hệ thống thông tin Chương trình OCOP"), "{}", app.label);
-        let r = client().get(app.url("/khong-co-trang-nay")).send().await.unwrap();
+        assert!(
+            body.contains("Hệ thống thông tin Chương trình OCOP"),
+            "{}",
+            app.label
+        );
+        let r = client()
+            .get(app.url("/khong-co-trang-nay"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404);
         assert!(r.text().await.unwrap().contains("Không tìm thấy"));
     }
@@ -36,21 +47,43 @@ async fn every_page_renders() {
         // A product to show.
         let r = c
             .post(app.url(&format!("/chu-the/{}/san-pham/moi", f.producer_a)))
-            .form(&[("_csrf", csrf.as_str()), ("name", "Nước mắm Vạn Phần"), ("set_code", "09")])
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("name", "Nước mắm Vạn Phần"),
+                ("set_code", "09"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 303, "{}", app.label);
-        let product_path = r.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
-        let admin_id = app.store.user_by_username("admin").await.unwrap().unwrap().id;
+        let product_path = r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        let admin_id = app
+            .store
+            .user_by_username("admin")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
         let pages = [
             ("/", "Tổng quan"),
             ("/chu-the", "HTX Vạn Phần"),
             ("/chu-the?tinh=", "HTX Bát Tiên"),
             ("/chu-the/moi", "Thêm chủ thể OCOP"),
             (&format!("/chu-the/{}", f.producer_a), "Lịch sử thay đổi"),
-            (&format!("/chu-the/{}/sua", f.producer_a), "Sửa: HTX Vạn Phần"),
-            (&format!("/chu-the/{}/san-pham/moi", f.producer_a), "Thêm sản phẩm"),
+            (
+                &format!("/chu-the/{}/sua", f.producer_a),
+                "Sửa: HTX Vạn Phần",
+            ),
+            (
+                &format!("/chu-the/{}/san-pham/moi", f.producer_a),
+                "Thêm sản phẩm",
+            ),
             ("/san-pham", "Nước mắm Vạn Phần"),
             (&product_path, "Giấy chứng nhận"),
             (&format!("{product_path}/sua"), "Sửa: Nước mắm Vạn Phần"),
@@ -65,12 +98,20 @@ async fn every_page_renders() {
             let r = c.get(app.url(path)).send().await.unwrap();
             assert_eq!(r.status(), 200, "{}: {path}", app.label);
             let body = r.text().await.unwrap();
-            assert!(body.contains(expect), "{}: {path} lacks {expect:?}", app.label);
+            assert!(
+                body.contains(expect),
+                "{}: {path} lacks {expect:?}",
+                app.label
+            );
             assert!(body.contains("lang=\"vi\""));
         }
         // Anonymous pages, and the redirect to login for private ones.
         for path in ["/", "/dang-nhap", "/api/docs"] {
-            assert_eq!(client().get(app.url(path)).send().await.unwrap().status(), 200, "{path}");
+            assert_eq!(
+                client().get(app.url(path)).send().await.unwrap().status(),
+                200,
+                "{path}"
+            );
         }
         let r = client().get(app.url("/chu-the")).send().await.unwrap();
         assert_eq!(r.status(), 303);
@@ -85,19 +126,34 @@ async fn login_csrf_rate_limit_and_session_fixation() {
         // No login-CSRF cookie: refused.
         let r = client()
             .post(app.url("/dang-nhap"))
-            .form(&[("username", "admin"), ("password", PASSWORD), ("_csrf", "x")])
+            .form(&[
+                ("username", "admin"),
+                ("password", PASSWORD),
+                ("_csrf", "x"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 403);
         // Wrong password five times, then blocked even with the right one.
         let c = client();
-        let page = c.get(app.url("/dang-nhap")).send().await.unwrap().text().await.unwrap();
+        let page = c
+            .get(app.url("/dang-nhap"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let token = hidden(&page, "_csrf");
         for _ in 0..5 {
             let r = c
                 .post(app.url("/dang-nhap"))
-                .form(&[("username", "province"), ("password", "sai-mat-khau"), ("_csrf", &token)])
+                .form(&[
+                    ("username", "province"),
+                    ("password", "sai-mat-khau"),
+                    ("_csrf", &token),
+                ])
                 .send()
                 .await
                 .unwrap();
@@ -106,7 +162,11 @@ async fn login_csrf_rate_limit_and_session_fixation() {
         }
         let r = c
             .post(app.url("/dang-nhap"))
-            .form(&[("username", "province"), ("password", PASSWORD), ("_csrf", &token)])
+            .form(&[
+                ("username", "province"),
+                ("password", PASSWORD),
+                ("_csrf", &token),
+            ])
             .send()
             .await
             .unwrap();
@@ -122,11 +182,23 @@ async fn login_csrf_rate_limit_and_session_fixation() {
 
         // Each login gets a fresh session token; cookie flags are set.
         let c = client();
-        let page = c.get(app.url("/dang-nhap")).send().await.unwrap().text().await.unwrap();
+        let page = c
+            .get(app.url("/dang-nhap"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let token = hidden(&page, "_csrf");
         let r = c
             .post(app.url("/dang-nhap"))
-            .form(&[("username", "admin"), ("password", PASSWORD), ("_csrf", &token), ("next", "//evil.example/")])
+            .form(&[
+                ("username", "admin"),
+                ("password", PASSWORD),
+                ("_csrf", &token),
+                ("next", "//evil.example/"),
+            ])
             .send()
             .await
             .unwrap();
@@ -138,15 +210,35 @@ async fn login_csrf_rate_limit_and_session_fixation() {
             .iter()
             .map(|v| v.to_str().unwrap().to_string())
             .collect();
-        let session = cookies.iter().find(|c| c.starts_with("ocop_session=")).unwrap();
+        let session = cookies
+            .iter()
+            .find(|c| c.starts_with("ocop_session="))
+            .unwrap();
         assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
         let (c2, _) = app.browser("admin").await;
         let _ = c2;
         // Logout ends the session.
-        let csrf = hidden(&c.get(app.url("/tai-khoan")).send().await.unwrap().text().await.unwrap(), "_csrf");
-        let r = c.post(app.url("/dang-xuat")).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+        let csrf = hidden(
+            &c.get(app.url("/tai-khoan"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+            "_csrf",
+        );
+        let r = c
+            .post(app.url("/dang-xuat"))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 303);
-        assert_eq!(c.get(app.url("/tai-khoan")).send().await.unwrap().status(), 303);
+        assert_eq!(
+            c.get(app.url("/tai-khoan")).send().await.unwrap().status(),
+            303
+        );
     }
 }
 
@@ -204,7 +296,14 @@ async fn producer_form_validation_csrf_and_escaping() {
             .unwrap();
         assert_eq!(r.status(), 303, "{}", app.label);
         let location = r.headers()["location"].to_str().unwrap().to_string();
-        let page = c.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
+        let page = c
+            .get(app.url(&location))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(!page.contains("<script>alert(1)"));
         assert!(page.contains("&lt;script&gt;alert(1)&lt;"));
         assert!(page.contains("người khuyết tật"));
@@ -248,17 +347,34 @@ async fn api_crud_errors_and_history() {
             "representative_gender": "male", "community_capital_pct": "40"
         });
         // No CSRF header: refused.
-        let r = c.post(app.url("/api/v1/producers")).json(&body).send().await.unwrap();
+        let r = c
+            .post(app.url("/api/v1/producers"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         let err: Value = r.json().await.unwrap();
         assert_eq!(err["error"]["code"], "forbidden");
-        let r = c.post(app.url("/api/v1/producers")).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+        let r = c
+            .post(app.url("/api/v1/producers"))
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED, "{}", app.label);
         let p: Value = r.json().await.unwrap();
         let id = p["id"].as_i64().unwrap();
         assert_eq!(p["community_capital_pct"], 40.0);
         // Same registration number again: 409 naming the field.
-        let r = c.post(app.url("/api/v1/producers")).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+        let r = c
+            .post(app.url("/api/v1/producers"))
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::CONFLICT);
         let err: Value = r.json().await.unwrap();
         assert_eq!(err["error"]["fields"][0]["field"], "registration_number");
@@ -272,9 +388,21 @@ async fn api_crud_errors_and_history() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let err: Value = r.json().await.unwrap();
-        let fields: Vec<&str> = err["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
-        assert!(fields.contains(&"name") && fields.contains(&"commune_code") && fields.contains(&"registration_number"));
-        assert!(err["error"]["fields"][0]["message_en"].as_str().unwrap().contains("required"));
+        let fields: Vec<&str> = err["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert!(
+            fields.contains(&"name")
+                && fields.contains(&"commune_code")
+                && fields.contains(&"registration_number")
+        );
+        assert!(err["error"]["fields"][0]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("required"));
         // Malformed JSON: 400 with a JSON error.
         let r = c
             .post(app.url("/api/v1/producers"))
@@ -285,14 +413,29 @@ async fn api_crud_errors_and_history() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "bad_json");
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["code"],
+            "bad_json"
+        );
         // Update with a stale version: 409.
         let mut upd = body.clone();
         upd["name"] = json!("Công ty TNHH Chè Tân Cương Thái Nguyên");
         upd["version"] = json!(1);
-        let r = c.put(app.url(&format!("/api/v1/producers/{id}"))).header("x-csrf-token", &csrf).json(&upd).send().await.unwrap();
+        let r = c
+            .put(app.url(&format!("/api/v1/producers/{id}")))
+            .header("x-csrf-token", &csrf)
+            .json(&upd)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
-        let r = c.put(app.url(&format!("/api/v1/producers/{id}"))).header("x-csrf-token", &csrf).json(&upd).send().await.unwrap();
+        let r = c
+            .put(app.url(&format!("/api/v1/producers/{id}")))
+            .header("x-csrf-token", &csrf)
+            .json(&upd)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::CONFLICT);
         // A product with a certificate, then the public list.
         let r = c
@@ -314,19 +457,47 @@ async fn api_crud_errors_and_history() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED);
-        let list: Value = client().get(app.url("/api/v1/products?q=che%20tan%20cuong&stars=4")).send().await.unwrap().json().await.unwrap();
+        let list: Value = client()
+            .get(app.url("/api/v1/products?q=che%20tan%20cuong&stars=4"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(list["total"], 1, "{}", app.label);
         assert_eq!(list["items"][0]["certificate"]["status"], "valid");
         assert_eq!(list["items"][0]["certificate"]["expires_on"], "2027-06-01");
         // Bad query parameters are named.
-        let r = client().get(app.url("/api/v1/products?per_page=1000")).send().await.unwrap();
+        let r = client()
+            .get(app.url("/api/v1/products?per_page=1000"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        assert!(r.json::<Value>().await.unwrap()["error"]["message_en"].as_str().unwrap().contains("per_page"));
-        let r = client().get(app.url("/api/v1/products?stars=abc")).send().await.unwrap();
+        assert!(r.json::<Value>().await.unwrap()["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("per_page"));
+        let r = client()
+            .get(app.url("/api/v1/products?stars=abc"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        assert!(r.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().contains("stars"));
+        assert!(r.json::<Value>().await.unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("stars"));
         // History, newest first.
-        let h: Value = c.get(app.url(&format!("/api/v1/producers/{id}/history"))).send().await.unwrap().json().await.unwrap();
+        let h: Value = c
+            .get(app.url(&format!("/api/v1/producers/{id}/history")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(h[0]["action"], "producer.edit");
         assert_eq!(h.as_array().unwrap().len(), 2);
         assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
@@ -340,31 +511,72 @@ async fn images_are_checked_and_served_safely() {
         let (c, csrf) = app.browser("producer").await;
         let r = c
             .post(app.url(&format!("/chu-the/{}/san-pham/moi", f.producer_a)))
-            .form(&[("_csrf", csrf.as_str()), ("name", "Mật ong bạc hà"), ("set_code", "04")])
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("name", "Mật ong bạc hà"),
+                ("set_code", "04"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 303, "{}", app.label);
-        let product = r.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+        let product = r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
         let upload = |bytes: Vec<u8>, name: &'static str| {
             let form = reqwest::multipart::Form::new()
                 .text("_csrf", csrf.clone())
-                .part("image", reqwest::multipart::Part::bytes(bytes).file_name(name).mime_str("image/png").unwrap());
-            c.post(app.url(&format!("{product}/anh"))).multipart(form).send()
+                .part(
+                    "image",
+                    reqwest::multipart::Part::bytes(bytes)
+                        .file_name(name)
+                        .mime_str("image/png")
+                        .unwrap(),
+                );
+            c.post(app.url(&format!("{product}/anh")))
+                .multipart(form)
+                .send()
         };
         // HTML claiming to be a PNG is refused.
-        let r = upload(b"<html><script>alert(1)</script></html>".to_vec(), "x.png").await.unwrap();
+        let r = upload(b"<html><script>alert(1)</script></html>".to_vec(), "x.png")
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400);
         let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
         png.extend_from_slice(&[0u8; 64]);
         let r = upload(png.clone(), "ok.png").await.unwrap();
         assert_eq!(r.status(), 303);
-        let page = c.get(app.url(&product)).send().await.unwrap().text().await.unwrap();
-        let img = page.split("src=\"/anh/").nth(1).unwrap().split('"').next().unwrap().to_string();
-        let r = client().get(app.url(&format!("/anh/{img}"))).send().await.unwrap();
+        let page = c
+            .get(app.url(&product))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let img = page
+            .split("src=\"/anh/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = client()
+            .get(app.url(&format!("/anh/{img}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.headers()["content-type"], "image/png");
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-        assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("sandbox"));
+        assert!(r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox"));
         assert_eq!(r.bytes().await.unwrap().to_vec(), png);
     }
 }
@@ -389,23 +601,53 @@ async fn import_and_export_round_trip() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", app.label);
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            app.label
+        );
         let err: Value = r.json().await.unwrap();
-        let lines: Vec<i64> = err["error"]["lines"].as_array().unwrap().iter().map(|l| l["line"].as_i64().unwrap()).collect();
+        let lines: Vec<i64> = err["error"]["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["line"].as_i64().unwrap())
+            .collect();
         assert_eq!(lines, vec![3, 4], "{err}");
-        assert_eq!(app.store.producer_by_registration("0312345673").await.unwrap().map(|p| p.id), None, "nothing written");
+        assert_eq!(
+            app.store
+                .producer_by_registration("0312345673")
+                .await
+                .unwrap()
+                .map(|p| p.id),
+            None,
+            "nothing written"
+        );
         // Out-of-province rows are refused for a province office.
         let other = format!(
             "name,kind,registration_number,address,commune_code,representative_name,representative_gender\nHTX X,htx,0312345673,T,{},Lan,Nữ\n",
             f.commune_b
         );
-        let r = c.post(app.url("/api/v1/import/producers?filename=b.csv")).header("x-csrf-token", &csrf).body(other).send().await.unwrap();
+        let r = c
+            .post(app.url("/api/v1/import/producers?filename=b.csv"))
+            .header("x-csrf-token", &csrf)
+            .body(other)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let good = format!(
             "Tên chủ thể,Loại hình,Mã số thuế / số đăng ký,Địa chỉ,Mã xã,Người đại diện,Giới tính người đại diện\nHTX Một,Hợp tác xã,0312345673,Thôn 1,{},Lan,Nữ\n",
             f.commune_a
         );
-        let r = c.post(app.url("/api/v1/import/producers?filename=c.csv")).header("x-csrf-token", &csrf).body(good).send().await.unwrap();
+        let r = c
+            .post(app.url("/api/v1/import/producers?filename=c.csv"))
+            .header("x-csrf-token", &csrf)
+            .body(good)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         assert_eq!(r.json::<Value>().await.unwrap()["created"], 1);
         // Export as XLSX and import the same file back: everything updates, nothing new.
@@ -414,12 +656,29 @@ async fn import_and_export_round_trip() {
         assert_eq!(xlsx.status(), 200);
         let bytes = xlsx.bytes().await.unwrap();
         assert!(bytes.starts_with(b"PK"));
-        let r = c.post(app.url("/api/v1/import/producers?filename=back.xlsx")).header("x-csrf-token", &csrf).body(bytes).send().await.unwrap();
+        let r = c
+            .post(app.url("/api/v1/import/producers?filename=back.xlsx"))
+            .header("x-csrf-token", &csrf)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "{}", app.label);
         let report: Value = r.json().await.unwrap();
-        assert_eq!((report["created"].as_i64(), report["updated"].as_i64()), (Some(0), Some(2)), "{report}");
+        assert_eq!(
+            (report["created"].as_i64(), report["updated"].as_i64()),
+            (Some(0), Some(2)),
+            "{report}"
+        );
         // Exports stay in scope: the province office sees no producer of province B.
-        let csv = b.get(app.url("/xuat/chu-the.csv")).send().await.unwrap().text().await.unwrap();
+        let csv = b
+            .get(app.url("/xuat/chu-the.csv"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(csv.contains("HTX Vạn Phần") && !csv.contains("HTX Bát Tiên"));
     }
 }
@@ -427,7 +686,17 @@ async fn import_and_export_round_trip() {
 #[tokio::test]
 async fn openapi_document_snapshot() {
     let app = common::spawn(ocop_store::testing::sqlite().await).await;
-    let doc: Value = client().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(doc["openapi"].as_str().map(|s| s.starts_with("3.")), Some(true));
+    let doc: Value = client()
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        doc["openapi"].as_str().map(|s| s.starts_with("3.")),
+        Some(true)
+    );
     insta::assert_json_snapshot!("openapi", doc);
 }

@@ -2,7 +2,9 @@
 
 use super::{csrf_of, ctx, flash_text, render, see_other, FlashQuery, FormMap, OrPage, PageResult};
 use crate::error::AppError;
-use crate::session::{cookie, set_cookie, tokens_match, ClientIp, User, Viewer, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::session::{
+    cookie, set_cookie, tokens_match, ClientIp, User, Viewer, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+};
 use crate::State;
 use axum::extract::{Query, State as S};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -26,7 +28,14 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn login_form(state: &State, token: &str, next: &str, username: &str, error: Option<&str>, status: StatusCode) -> Response {
+fn login_form(
+    state: &State,
+    token: &str,
+    next: &str,
+    username: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let mut c = ctx(None, "", "Đăng nhập");
     c.insert("login_csrf".into(), json!(token));
     c.insert("next".into(), json!(next));
@@ -35,7 +44,10 @@ fn login_form(state: &State, token: &str, next: &str, username: &str, error: Opt
     let secure = state.config.secure_cookies;
     (
         status,
-        [(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, token, 3600, secure))],
+        [(
+            header::SET_COOKIE,
+            set_cookie(LOGIN_CSRF_COOKIE, token, 3600, secure),
+        )],
         render(state, "login.html", c),
     )
         .into_response()
@@ -47,16 +59,35 @@ fn new_token() -> String {
     hex::encode(b)
 }
 
-pub async fn login_page(S(state): S<State>, viewer: Viewer, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login_page(
+    S(state): S<State>,
+    viewer: Viewer,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     if viewer.0.is_some() {
         return see_other(&safe_next(q.next.as_deref()));
     }
-    login_form(&state, &new_token(), &safe_next(q.next.as_deref()), "", None, StatusCode::OK)
+    login_form(
+        &state,
+        &new_token(),
+        &safe_next(q.next.as_deref()),
+        "",
+        None,
+        StatusCode::OK,
+    )
 }
 
-pub async fn login(S(state): S<State>, ClientIp(ip): ClientIp, headers: HeaderMap, Form(form): Form<FormMap>) -> Response {
+pub async fn login(
+    S(state): S<State>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<FormMap>,
+) -> Response {
     let next = safe_next(form.get("next").map(|s| s.as_str()));
-    let username = form.get("username").map(|s| s.trim().to_lowercase()).unwrap_or_default();
+    let username = form
+        .get("username")
+        .map(|s| s.trim().to_lowercase())
+        .unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
     let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if !tokens_match(&cookie_token, csrf_of(&form)) {
@@ -113,10 +144,20 @@ pub async fn login(S(state): S<State>, ClientIp(ip): ClientIp, headers: HeaderMa
     resp
 }
 
-pub async fn logout(S(state): S<State>, user: User, headers: HeaderMap, Form(form): Form<FormMap>) -> PageResult {
-    user.check_csrf(csrf_of(&form)).or_page(&state, Some(&user))?;
+pub async fn logout(
+    S(state): S<State>,
+    user: User,
+    headers: HeaderMap,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        state.store.delete_session(&token).await.or_page(&state, Some(&user))?;
+        state
+            .store
+            .delete_session(&token)
+            .await
+            .or_page(&state, Some(&user))?;
     }
     let mut resp = see_other("/");
     if let Ok(v) = set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies).parse() {
@@ -132,27 +173,53 @@ fn account_view(state: &State, user: &User, error: Option<&str>, flash: Option<&
     render(state, "account.html", c)
 }
 
-pub async fn account_page(S(state): S<State>, user: User, Query(fq): Query<FlashQuery>) -> Response {
+pub async fn account_page(
+    S(state): S<State>,
+    user: User,
+    Query(fq): Query<FlashQuery>,
+) -> Response {
     account_view(&state, &user, None, flash_text(fq.tb.as_deref()))
 }
 
-pub async fn change_password(S(state): S<State>, user: User, Form(form): Form<FormMap>) -> PageResult {
-    user.check_csrf(csrf_of(&form)).or_page(&state, Some(&user))?;
+pub async fn change_password(
+    S(state): S<State>,
+    user: User,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let fail = |msg: &str| Ok((StatusCode::UNPROCESSABLE_ENTITY, account_view(&state, &user, Some(msg), None)).into_response());
+    let fail = |msg: &str| {
+        Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            account_view(&state, &user, Some(msg), None),
+        )
+            .into_response())
+    };
     if get("new_password") != get("confirm_password") {
         return fail("Hai lần nhập mật khẩu mới không khớp.");
     }
-    match state.store.check_login(&user.actor.username, &get("current_password")).await {
+    match state
+        .store
+        .check_login(&user.actor.username, &get("current_password"))
+        .await
+    {
         Ok(Some(_)) => {}
         Ok(None) => return fail("Mật khẩu hiện tại không đúng."),
         Err(e) => return Err(super::error_page(&state, Some(&user), e.into())),
     }
-    let cap = authorize(&user.actor, Action::ChangeOwnPassword, &Scope::national()).or_page(&state, Some(&user))?;
-    match state.store.set_password(&cap, user.actor.user_id, &get("new_password")).await {
+    let cap = authorize(&user.actor, Action::ChangeOwnPassword, &Scope::national())
+        .or_page(&state, Some(&user))?;
+    match state
+        .store
+        .set_password(&cap, user.actor.user_id, &get("new_password"))
+        .await
+    {
         Ok(()) => {
             // All sessions ended, this one too: log in again with the new password.
-            Ok(see_other("/dang-nhap?next=/tai-khoan%3Ftb%3Dda-doi-mat-khau"))
+            Ok(see_other(
+                "/dang-nhap?next=/tai-khoan%3Ftb%3Dda-doi-mat-khau",
+            ))
         }
         Err(e) => match AppError::from(e) {
             AppError::Conflict { message, .. } => fail(&message),

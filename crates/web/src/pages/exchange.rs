@@ -27,7 +27,13 @@ pub(crate) fn import_scope(actor: &Actor) -> Option<Scope> {
     })
 }
 
-fn view(state: &State, user: &User, kind: &str, report: serde_json::Value, errors: serde_json::Value) -> Response {
+fn view(
+    state: &State,
+    user: &User,
+    kind: &str,
+    report: serde_json::Value,
+    errors: serde_json::Value,
+) -> Response {
     let mut c = ctx(Some(user), "import", "Nhập / xuất dữ liệu");
     c.insert("kind".into(), json!(kind));
     c.insert("report".into(), report);
@@ -37,24 +43,46 @@ fn view(state: &State, user: &User, kind: &str, report: serde_json::Value, error
 
 pub async fn page(S(state): S<State>, user: User) -> PageResult {
     if import_scope(&user.actor).is_none() {
-        return Err(super::error_page(&state, Some(&user), AppError::Forbidden("Chỉ quản trị hệ thống hoặc văn phòng OCOP tỉnh nhập dữ liệu.".into())));
+        return Err(super::error_page(
+            &state,
+            Some(&user),
+            AppError::Forbidden(
+                "Chỉ quản trị hệ thống hoặc văn phòng OCOP tỉnh nhập dữ liệu.".into(),
+            ),
+        ));
     }
     Ok(view(&state, &user, "producers", json!(null), json!(null)))
 }
 
 /// Validate and import a file for `actor`: the one path shared by the page, the API and the CLI.
-pub(crate) async fn run_import(state: &State, actor: &Actor, kind: &str, bytes: &[u8], filename: &str) -> Result<ImportResult, AppError> {
-    let scope = import_scope(actor).ok_or_else(|| AppError::Forbidden("Bạn không có quyền nhập dữ liệu.".into()))?;
+pub(crate) async fn run_import(
+    state: &State,
+    actor: &Actor,
+    kind: &str,
+    bytes: &[u8],
+    filename: &str,
+) -> Result<ImportResult, AppError> {
+    let scope = import_scope(actor)
+        .ok_or_else(|| AppError::Forbidden("Bạn không có quyền nhập dữ liệu.".into()))?;
     let cap = authorize(actor, Action::ImportRegistry, &scope)?;
     let format = Format::from_name(filename).unwrap_or_else(|| Format::sniff(bytes));
     let today = state.today();
     Ok(match kind {
-        "producers" => match ocop_docs::import::prepare_producers(bytes, format, ocop_domain::admin_units::units()) {
+        "producers" => match ocop_docs::import::prepare_producers(
+            bytes,
+            format,
+            ocop_domain::admin_units::units(),
+        ) {
             Ok(rows) => state.store.import_producers(&cap, &rows, &|_| {}).await?,
             Err(errors) => Err(errors),
         },
         "products" => match ocop_docs::import::prepare_products(bytes, format, today) {
-            Ok(rows) => state.store.import_products(&cap, &rows, chrono::Datelike::year(&today), &|_| {}).await?,
+            Ok(rows) => {
+                state
+                    .store
+                    .import_products(&cap, &rows, chrono::Datelike::year(&today), &|_| {})
+                    .await?
+            }
             Err(errors) => Err(errors),
         },
         other => {
@@ -68,19 +96,35 @@ pub(crate) async fn run_import(state: &State, actor: &Actor, kind: &str, bytes: 
 }
 
 pub async fn upload(S(state): S<State>, user: User, mp: Multipart) -> PageResult {
-    let (fields, file) = super::products::read_upload(mp, "file").await.or_page(&state, Some(&user))?;
-    user.check_csrf(csrf_of(&fields)).or_page(&state, Some(&user))?;
+    let (fields, file) = super::products::read_upload(mp, "file")
+        .await
+        .or_page(&state, Some(&user))?;
+    user.check_csrf(csrf_of(&fields))
+        .or_page(&state, Some(&user))?;
     let kind = fields.get("kind").cloned().unwrap_or_default();
     let Some((filename, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            view(&state, &user, &kind, json!(null), json!([{"line": 0, "field": "file", "message": "Chưa chọn tệp."}])),
+            view(
+                &state,
+                &user,
+                &kind,
+                json!(null),
+                json!([{"line": 0, "field": "file", "message": "Chưa chọn tệp."}]),
+            ),
         )
             .into_response());
     };
-    match run_import(&state, &user.actor, &kind, &bytes, &filename).await.or_page(&state, Some(&user))? {
+    match run_import(&state, &user.actor, &kind, &bytes, &filename)
+        .await
+        .or_page(&state, Some(&user))?
+    {
         Ok(report) => Ok(view(&state, &user, &kind, json!(report), json!(null))),
-        Err(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, view(&state, &user, &kind, json!(null), json!(errors))).into_response()),
+        Err(errors) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            view(&state, &user, &kind, json!(null), json!(errors)),
+        )
+            .into_response()),
     }
 }
 
@@ -93,7 +137,10 @@ fn download(bytes: Vec<u8>, filename: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, ct.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         bytes,
@@ -106,9 +153,17 @@ pub async fn template_file(S(state): S<State>, user: User, Path(file): Path<Stri
     let (cols, sheet) = match file.as_str() {
         "producers.xlsx" => (PRODUCER_COLUMNS, "Chủ thể"),
         "products.xlsx" => (PRODUCT_COLUMNS, "Sản phẩm"),
-        _ => return Err(super::error_page(&state, Some(&user), AppError::NotFound("mẫu tệp".into()))),
+        _ => {
+            return Err(super::error_page(
+                &state,
+                Some(&user),
+                AppError::NotFound("mẫu tệp".into()),
+            ))
+        }
     };
-    let bytes = ocop_docs::write_xlsx(sheet, cols, &[]).map_err(AppError::Internal).or_page(&state, Some(&user))?;
+    let bytes = ocop_docs::write_xlsx(sheet, cols, &[])
+        .map_err(AppError::Internal)
+        .or_page(&state, Some(&user))?;
     Ok(download(bytes, &file))
 }
 
@@ -126,10 +181,22 @@ pub fn producer_cells(p: &ProducerListItem) -> Vec<String> {
         opt(&r.email),
         opt(&r.website),
         r.representative_name.clone(),
-        if r.representative_gender == "female" { "Nữ" } else { "Nam" }.into(),
+        if r.representative_gender == "female" {
+            "Nữ"
+        } else {
+            "Nam"
+        }
+        .into(),
         r.representative_ethnicity.clone(),
-        if r.representative_disability { "Có" } else { "Không" }.into(),
-        r.community_capital_pct.map(|v| v.to_string()).unwrap_or_default(),
+        if r.representative_disability {
+            "Có"
+        } else {
+            "Không"
+        }
+        .into(),
+        r.community_capital_pct
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
         r.workers.map(|v| v.to_string()).unwrap_or_default(),
         r.description.clone(),
     ]
@@ -153,7 +220,11 @@ pub fn product_cells(x: &ProductListItem) -> Vec<String> {
 
 /// What this actor may export: everything for national roles, else its own unit or producer.
 pub(crate) fn export_scope(actor: &Actor) -> Option<(Option<String>, Option<String>, Option<i64>)> {
-    if actor.roles.iter().any(|r| matches!(r, Role::Admin | Role::Ministry)) {
+    if actor
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::Admin | Role::Ministry))
+    {
         return Some((None, None, None));
     }
     actor.roles.iter().find_map(|r| match r {
@@ -166,26 +237,72 @@ pub(crate) fn export_scope(actor: &Actor) -> Option<(Option<String>, Option<Stri
 
 pub async fn export(S(state): S<State>, user: User, Path(file): Path<String>) -> PageResult {
     let Some((province, commune, producer_id)) = export_scope(&user.actor) else {
-        return Err(super::error_page(&state, Some(&user), AppError::Forbidden("Bạn không có quyền xuất dữ liệu.".into())));
+        return Err(super::error_page(
+            &state,
+            Some(&user),
+            AppError::Forbidden("Bạn không có quyền xuất dữ liệu.".into()),
+        ));
     };
     let (stem, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
     let (cols, sheet, rows): (_, _, Vec<Vec<String>>) = match stem {
         "chu-the" => {
-            let f = ProducerFilter { province, commune, producer_id, include_inactive: true, ..Default::default() };
-            let items = state.store.export_producers(&f).await.or_page(&state, Some(&user))?;
-            (PRODUCER_COLUMNS, "Chủ thể", items.iter().map(producer_cells).collect())
+            let f = ProducerFilter {
+                province,
+                commune,
+                producer_id,
+                include_inactive: true,
+                ..Default::default()
+            };
+            let items = state
+                .store
+                .export_producers(&f)
+                .await
+                .or_page(&state, Some(&user))?;
+            (
+                PRODUCER_COLUMNS,
+                "Chủ thể",
+                items.iter().map(producer_cells).collect(),
+            )
         }
         "san-pham" => {
-            let f = ProductFilter { province, commune, producer_id, include_inactive: true, ..Default::default() };
-            let items = state.store.export_products(&f).await.or_page(&state, Some(&user))?;
-            (PRODUCT_COLUMNS, "Sản phẩm", items.iter().map(product_cells).collect())
+            let f = ProductFilter {
+                province,
+                commune,
+                producer_id,
+                include_inactive: true,
+                ..Default::default()
+            };
+            let items = state
+                .store
+                .export_products(&f)
+                .await
+                .or_page(&state, Some(&user))?;
+            (
+                PRODUCT_COLUMNS,
+                "Sản phẩm",
+                items.iter().map(product_cells).collect(),
+            )
         }
-        _ => return Err(super::error_page(&state, Some(&user), AppError::NotFound("tệp xuất".into()))),
+        _ => {
+            return Err(super::error_page(
+                &state,
+                Some(&user),
+                AppError::NotFound("tệp xuất".into()),
+            ))
+        }
     };
     let bytes = match ext {
         "csv" => ocop_docs::write_csv(cols, &rows),
-        "xlsx" => ocop_docs::write_xlsx(sheet, cols, &rows).map_err(AppError::Internal).or_page(&state, Some(&user))?,
-        _ => return Err(super::error_page(&state, Some(&user), AppError::NotFound("định dạng tệp".into()))),
+        "xlsx" => ocop_docs::write_xlsx(sheet, cols, &rows)
+            .map_err(AppError::Internal)
+            .or_page(&state, Some(&user))?,
+        _ => {
+            return Err(super::error_page(
+                &state,
+                Some(&user),
+                AppError::NotFound("định dạng tệp".into()),
+            ))
+        }
     };
     Ok(download(bytes, &file))
 }

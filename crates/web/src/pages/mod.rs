@@ -29,16 +29,31 @@ pub fn routes() -> Router<State> {
         .route("/tai-khoan", get(account::account_page))
         .route("/tai-khoan/mat-khau", post(account::change_password))
         .route("/chu-the", get(producers::list))
-        .route("/chu-the/moi", get(producers::new_form).post(producers::create))
+        .route(
+            "/chu-the/moi",
+            get(producers::new_form).post(producers::create),
+        )
         .route("/chu-the/{id}", get(producers::show))
-        .route("/chu-the/{id}/sua", get(producers::edit_form).post(producers::update))
+        .route(
+            "/chu-the/{id}/sua",
+            get(producers::edit_form).post(producers::update),
+        )
         .route("/chu-the/{id}/ngung", post(producers::deactivate))
         .route("/chu-the/{id}/mo-lai", post(producers::reactivate))
-        .route("/chu-the/{id}/san-pham/moi", get(products::new_form).post(products::create))
+        .route(
+            "/chu-the/{id}/san-pham/moi",
+            get(products::new_form).post(products::create),
+        )
         .route("/san-pham", get(products::list))
         .route("/san-pham/{id}", get(products::show))
-        .route("/san-pham/{id}/sua", get(products::edit_form).post(products::update))
-        .route("/san-pham/{id}/chung-nhan", post(products::record_certificate))
+        .route(
+            "/san-pham/{id}/sua",
+            get(products::edit_form).post(products::update),
+        )
+        .route(
+            "/san-pham/{id}/chung-nhan",
+            post(products::record_certificate),
+        )
         .route("/san-pham/{id}/anh", post(products::upload_image))
         .route("/san-pham/{id}/ngung", post(products::deactivate))
         .route("/san-pham/{id}/mo-lai", post(products::reactivate))
@@ -46,10 +61,16 @@ pub fn routes() -> Router<State> {
         .route("/nhap-du-lieu", get(exchange::page).post(exchange::upload))
         .route("/nhap-du-lieu/mau/{file}", get(exchange::template_file))
         .route("/xuat/{file}", get(exchange::export))
-        .route("/quan-tri/nguoi-dung", get(admin::users).post(admin::create_user))
+        .route(
+            "/quan-tri/nguoi-dung",
+            get(admin::users).post(admin::create_user),
+        )
         .route("/quan-tri/nguoi-dung/{id}", get(admin::user))
         .route("/quan-tri/nguoi-dung/{id}/vai-tro", post(admin::grant))
-        .route("/quan-tri/nguoi-dung/{id}/vai-tro/{grant}/xoa", post(admin::revoke))
+        .route(
+            "/quan-tri/nguoi-dung/{id}/vai-tro/{grant}/xoa",
+            post(admin::revoke),
+        )
         .route("/quan-tri/nguoi-dung/{id}/khoa", post(admin::lock))
         .route("/quan-tri/nguoi-dung/{id}/mo-khoa", post(admin::unlock))
         .route("/quan-tri/nhat-ky", get(admin::audit))
@@ -86,10 +107,22 @@ pub(crate) fn role_text(r: &Role) -> String {
     let u = ocop_domain::admin_units::units();
     match r {
         Role::ProvinceOffice { province } => {
-            format!("{} — {}", r.label(), u.province(province).map(|p| p.name.as_str()).unwrap_or(province))
+            format!(
+                "{} — {}",
+                r.label(),
+                u.province(province)
+                    .map(|p| p.name.as_str())
+                    .unwrap_or(province)
+            )
         }
         Role::CommuneOfficer { commune, .. } => {
-            format!("{} — {}", r.label(), u.commune(commune).map(|c| c.name.as_str()).unwrap_or(commune))
+            format!(
+                "{} — {}",
+                r.label(),
+                u.commune(commune)
+                    .map(|c| c.name.as_str())
+                    .unwrap_or(commune)
+            )
         }
         Role::Producer { producer_id, .. } => format!("{} #{producer_id}", r.label()),
         _ => r.label().to_string(),
@@ -97,7 +130,11 @@ pub(crate) fn role_text(r: &Role) -> String {
 }
 
 /// A page context with the common keys filled in.
-pub(crate) fn ctx(user: Option<&User>, active: &str, title: &str) -> Map<String, serde_json::Value> {
+pub(crate) fn ctx(
+    user: Option<&User>,
+    active: &str,
+    title: &str,
+) -> Map<String, serde_json::Value> {
     let mut m = Map::new();
     m.insert("viewer".into(), viewer_json(user));
     m.insert("csrf".into(), json!(user.map(|u| u.csrf.clone())));
@@ -107,7 +144,11 @@ pub(crate) fn ctx(user: Option<&User>, active: &str, title: &str) -> Map<String,
 }
 
 pub(crate) fn render(state: &State, name: &str, ctx: Map<String, serde_json::Value>) -> Response {
-    html(&state.templates, name, Value::from_serialize(serde_json::Value::Object(ctx)))
+    html(
+        &state.templates,
+        name,
+        Value::from_serialize(serde_json::Value::Object(ctx)),
+    )
 }
 
 /// Render an error as a Vietnamese page with the right status.
@@ -143,8 +184,15 @@ impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
     }
 }
 
-pub async fn not_found(axum::extract::State(state): axum::extract::State<State>, viewer: Viewer) -> Response {
-    error_page(&state, viewer.0.as_ref(), AppError::NotFound("trang này".into()))
+pub async fn not_found(
+    axum::extract::State(state): axum::extract::State<State>,
+    viewer: Viewer,
+) -> Response {
+    error_page(
+        &state,
+        viewer.0.as_ref(),
+        AppError::NotFound("trang này".into()),
+    )
 }
 
 /// Redirect after a successful POST, with a message shown once on the next page.
@@ -195,7 +243,12 @@ async fn home(
     let stars: Vec<serde_json::Value> = [3i64, 4, 5]
         .iter()
         .map(|s| {
-            let n = counts.certified_by_stars.iter().find(|(k, _)| k == s).map(|(_, n)| *n).unwrap_or(0);
+            let n = counts
+                .certified_by_stars
+                .iter()
+                .find(|(k, _)| k == s)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
             json!({"stars": s, "count": n})
         })
         .collect();
@@ -203,7 +256,9 @@ async fn home(
     c.insert("stars".into(), json!(stars));
     c.insert(
         "scope_name".into(),
-        json!(province.and_then(|p| ocop_domain::admin_units::units().province(&p).map(|p| p.name.clone()))),
+        json!(province.and_then(|p| ocop_domain::admin_units::units()
+            .province(&p)
+            .map(|p| p.name.clone()))),
     );
     c.insert("flash".into(), json!(flash_text(fq.tb.as_deref())));
     Ok(render(&state, "home.html", c))
@@ -211,7 +266,10 @@ async fn home(
 
 /// Options for a `<select>`: `[{value, label}]`.
 pub(crate) fn options<I: IntoIterator<Item = (String, String)>>(items: I) -> serde_json::Value {
-    json!(items.into_iter().map(|(v, l)| json!({"value": v, "label": l})).collect::<Vec<_>>())
+    json!(items
+        .into_iter()
+        .map(|(v, l)| json!({"value": v, "label": l}))
+        .collect::<Vec<_>>())
 }
 
 pub(crate) fn province_options() -> serde_json::Value {
@@ -272,5 +330,7 @@ pub(crate) fn csrf_of(form: &FormMap) -> &str {
 
 /// Deserialize a typed input from a form map (unknown keys ignored).
 pub(crate) fn input_from<T: serde::de::DeserializeOwned + Default>(form: &FormMap) -> T {
-    serde_json::to_value(form).and_then(serde_json::from_value).unwrap_or_default()
+    serde_json::to_value(form)
+        .and_then(serde_json::from_value)
+        .unwrap_or_default()
 }

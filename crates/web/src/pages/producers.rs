@@ -1,8 +1,8 @@
 //! Producer pages: list, create, show, edit, deactivate.
 
 use super::{
-    csrf_of, ctx, field_errors, flash_text, history_json, input_from, options, province_options, render, see_other, version_of,
-    FlashQuery, FormMap, OrPage, PageResult,
+    csrf_of, ctx, field_errors, flash_text, history_json, input_from, options, province_options,
+    render, see_other, version_of, FlashQuery, FormMap, OrPage, PageResult,
 };
 use crate::error::AppError;
 use crate::session::User;
@@ -30,11 +30,17 @@ pub struct ListQuery {
 }
 
 fn non_empty(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    s.as_ref()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 pub(crate) fn kind_options() -> serde_json::Value {
-    options(ProducerKind::ALL.iter().map(|k| (k.code().to_string(), k.label().to_string())))
+    options(
+        ProducerKind::ALL
+            .iter()
+            .map(|k| (k.code().to_string(), k.label().to_string())),
+    )
 }
 
 /// Communes the user may register producers in.
@@ -56,7 +62,10 @@ fn commune_options(user: &User) -> serde_json::Value {
                 .iter()
                 .any(|r| matches!(r, Role::CommuneOfficer { commune, .. } | Role::Producer { commune, .. } if *commune == c.code));
             if in_province || own {
-                allowed.push((c.code.clone(), format!("{} — {} ({})", c.name, short_name(&p.name), c.code)));
+                allowed.push((
+                    c.code.clone(),
+                    format!("{} — {} ({})", c.name, short_name(&p.name), c.code),
+                ));
             }
         }
     }
@@ -64,7 +73,11 @@ fn commune_options(user: &User) -> serde_json::Value {
 }
 
 fn gender_options() -> serde_json::Value {
-    options([Gender::Female, Gender::Male].iter().map(|g| (g.code().to_string(), g.label().to_string())))
+    options(
+        [Gender::Female, Gender::Male]
+            .iter()
+            .map(|g| (g.code().to_string(), g.label().to_string())),
+    )
 }
 
 fn scope_of(p: &ProducerRow) -> Scope {
@@ -76,7 +89,11 @@ pub async fn list(S(state): S<State>, user: User, Query(q): Query<ListQuery>) ->
         Role::Producer { producer_id, .. } => Some(*producer_id),
         _ => None,
     });
-    let staff = user.actor.roles.iter().any(|r| !matches!(r, Role::Producer { .. }));
+    let staff = user
+        .actor
+        .roles
+        .iter()
+        .any(|r| !matches!(r, Role::Producer { .. }));
     // A first visit (no `tinh` in the query) shows the viewer's own province.
     let province = match &q.tinh {
         None => user.actor.home_scope().province,
@@ -87,12 +104,20 @@ pub async fn list(S(state): S<State>, user: User, Query(q): Query<ListQuery>) ->
         province: province.clone(),
         commune: non_empty(&q.xa),
         kind: non_empty(&q.loai),
-        producer_id: if staff { None } else { own_producer.or(Some(-1)) },
+        producer_id: if staff {
+            None
+        } else {
+            own_producer.or(Some(-1))
+        },
         include_inactive: q.ca_ngung.is_some(),
         page: q.trang.unwrap_or(1),
         per_page: 50,
     };
-    let page = state.store.list_producers(&filter).await.or_page(&state, Some(&user))?;
+    let page = state
+        .store
+        .list_producers(&filter)
+        .await
+        .or_page(&state, Some(&user))?;
     let items: Vec<serde_json::Value> = page
         .items
         .iter()
@@ -107,7 +132,11 @@ pub async fn list(S(state): S<State>, user: User, Query(q): Query<ListQuery>) ->
         crate::session::urlencode(filter.q.as_deref().unwrap_or("")),
         province.as_deref().unwrap_or(""),
         filter.kind.as_deref().unwrap_or(""),
-        if filter.include_inactive { "&ca_ngung=1" } else { "" }
+        if filter.include_inactive {
+            "&ca_ngung=1"
+        } else {
+            ""
+        }
     );
     let mut c = ctx(Some(&user), "producers", "Chủ thể OCOP");
     c.insert(
@@ -123,12 +152,26 @@ pub async fn list(S(state): S<State>, user: User, Query(q): Query<ListQuery>) ->
     c.insert("base_url".into(), json!(base_url));
     c.insert(
         "can_create".into(),
-        json!(user.actor.roles.iter().any(|r| super::may_somewhere(r, Action::CreateProducer))),
+        json!(user
+            .actor
+            .roles
+            .iter()
+            .any(|r| super::may_somewhere(r, Action::CreateProducer))),
     );
     Ok(render(&state, "producers/list.html", c))
 }
 
-fn form_page(state: &State, user: &User, title: &str, action: &str, cancel: &str, v: serde_json::Value, errors: serde_json::Value, version: Option<i64>) -> axum::response::Response {
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    state: &State,
+    user: &User,
+    title: &str,
+    action: &str,
+    cancel: &str,
+    v: serde_json::Value,
+    errors: serde_json::Value,
+    version: Option<i64>,
+) -> axum::response::Response {
     let mut c = ctx(Some(user), "producers", title);
     c.insert("action".into(), json!(action));
     c.insert("cancel".into(), json!(cancel));
@@ -142,8 +185,17 @@ fn form_page(state: &State, user: &User, title: &str, action: &str, cancel: &str
 }
 
 pub async fn new_form(S(state): S<State>, user: User) -> PageResult {
-    if !user.actor.roles.iter().any(|r| super::may_somewhere(r, Action::CreateProducer)) {
-        return Err(super::error_page(&state, Some(&user), AppError::Forbidden("Bạn không có quyền thêm chủ thể.".into())));
+    if !user
+        .actor
+        .roles
+        .iter()
+        .any(|r| super::may_somewhere(r, Action::CreateProducer))
+    {
+        return Err(super::error_page(
+            &state,
+            Some(&user),
+            AppError::Forbidden("Bạn không có quyền thêm chủ thể.".into()),
+        ));
     }
     // Preselect the officer's own commune.
     let commune = user.actor.roles.iter().find_map(|r| match r {
@@ -163,11 +215,16 @@ pub async fn new_form(S(state): S<State>, user: User) -> PageResult {
 }
 
 pub async fn create(S(state): S<State>, user: User, Form(form): Form<FormMap>) -> PageResult {
-    user.check_csrf(csrf_of(&form)).or_page(&state, Some(&user))?;
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
     let input: ProducerInput = input_from(&form);
     let result: Result<i64, AppError> = async {
         let data = input.validate(units())?;
-        let cap = authorize(&user.actor, Action::CreateProducer, &Scope::commune(&data.province_code, &data.commune_code))?;
+        let cap = authorize(
+            &user.actor,
+            Action::CreateProducer,
+            &Scope::commune(&data.province_code, &data.commune_code),
+        )?;
         Ok(state.store.create_producer(&cap, &data).await?)
     }
     .await;
@@ -175,20 +232,46 @@ pub async fn create(S(state): S<State>, user: User, Form(form): Form<FormMap>) -
         Ok(id) => Ok(see_other(&format!("/chu-the/{id}?tb=da-tao"))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            form_page(&state, &user, "Thêm chủ thể OCOP", "/chu-the/moi", "/chu-the", json!(form), field_errors(&e), None),
+            form_page(
+                &state,
+                &user,
+                "Thêm chủ thể OCOP",
+                "/chu-the/moi",
+                "/chu-the",
+                json!(form),
+                field_errors(&e),
+                None,
+            ),
         )
             .into_response()),
         Err(e) => Err(super::error_page(&state, Some(&user), e)),
     }
 }
 
-pub async fn show(S(state): S<State>, user: User, Path(id): Path<i64>, Query(fq): Query<FlashQuery>) -> PageResult {
-    let p = state.store.producer(id).await.or_page(&state, Some(&user))?;
+pub async fn show(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Query(fq): Query<FlashQuery>,
+) -> PageResult {
+    let p = state
+        .store
+        .producer(id)
+        .await
+        .or_page(&state, Some(&user))?;
     let scope = scope_of(&p);
     let can_read = user.actor.can_read(&scope);
-    let staff = user.actor.roles.iter().any(|r| !matches!(r, Role::Producer { .. }));
+    let staff = user
+        .actor
+        .roles
+        .iter()
+        .any(|r| !matches!(r, Role::Producer { .. }));
     if !staff && !can_read {
-        return Err(super::error_page(&state, Some(&user), AppError::Forbidden("Bạn chỉ xem được hồ sơ của chủ thể mình.".into())));
+        return Err(super::error_page(
+            &state,
+            Some(&user),
+            AppError::Forbidden("Bạn chỉ xem được hồ sơ của chủ thể mình.".into()),
+        ));
     }
     let products = state
         .store
@@ -212,22 +295,45 @@ pub async fn show(S(state): S<State>, user: User, Path(id): Path<i64>, Query(fq)
         })
         .collect();
     let history = if can_read {
-        state.store.history("producer", &id.to_string()).await.or_page(&state, Some(&user))?
+        state
+            .store
+            .history("producer", &id.to_string())
+            .await
+            .or_page(&state, Some(&user))?
     } else {
         Vec::new()
     };
     let u = units();
     let mut c = ctx(Some(&user), "producers", &p.name);
-    c.insert("commune_name".into(), json!(u.commune(&p.commune_code).map(|c| c.name.clone())));
-    c.insert("province_name".into(), json!(u.province(&p.province_code).map(|c| c.name.clone())));
+    c.insert(
+        "commune_name".into(),
+        json!(u.commune(&p.commune_code).map(|c| c.name.clone())),
+    );
+    c.insert(
+        "province_name".into(),
+        json!(u.province(&p.province_code).map(|c| c.name.clone())),
+    );
     c.insert(
         "legacy_name".into(),
-        json!(p.legacy_commune_code.as_deref().and_then(|l| u.legacy_commune(l)).map(|l| format!("{} ({})", l.name, l.code))),
+        json!(p
+            .legacy_commune_code
+            .as_deref()
+            .and_then(|l| u.legacy_commune(l))
+            .map(|l| format!("{} ({})", l.name, l.code))),
     );
     c.insert("can_read_private".into(), json!(can_read));
-    c.insert("can_edit".into(), json!(authorize(&user.actor, Action::EditProducer, &scope).is_ok()));
-    c.insert("can_add_product".into(), json!(authorize(&user.actor, Action::CreateProduct, &scope).is_ok()));
-    c.insert("can_deactivate".into(), json!(authorize(&user.actor, Action::DeactivateProducer, &scope).is_ok()));
+    c.insert(
+        "can_edit".into(),
+        json!(authorize(&user.actor, Action::EditProducer, &scope).is_ok()),
+    );
+    c.insert(
+        "can_add_product".into(),
+        json!(authorize(&user.actor, Action::CreateProduct, &scope).is_ok()),
+    );
+    c.insert(
+        "can_deactivate".into(),
+        json!(authorize(&user.actor, Action::DeactivateProducer, &scope).is_ok()),
+    );
     c.insert("products".into(), json!(products));
     c.insert("history".into(), history_json(&history));
     c.insert("flash".into(), json!(flash_text(fq.tb.as_deref())));
@@ -236,7 +342,11 @@ pub async fn show(S(state): S<State>, user: User, Path(id): Path<i64>, Query(fq)
 }
 
 pub async fn edit_form(S(state): S<State>, user: User, Path(id): Path<i64>) -> PageResult {
-    let p = state.store.producer(id).await.or_page(&state, Some(&user))?;
+    let p = state
+        .store
+        .producer(id)
+        .await
+        .or_page(&state, Some(&user))?;
     authorize(&user.actor, Action::EditProducer, &scope_of(&p)).or_page(&state, Some(&user))?;
     let data = ocop_domain::producer::ProducerData {
         name: p.name.clone(),
@@ -258,19 +368,45 @@ pub async fn edit_form(S(state): S<State>, user: User, Path(id): Path<i64>) -> P
         description: p.description.clone(),
     };
     let v = json!(ProducerInput::from(&data));
-    Ok(form_page(&state, &user, &format!("Sửa: {}", p.name), &format!("/chu-the/{id}/sua"), &format!("/chu-the/{id}"), v, json!({}), Some(p.version)))
+    Ok(form_page(
+        &state,
+        &user,
+        &format!("Sửa: {}", p.name),
+        &format!("/chu-the/{id}/sua"),
+        &format!("/chu-the/{id}"),
+        v,
+        json!({}),
+        Some(p.version),
+    ))
 }
 
-pub async fn update(S(state): S<State>, user: User, Path(id): Path<i64>, Form(form): Form<FormMap>) -> PageResult {
-    user.check_csrf(csrf_of(&form)).or_page(&state, Some(&user))?;
-    let before = state.store.producer(id).await.or_page(&state, Some(&user))?;
+pub async fn update(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let before = state
+        .store
+        .producer(id)
+        .await
+        .or_page(&state, Some(&user))?;
     let input: ProducerInput = input_from(&form);
     let result: Result<(), AppError> = async {
         let cap = authorize(&user.actor, Action::EditProducer, &scope_of(&before))?;
         let data = input.validate(units())?;
         // Moving a producer needs the right in the destination too.
-        authorize(&user.actor, Action::EditProducer, &Scope::producer(&data.province_code, &data.commune_code, id))?;
-        Ok(state.store.update_producer(&cap, id, &data, version_of(&form)).await?)
+        authorize(
+            &user.actor,
+            Action::EditProducer,
+            &Scope::producer(&data.province_code, &data.commune_code, id),
+        )?;
+        Ok(state
+            .store
+            .update_producer(&cap, id, &data, version_of(&form))
+            .await?)
     }
     .await;
     match result {
@@ -294,17 +430,40 @@ pub async fn update(S(state): S<State>, user: User, Path(id): Path<i64>, Form(fo
 }
 
 async fn set_active(state: State, user: User, id: i64, form: FormMap, active: bool) -> PageResult {
-    user.check_csrf(csrf_of(&form)).or_page(&state, Some(&user))?;
-    let p = state.store.producer(id).await.or_page(&state, Some(&user))?;
-    let cap = authorize(&user.actor, Action::DeactivateProducer, &scope_of(&p)).or_page(&state, Some(&user))?;
-    state.store.set_producer_active(&cap, id, active).await.or_page(&state, Some(&user))?;
-    Ok(see_other(&format!("/chu-the/{id}?tb={}", if active { "da-mo-lai" } else { "da-ngung" })))
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let p = state
+        .store
+        .producer(id)
+        .await
+        .or_page(&state, Some(&user))?;
+    let cap = authorize(&user.actor, Action::DeactivateProducer, &scope_of(&p))
+        .or_page(&state, Some(&user))?;
+    state
+        .store
+        .set_producer_active(&cap, id, active)
+        .await
+        .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!(
+        "/chu-the/{id}?tb={}",
+        if active { "da-mo-lai" } else { "da-ngung" }
+    )))
 }
 
-pub async fn deactivate(S(state): S<State>, user: User, Path(id): Path<i64>, Form(form): Form<FormMap>) -> PageResult {
+pub async fn deactivate(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
     set_active(state, user, id, form, false).await
 }
 
-pub async fn reactivate(S(state): S<State>, user: User, Path(id): Path<i64>, Form(form): Form<FormMap>) -> PageResult {
+pub async fn reactivate(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
     set_active(state, user, id, form, true).await
 }

@@ -1,8 +1,8 @@
 //! Product pages: list, create, show, edit, certificates, images.
 
 use super::{
-    csrf_of, ctx, field_errors, flash_text, history_json, input_from, options, province_options, render, see_other, version_of,
-    FlashQuery, FormMap, OrPage, PageResult,
+    csrf_of, ctx, field_errors, flash_text, history_json, input_from, options, province_options,
+    render, see_other, version_of, FlashQuery, FormMap, OrPage, PageResult,
 };
 use crate::error::AppError;
 use crate::session::User;
@@ -29,7 +29,11 @@ pub struct ListQuery {
 }
 
 pub(crate) fn set_options() -> serde_json::Value {
-    options(product_sets().iter().map(|s| (s.set.clone(), format!("{} · {}", s.set, s.name))))
+    options(
+        product_sets()
+            .iter()
+            .map(|s| (s.set.clone(), format!("{} · {}", s.set, s.name))),
+    )
 }
 
 fn scope_of(p: &ProductRow) -> Scope {
@@ -58,12 +62,20 @@ fn item_json(x: &ProductListItem, today: chrono::NaiveDate) -> serde_json::Value
 }
 
 pub async fn list(S(state): S<State>, user: User, Query(q): Query<ListQuery>) -> PageResult {
-    let staff = user.actor.roles.iter().any(|r| !matches!(r, Role::Producer { .. }));
+    let staff = user
+        .actor
+        .roles
+        .iter()
+        .any(|r| !matches!(r, Role::Producer { .. }));
     let own = user.actor.roles.iter().find_map(|r| match r {
         Role::Producer { producer_id, .. } => Some(*producer_id),
         _ => None,
     });
-    let ne = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let ne = |s: &Option<String>| {
+        s.as_ref()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let province = match &q.tinh {
         None => user.actor.home_scope().province,
         Some(_) => ne(&q.tinh),
@@ -79,12 +91,22 @@ pub async fn list(S(state): S<State>, user: User, Query(q): Query<ListQuery>) ->
         per_page: 50,
         ..Default::default()
     };
-    let page = state.store.list_products(&filter).await.or_page(&state, Some(&user))?;
+    let page = state
+        .store
+        .list_products(&filter)
+        .await
+        .or_page(&state, Some(&user))?;
     let today = state.today();
     let items: Vec<serde_json::Value> = page.items.iter().map(|x| item_json(x, today)).collect();
     let mut c = ctx(Some(&user), "products", "Sản phẩm OCOP");
-    c.insert("page".into(), json!({"total": page.total, "page": page.page, "pages": page.pages(), "items": items}));
-    c.insert("f".into(), json!({"q": filter.q, "province": province, "set_code": filter.set_code, "stars": stars}));
+    c.insert(
+        "page".into(),
+        json!({"total": page.total, "page": page.page, "pages": page.pages(), "items": items}),
+    );
+    c.insert(
+        "f".into(),
+        json!({"q": filter.q, "province": province, "set_code": filter.set_code, "stars": stars}),
+    );
     c.insert("provinces".into(), province_options());
     c.insert("sets".into(), set_options());
     c.insert(
@@ -124,8 +146,17 @@ fn form_page(
 }
 
 pub async fn new_form(S(state): S<State>, user: User, Path(pid): Path<i64>) -> PageResult {
-    let p = state.store.producer(pid).await.or_page(&state, Some(&user))?;
-    authorize(&user.actor, Action::CreateProduct, &Scope::producer(&p.province_code, &p.commune_code, pid)).or_page(&state, Some(&user))?;
+    let p = state
+        .store
+        .producer(pid)
+        .await
+        .or_page(&state, Some(&user))?;
+    authorize(
+        &user.actor,
+        Action::CreateProduct,
+        &Scope::producer(&p.province_code, &p.commune_code, pid),
+    )
+    .or_page(&state, Some(&user))?;
     Ok(form_page(
         &state,
         &user,
@@ -139,13 +170,27 @@ pub async fn new_form(S(state): S<State>, user: User, Path(pid): Path<i64>) -> P
     ))
 }
 
-pub async fn create(S(state): S<State>, user: User, Path(pid): Path<i64>, Form(form): Form<FormMap>) -> PageResult {
-    user.check_csrf(csrf_of(&form)).or_page(&state, Some(&user))?;
-    let p = state.store.producer(pid).await.or_page(&state, Some(&user))?;
+pub async fn create(
+    S(state): S<State>,
+    user: User,
+    Path(pid): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let p = state
+        .store
+        .producer(pid)
+        .await
+        .or_page(&state, Some(&user))?;
     let input: ProductInput = input_from(&form);
     let year = chrono::Datelike::year(&state.today());
     let result: Result<i64, AppError> = async {
-        let cap = authorize(&user.actor, Action::CreateProduct, &Scope::producer(&p.province_code, &p.commune_code, pid))?;
+        let cap = authorize(
+            &user.actor,
+            Action::CreateProduct,
+            &Scope::producer(&p.province_code, &p.commune_code, pid),
+        )?;
         let data = input.validate(&p.province_code, &p.commune_code)?;
         Ok(state.store.create_product(&cap, pid, &data, year).await?.0)
     }
@@ -171,22 +216,50 @@ pub async fn create(S(state): S<State>, user: User, Path(pid): Path<i64>, Form(f
     }
 }
 
-async fn show_page(state: &State, user: &User, id: i64, flash: Option<&str>, cert_form: Option<(serde_json::Value, serde_json::Value)>) -> PageResult {
+async fn show_page(
+    state: &State,
+    user: &User,
+    id: i64,
+    flash: Option<&str>,
+    cert_form: Option<(serde_json::Value, serde_json::Value)>,
+) -> PageResult {
     let x = state.store.product(id).await.or_page(state, Some(user))?;
     let scope = scope_of(&x.product);
-    let staff = user.actor.roles.iter().any(|r| !matches!(r, Role::Producer { .. }));
+    let staff = user
+        .actor
+        .roles
+        .iter()
+        .any(|r| !matches!(r, Role::Producer { .. }));
     let can_read = user.actor.can_read(&scope);
     if !staff && !can_read {
-        return Err(super::error_page(state, Some(user), AppError::Forbidden("Bạn chỉ xem được sản phẩm của chủ thể mình.".into())));
+        return Err(super::error_page(
+            state,
+            Some(user),
+            AppError::Forbidden("Bạn chỉ xem được sản phẩm của chủ thể mình.".into()),
+        ));
     }
-    let certificates = state.store.certificates_of(id).await.or_page(state, Some(user))?;
-    let images = state.store.product_image_ids(id).await.or_page(state, Some(user))?;
+    let certificates = state
+        .store
+        .certificates_of(id)
+        .await
+        .or_page(state, Some(user))?;
+    let images = state
+        .store
+        .product_image_ids(id)
+        .await
+        .or_page(state, Some(user))?;
     let history = if can_read {
-        state.store.history("product", &id.to_string()).await.or_page(state, Some(user))?
+        state
+            .store
+            .history("product", &id.to_string())
+            .await
+            .or_page(state, Some(user))?
     } else {
         Vec::new()
     };
-    let status = x.expires_on.map(|e| status_on(e, x.revoked_on, state.today()));
+    let status = x
+        .expires_on
+        .map(|e| status_on(e, x.revoked_on, state.today()));
     let (cv, cert_errors) = cert_form.unwrap_or((json!({}), json!(null)));
     let mut c = ctx(Some(user), "products", &x.product.name);
     c.insert("x".into(), item_json(&x, state.today()));
@@ -195,23 +268,41 @@ async fn show_page(state: &State, user: &User, id: i64, flash: Option<&str>, cer
     c.insert("certificates".into(), json!(certificates));
     c.insert("images".into(), json!(images));
     c.insert("history".into(), history_json(&history));
-    c.insert("can_edit".into(), json!(authorize(&user.actor, Action::EditProduct, &scope).is_ok()));
-    c.insert("can_certify".into(), json!(authorize(&user.actor, Action::RecordCertificate, &scope).is_ok()));
-    c.insert("can_upload".into(), json!(authorize(&user.actor, Action::UploadProductImage, &scope).is_ok()));
-    c.insert("can_deactivate".into(), json!(authorize(&user.actor, Action::DeactivateProduct, &scope).is_ok()));
+    c.insert(
+        "can_edit".into(),
+        json!(authorize(&user.actor, Action::EditProduct, &scope).is_ok()),
+    );
+    c.insert(
+        "can_certify".into(),
+        json!(authorize(&user.actor, Action::RecordCertificate, &scope).is_ok()),
+    );
+    c.insert(
+        "can_upload".into(),
+        json!(authorize(&user.actor, Action::UploadProductImage, &scope).is_ok()),
+    );
+    c.insert(
+        "can_deactivate".into(),
+        json!(authorize(&user.actor, Action::DeactivateProduct, &scope).is_ok()),
+    );
     c.insert("cv".into(), cv);
     c.insert("cert_errors".into(), cert_errors);
     c.insert("flash".into(), json!(flash_text(flash)));
     Ok(render(state, "products/show.html", c))
 }
 
-pub async fn show(S(state): S<State>, user: User, Path(id): Path<i64>, Query(fq): Query<FlashQuery>) -> PageResult {
+pub async fn show(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Query(fq): Query<FlashQuery>,
+) -> PageResult {
     show_page(&state, &user, id, fq.tb.as_deref(), None).await
 }
 
 pub async fn edit_form(S(state): S<State>, user: User, Path(id): Path<i64>) -> PageResult {
     let x = state.store.product(id).await.or_page(&state, Some(&user))?;
-    authorize(&user.actor, Action::EditProduct, &scope_of(&x.product)).or_page(&state, Some(&user))?;
+    authorize(&user.actor, Action::EditProduct, &scope_of(&x.product))
+        .or_page(&state, Some(&user))?;
     let v = json!({"name": x.product.name, "set_code": x.product.set_code, "gtin": x.product.gtin, "code": x.product.code, "description": x.product.description});
     Ok(form_page(
         &state,
@@ -226,14 +317,23 @@ pub async fn edit_form(S(state): S<State>, user: User, Path(id): Path<i64>) -> P
     ))
 }
 
-pub async fn update(S(state): S<State>, user: User, Path(id): Path<i64>, Form(form): Form<FormMap>) -> PageResult {
-    user.check_csrf(csrf_of(&form)).or_page(&state, Some(&user))?;
+pub async fn update(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
     let x = state.store.product(id).await.or_page(&state, Some(&user))?;
     let input: ProductInput = input_from(&form);
     let result: Result<(), AppError> = async {
         let cap = authorize(&user.actor, Action::EditProduct, &scope_of(&x.product))?;
         let data = input.validate(&x.product.province_code, &x.product.commune_code)?;
-        Ok(state.store.update_product(&cap, id, &data, version_of(&form)).await?)
+        Ok(state
+            .store
+            .update_product(&cap, id, &data, version_of(&form))
+            .await?)
     }
     .await;
     match result {
@@ -257,40 +357,62 @@ pub async fn update(S(state): S<State>, user: User, Path(id): Path<i64>, Form(fo
     }
 }
 
-pub async fn record_certificate(S(state): S<State>, user: User, Path(id): Path<i64>, Form(form): Form<FormMap>) -> PageResult {
-    user.check_csrf(csrf_of(&form)).or_page(&state, Some(&user))?;
+pub async fn record_certificate(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
     let x = state.store.product(id).await.or_page(&state, Some(&user))?;
-    let cap = authorize(&user.actor, Action::RecordCertificate, &scope_of(&x.product)).or_page(&state, Some(&user))?;
+    let cap = authorize(
+        &user.actor,
+        Action::RecordCertificate,
+        &scope_of(&x.product),
+    )
+    .or_page(&state, Some(&user))?;
     let input: LegacyCertificateInput = input_from(&form);
     match input.validate(state.today()) {
         Ok(cert) => {
-            state.store.record_certificate(&cap, id, &cert).await.or_page(&state, Some(&user))?;
+            state
+                .store
+                .record_certificate(&cap, id, &cert)
+                .await
+                .or_page(&state, Some(&user))?;
             Ok(see_other(&format!("/san-pham/{id}?tb=da-ghi-nhan")))
         }
         Err(errs) => {
             let e = AppError::Invalid(errs);
-            let page = show_page(&state, &user, id, None, Some((json!(form), field_errors(&e)))).await?;
+            let page = show_page(
+                &state,
+                &user,
+                id,
+                None,
+                Some((json!(form), field_errors(&e))),
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
 }
 
 /// Read a multipart upload: the CSRF field and one file field.
-pub(crate) async fn read_upload(mut mp: Multipart, file_field: &str) -> Result<(FormMap, Option<(String, Vec<u8>)>), AppError> {
+pub(crate) async fn read_upload(
+    mut mp: Multipart,
+    file_field: &str,
+) -> Result<(FormMap, Option<(String, Vec<u8>)>), AppError> {
     let mut fields = FormMap::new();
     let mut file = None;
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| AppError::bad_request("bad_multipart", format!("Tải lên lỗi: {e}"), e.to_string()))?
-    {
+    while let Some(field) = mp.next_field().await.map_err(|e| {
+        AppError::bad_request("bad_multipart", format!("Tải lên lỗi: {e}"), e.to_string())
+    })? {
         let name = field.name().unwrap_or("").to_string();
         if name == file_field {
             let filename = field.file_name().unwrap_or("").to_string();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| AppError::bad_request("bad_multipart", format!("Tải lên lỗi: {e}"), e.to_string()))?;
+            let bytes = field.bytes().await.map_err(|e| {
+                AppError::bad_request("bad_multipart", format!("Tải lên lỗi: {e}"), e.to_string())
+            })?;
             file = Some((filename, bytes.to_vec()));
         } else {
             let text = field.text().await.unwrap_or_default();
@@ -300,32 +422,69 @@ pub(crate) async fn read_upload(mut mp: Multipart, file_field: &str) -> Result<(
     Ok((fields, file))
 }
 
-pub async fn upload_image(S(state): S<State>, user: User, Path(id): Path<i64>, mp: Multipart) -> PageResult {
-    let (fields, file) = read_upload(mp, "image").await.or_page(&state, Some(&user))?;
-    user.check_csrf(csrf_of(&fields)).or_page(&state, Some(&user))?;
+pub async fn upload_image(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> PageResult {
+    let (fields, file) = read_upload(mp, "image")
+        .await
+        .or_page(&state, Some(&user))?;
+    user.check_csrf(csrf_of(&fields))
+        .or_page(&state, Some(&user))?;
     let x = state.store.product(id).await.or_page(&state, Some(&user))?;
-    let cap = authorize(&user.actor, Action::UploadProductImage, &scope_of(&x.product)).or_page(&state, Some(&user))?;
+    let cap = authorize(
+        &user.actor,
+        Action::UploadProductImage,
+        &scope_of(&x.product),
+    )
+    .or_page(&state, Some(&user))?;
     let bytes = file.map(|(_, b)| b).unwrap_or_default();
     let checked: Result<&str, AppError> = if bytes.is_empty() {
-        Err(AppError::bad_request("empty_file", "Chưa chọn tệp ảnh.", "No image file."))
+        Err(AppError::bad_request(
+            "empty_file",
+            "Chưa chọn tệp ảnh.",
+            "No image file.",
+        ))
     } else if bytes.len() > ocop_store::registry::MAX_IMAGE_BYTES {
-        Err(AppError::bad_request("too_large", "Ảnh lớn hơn 5 MB.", "Image larger than 5 MB."))
+        Err(AppError::bad_request(
+            "too_large",
+            "Ảnh lớn hơn 5 MB.",
+            "Image larger than 5 MB.",
+        ))
     } else {
         sniff_image(&bytes).ok_or_else(|| {
-            AppError::bad_request("unsupported_type", "Chỉ nhận ảnh JPEG, PNG hoặc WebP.", "Only JPEG, PNG or WebP images.")
+            AppError::bad_request(
+                "unsupported_type",
+                "Chỉ nhận ảnh JPEG, PNG hoặc WebP.",
+                "Only JPEG, PNG or WebP images.",
+            )
         })
     };
     let content_type = checked.or_page(&state, Some(&user))?;
-    state.store.add_product_image(&cap, id, content_type, &bytes).await.or_page(&state, Some(&user))?;
+    state
+        .store
+        .add_product_image(&cap, id, content_type, &bytes)
+        .await
+        .or_page(&state, Some(&user))?;
     Ok(see_other(&format!("/san-pham/{id}?tb=da-tai-anh")))
 }
 
 /// Serve an image: the sniffed type only, never HTML, with a sandboxing CSP.
-pub async fn image(S(state): S<State>, Path(id): Path<i64>, headers: axum::http::HeaderMap) -> Response {
+pub async fn image(
+    S(state): S<State>,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+) -> Response {
     match state.store.product_image(id).await {
         Ok((ct, bytes, sha)) => {
             let etag = format!("\"{sha}\"");
-            if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+            if headers
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+                == Some(etag.as_str())
+            {
                 return StatusCode::NOT_MODIFIED.into_response();
             }
             (
@@ -333,7 +492,10 @@ pub async fn image(S(state): S<State>, Path(id): Path<i64>, headers: axum::http:
                     (header::CONTENT_TYPE, ct),
                     (header::CACHE_CONTROL, "public, max-age=86400".to_string()),
                     (header::ETAG, etag),
-                    (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox".to_string()),
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        "default-src 'none'; sandbox".to_string(),
+                    ),
                     (header::CONTENT_DISPOSITION, "inline".to_string()),
                 ],
                 bytes,
@@ -345,18 +507,41 @@ pub async fn image(S(state): S<State>, Path(id): Path<i64>, headers: axum::http:
 }
 
 async fn set_active(state: State, user: User, id: i64, form: FormMap, active: bool) -> PageResult {
-    user.check_csrf(csrf_of(&form)).or_page(&state, Some(&user))?;
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
     let x = state.store.product(id).await.or_page(&state, Some(&user))?;
-    let cap = authorize(&user.actor, Action::DeactivateProduct, &scope_of(&x.product)).or_page(&state, Some(&user))?;
-    state.store.set_product_active(&cap, id, active).await.or_page(&state, Some(&user))?;
-    Ok(see_other(&format!("/san-pham/{id}?tb={}", if active { "da-mo-lai" } else { "da-ngung" })))
+    let cap = authorize(
+        &user.actor,
+        Action::DeactivateProduct,
+        &scope_of(&x.product),
+    )
+    .or_page(&state, Some(&user))?;
+    state
+        .store
+        .set_product_active(&cap, id, active)
+        .await
+        .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!(
+        "/san-pham/{id}?tb={}",
+        if active { "da-mo-lai" } else { "da-ngung" }
+    )))
 }
 
-pub async fn deactivate(S(state): S<State>, user: User, Path(id): Path<i64>, Form(form): Form<FormMap>) -> PageResult {
+pub async fn deactivate(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
     set_active(state, user, id, form, false).await
 }
 
-pub async fn reactivate(S(state): S<State>, user: User, Path(id): Path<i64>, Form(form): Form<FormMap>) -> PageResult {
+pub async fn reactivate(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
     set_active(state, user, id, form, true).await
 }
 
@@ -364,8 +549,14 @@ pub async fn reactivate(S(state): S<State>, user: User, Path(id): Path<i64>, For
 mod tests {
     #[test]
     fn images_are_sniffed() {
-        assert_eq!(super::sniff_image(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert_eq!(super::sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(
+            super::sniff_image(b"\x89PNG\r\n\x1a\n...."),
+            Some("image/png")
+        );
+        assert_eq!(
+            super::sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some("image/jpeg")
+        );
         assert_eq!(super::sniff_image(b"RIFF1234WEBPVP8 "), Some("image/webp"));
         assert_eq!(super::sniff_image(b"<html><script>"), None);
     }

@@ -42,9 +42,12 @@ pub async fn spawn(db: TestDb) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, ocop_web::router(state).into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap();
+        axum::serve(
+            listener,
+            ocop_web::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     App {
         base: format!("http://{addr}"),
@@ -87,11 +90,21 @@ impl App {
     pub async fn fixture(&self) -> Fixture {
         let u = units();
         let commune_a = u.communes_of("01")[0].code.clone();
-        let other = u.provinces.iter().find(|p| p.code != "01").unwrap().code.clone();
+        let other = u
+            .provinces
+            .iter()
+            .find(|p| p.code != "01")
+            .unwrap()
+            .code
+            .clone();
         let commune_b = u.communes_of(&other)[0].code.clone();
         let cap = Capability::system(Action::CreateProducer);
-        let a = producer_input("HTX Vạn Phần", "0100109106", &commune_a).validate(u).unwrap();
-        let b = producer_input("HTX Bát Tiên", "0300588569", &commune_b).validate(u).unwrap();
+        let a = producer_input("HTX Vạn Phần", "0100109106", &commune_a)
+            .validate(u)
+            .unwrap();
+        let b = producer_input("HTX Bát Tiên", "0300588569", &commune_b)
+            .validate(u)
+            .unwrap();
         let producer_a = self.store.create_producer(&cap, &a).await.unwrap();
         let producer_b = self.store.create_producer(&cap, &b).await.unwrap();
         let f = Fixture {
@@ -105,20 +118,47 @@ impl App {
         let roles: Vec<(&str, Option<Role>)> = vec![
             ("admin", Some(Role::Admin)),
             ("ministry", Some(Role::Ministry)),
-            ("province", Some(Role::ProvinceOffice { province: "01".into() })),
-            ("commune", Some(Role::CommuneOfficer { province: "01".into(), commune: commune_a.clone() })),
-            ("producer", Some(Role::Producer { province: "01".into(), commune: commune_a.clone(), producer_id: producer_a })),
+            (
+                "province",
+                Some(Role::ProvinceOffice {
+                    province: "01".into(),
+                }),
+            ),
+            (
+                "commune",
+                Some(Role::CommuneOfficer {
+                    province: "01".into(),
+                    commune: commune_a.clone(),
+                }),
+            ),
+            (
+                "producer",
+                Some(Role::Producer {
+                    province: "01".into(),
+                    commune: commune_a.clone(),
+                    producer_id: producer_a,
+                }),
+            ),
             ("buyer", Some(Role::Buyer)),
             ("norole", None),
         ];
         for (name, role) in roles {
             let id = self
                 .store
-                .create_user(&Capability::system(Action::CreateUser), name, &format!("Người dùng {name}"), None, PASSWORD)
+                .create_user(
+                    &Capability::system(Action::CreateUser),
+                    name,
+                    &format!("Người dùng {name}"),
+                    None,
+                    PASSWORD,
+                )
                 .await
                 .unwrap();
             if let Some(r) = role {
-                self.store.grant_role(&Capability::system(Action::GrantRole), id, &r).await.unwrap();
+                self.store
+                    .grant_role(&Capability::system(Action::GrantRole), id, &r)
+                    .await
+                    .unwrap();
             }
         }
         f
@@ -141,16 +181,35 @@ impl App {
     /// A client logged in through the HTML form, with the session's CSRF token read from a page.
     pub async fn browser(&self, username: &str) -> (reqwest::Client, String) {
         let c = client();
-        let page = c.get(self.url("/dang-nhap")).send().await.unwrap().text().await.unwrap();
+        let page = c
+            .get(self.url("/dang-nhap"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let token = hidden(&page, "_csrf");
         let r = c
             .post(self.url("/dang-nhap"))
-            .form(&[("username", username), ("password", PASSWORD), ("_csrf", &token), ("next", "/")])
+            .form(&[
+                ("username", username),
+                ("password", PASSWORD),
+                ("_csrf", &token),
+                ("next", "/"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 303, "{}: form login {username}", self.label);
-        let home = c.get(self.url("/tai-khoan")).send().await.unwrap().text().await.unwrap();
+        let home = c
+            .get(self.url("/tai-khoan"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let csrf = hidden(&home, "_csrf");
         (c, csrf)
     }
@@ -168,6 +227,9 @@ pub fn client() -> reqwest::Client {
 /// The value of the first hidden input named `name` in a page.
 pub fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in page")) + marker.len();
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden {name} in page"))
+        + marker.len();
     page[start..].split('"').next().unwrap().to_string()
 }

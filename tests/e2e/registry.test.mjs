@@ -1,0 +1,96 @@
+// End-to-end: a provincial officer logs in, registers a producer and a
+// product through the forms in Debian's Chromium, and sees them listed.
+// Runs the real `ocop` binary (OCOP_BIN, default target/release/ocop) on a
+// fresh SQLite database with the demo data.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const bin = process.env.OCOP_BIN ?? resolve(import.meta.dirname, '../../target/release/ocop');
+let server, base, browser, dir;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ocop-e2e-'));
+  server = spawn(bin, ['--database-url', `sqlite://${dir}/ocop.db`, 'serve', '--bind', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  base = await new Promise((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 60_000);
+    server.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/(127\.0\.0\.1:\d+)/);
+      if (m) { clearTimeout(timer); ok(`http://${m[1]}`); }
+    });
+    server.on('exit', (code) => fail(new Error(`server exited with ${code}:\n${out}`)));
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGINT');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('officer registers a producer and a product and sees them listed', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/chu-the`);
+  // Redirected to the login form.
+  assert.match(page.url(), /\/dang-nhap\?next=/);
+  await page.getByLabel('Tên đăng nhập').fill('tinh.hanoi');
+  await page.getByLabel('Mật khẩu').fill('ocop-demo-2026');
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL(`${base}/chu-the`);
+  assert.equal(await page.locator('h1').textContent(), 'Chủ thể OCOP');
+
+  await page.getByRole('link', { name: '+ Thêm chủ thể' }).click();
+  // First a mistake: a wrong check digit is reported next to its field.
+  await page.getByLabel('Tên chủ thể').fill('Hợp tác xã Nước mắm Vạn Phần E2E');
+  await page.getByLabel('Loại hình').selectOption('cooperative');
+  await page.getByLabel('Mã số thuế / số đăng ký').fill('0100109107');
+  await page.getByLabel('Địa chỉ (số nhà, thôn/ấp)').fill('Thôn Vạn Phần');
+  const commune = page.getByLabel('Xã/phường/đặc khu hiện hành');
+  await commune.selectOption({ index: 1 });
+  await page.getByLabel('Họ và tên').fill('Nguyễn Thị Hoa');
+  await page.getByLabel('Giới tính').selectOption('female');
+  await page.getByRole('button', { name: 'Lưu' }).click();
+  assert.match(await page.locator('#e-registration_number').textContent(), /chữ số kiểm tra/);
+  assert.equal(await page.getByLabel('Tên chủ thể').inputValue(), 'Hợp tác xã Nước mắm Vạn Phần E2E');
+
+  await page.getByLabel('Mã số thuế / số đăng ký').fill('0100109106');
+  await page.getByRole('button', { name: 'Lưu' }).click();
+  await page.waitForURL(/\/chu-the\/\d+\?tb=da-tao/);
+  assert.equal(await page.locator('h1').textContent(), 'Hợp tác xã Nước mắm Vạn Phần E2E');
+  assert.match(await page.locator('.flash').textContent(), /Đã tạo/);
+
+  await page.getByRole('link', { name: '+ Thêm sản phẩm' }).click();
+  await page.getByLabel('Tên sản phẩm').fill('Nước mắm cốt Vạn Phần E2E');
+  await page.getByLabel('Bộ sản phẩm (Phụ lục I, QĐ 26/2026)').selectOption('09');
+  await page.getByLabel('Mã GTIN (mã vạch GS1)').fill('8934563138165');
+  await page.getByRole('button', { name: 'Lưu' }).click();
+  await page.waitForURL(/\/san-pham\/\d+\?tb=da-tao/);
+  const code = await page.locator('dd code').first().textContent();
+  assert.match(code, /^01-\d{5}-\d{3}-20\d\d$/);
+
+  // Listed, and found without diacritics.
+  await page.goto(`${base}/san-pham?q=nuoc+mam+cot+van+phan`);
+  await page.getByRole('link', { name: 'Nước mắm cốt Vạn Phần E2E' }).waitFor();
+  assert.equal(await page.locator('tbody tr').count(), 1);
+  await page.goto(`${base}/chu-the?q=van+phan+e2e`);
+  await page.getByRole('link', { name: 'Hợp tác xã Nước mắm Vạn Phần E2E' }).waitFor();
+  await page.close();
+});
+
+test('a phone-sized page has no horizontal overflow', async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(`${base}/`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
+  await page.close();
+});
