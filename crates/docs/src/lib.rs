@@ -152,21 +152,24 @@ pub fn read_csv(bytes: &[u8], columns: &[Column]) -> Result<Vec<Row>, TableError
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut grid = Vec::new();
+    // Line numbers are counted incrementally from byte offsets: the csv
+    // crate's own line count skips blank lines, and its offset points at the
+    // blank lines before a record, so step over those first.
+    let bytes = text.as_bytes();
+    let (mut counted_to, mut line) = (0usize, 1usize);
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| TableError::Unreadable(format!("dòng {}: {e}", i + 1)))?;
-        // The csv crate counts neither blank lines nor their bytes into the
-        // record's position: step over them, then count lines from the offset.
-        let line = rec
-            .position()
-            .map(|p| {
-                let bytes = text.as_bytes();
-                let mut at = p.byte() as usize;
-                while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
-                    at += 1;
-                }
-                bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
-            })
-            .unwrap_or(i + 1);
+        if let Some(p) = rec.position() {
+            let mut at = (p.byte() as usize).max(counted_to);
+            while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+                at += 1;
+            }
+            line += bytes[counted_to..at]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            counted_to = at;
+        }
         grid.push((line, rec.iter().map(|s| s.to_string()).collect()));
     }
     build_rows(grid, columns)

@@ -399,10 +399,21 @@ pub fn generate(
         let commune = units
             .commune(&out[owner].data.commune_code)
             .expect("generated from units");
-        let template = rng.pick(templates(&set));
-        let name = template
-            .replace("{b}", rng.pick::<&str>(BRAND))
-            .replace("{p}", short_name(&commune.name));
+        // A producer never has two products of the same name (names identify
+        // products on re-import); retry, then number the variant.
+        let mut name = String::new();
+        for attempt in 0..6 {
+            let template = rng.pick(templates(&set));
+            name = template
+                .replace("{b}", rng.pick::<&str>(BRAND))
+                .replace("{p}", short_name(&commune.name));
+            if attempt == 5 {
+                name = format!("{name} loại {}", out[owner].products.len() + 1);
+            }
+            if !out[owner].products.iter().any(|p| p.data.name == name) {
+                break;
+            }
+        }
         let certificate = if rng.chance(850) {
             let issued_on = start + chrono::Duration::days(rng.below(span) as i64);
             let s = stars(&mut rng);

@@ -35,32 +35,39 @@ pub(crate) async fn record(
     let before = before.map(|v| v.to_string()).unwrap_or_default();
     let after = after.map(|v| v.to_string()).unwrap_or_default();
     let at = crate::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    on_tx!(tx, |c| {
+    if tx.audit_tip.is_none() {
         // Updating the head first takes its row lock (PostgreSQL) or the write
         // lock (SQLite): appends are serialized and the chain stays linear.
-        sqlx::query("UPDATE audit_head SET k = k WHERE k = 1")
-            .execute(&mut *c)
-            .await?;
-        let (last_id, last_hash): (i64, String) =
+        // The lock is held to the end of the transaction, so the tip read here
+        // stays ours and later appends in this transaction need not re-read it.
+        let tip: (i64, String) = on_tx!(tx, |c| {
+            sqlx::query("UPDATE audit_head SET k = k WHERE k = 1")
+                .execute(&mut *c)
+                .await?;
             sqlx::query_as("SELECT last_id, last_hash FROM audit_head WHERE k = 1")
                 .fetch_one(&mut *c)
-                .await?;
-        let id = last_id + 1;
-        let action = cap.action().code();
-        let hash = entry_hash(
-            &last_hash,
-            &EntryContent {
-                id,
-                at: &at,
-                actor_id: cap.actor_id(),
-                actor_name: cap.actor_name(),
-                action,
-                entity,
-                entity_id,
-                before: &before,
-                after: &after,
-            },
-        );
+                .await?
+        });
+        tx.audit_tip = Some(tip);
+    }
+    let (last_id, last_hash) = tx.audit_tip.clone().expect("tip loaded above");
+    let id = last_id + 1;
+    let action = cap.action().code();
+    let hash = entry_hash(
+        &last_hash,
+        &EntryContent {
+            id,
+            at: &at,
+            actor_id: cap.actor_id(),
+            actor_name: cap.actor_name(),
+            action,
+            entity,
+            entity_id,
+            before: &before,
+            after: &after,
+        },
+    );
+    on_tx!(tx, |c| {
         sqlx::query(
             "INSERT INTO audit_log (id, at, actor_id, actor_name, action, entity, entity_id, before, after, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -78,11 +85,6 @@ pub(crate) async fn record(
         .bind(&hash)
         .execute(&mut *c)
         .await?;
-        sqlx::query("UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE k = 1")
-            .bind(id)
-            .bind(&hash)
-            .execute(&mut *c)
-            .await?;
         sqlx::query("INSERT INTO outbox (at, entity, entity_id, op) VALUES ($1, $2, $3, $4)")
             .bind(crate::now())
             .bind(entity)
@@ -91,6 +93,26 @@ pub(crate) async fn record(
             .execute(&mut *c)
             .await?;
     });
+    tx.audit_tip = Some((id, hash));
+    tx.tip_dirty = true;
+    Ok(())
+}
+
+/// Write the chain's tip back to `audit_head` (called by `Tx::commit`).
+pub(crate) async fn write_tip(tx: &mut Tx) -> Result<()> {
+    if !tx.tip_dirty {
+        return Ok(());
+    }
+    let (id, hash) = tx.audit_tip.clone().expect("dirty tip is set");
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE k = 1"
+    )
+    .bind(id)
+    .bind(&hash)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    tx.tip_dirty = false;
     Ok(())
 }
 

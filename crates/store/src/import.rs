@@ -179,11 +179,12 @@ impl Store {
                     continue;
                 }
             };
+            // With a code, the code alone identifies the product (a new code
+            // creates it); without one, the producer and the name do.
             let existing = match &data.code {
                 Some(code) => product_by_code(&mut tx, &code.to_string()).await?,
-                None => None,
-            }
-            .or_else(|| products.get(&(*producer_id, fold_vi(&data.name))).copied());
+                None => products.get(&(*producer_id, fold_vi(&data.name))).copied(),
+            };
             savepoint(&mut tx).await?;
             let outcome = match existing {
                 Some(id) => update_product_in(&mut tx, cap, id, &data, None)

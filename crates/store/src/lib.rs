@@ -49,7 +49,16 @@ pub struct Store {
 }
 
 /// A write transaction on either backend.
-pub enum Tx {
+pub struct Tx {
+    pub(crate) conn: TxConn,
+    /// The audit chain's tip once this transaction holds the chain's lock:
+    /// later appends in the same transaction skip the lock-and-read, and the
+    /// tip is written back once, at commit (see `audit::record`).
+    pub(crate) audit_tip: Option<(i64, String)>,
+    pub(crate) tip_dirty: bool,
+}
+
+pub enum TxConn {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
@@ -75,12 +84,12 @@ macro_rules! on_pool {
 #[macro_export]
 macro_rules! on_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
-        match $tx {
-            $crate::Tx::Sqlite(t) => {
+        match &mut $tx.conn {
+            $crate::TxConn::Sqlite(t) => {
                 let $c = &mut **t;
                 $body
             }
-            $crate::Tx::Postgres(t) => {
+            $crate::TxConn::Postgres(t) => {
                 let $c = &mut **t;
                 $body
             }
@@ -186,9 +195,14 @@ impl Store {
 
     /// Begin a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match &self.pools {
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
-            Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
+        let conn = match &self.pools {
+            Pools::Sqlite { write, .. } => TxConn::Sqlite(write.begin().await?),
+            Pools::Postgres(p) => TxConn::Postgres(p.begin().await?),
+        };
+        Ok(Tx {
+            conn,
+            audit_tip: None,
+            tip_dirty: false,
         })
     }
 
@@ -209,12 +223,20 @@ impl Store {
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+    pub async fn commit(mut self) -> Result<()> {
+        audit::write_tip(&mut self).await?;
+        match self.conn {
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Postgres(t) => t.commit().await?,
         }
         Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.conn {
+            TxConn::Sqlite(_) => Backend::Sqlite,
+            TxConn::Postgres(_) => Backend::Postgres,
+        }
     }
 }
 
