@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod certificate;
 pub mod classification;
+pub mod criteria;
 pub mod demo;
 pub mod error;
 pub mod ids;

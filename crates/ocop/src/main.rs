@@ -62,6 +62,22 @@ enum Command {
     /// Audit log tools
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Criteria sheets (rules as data)
+    #[command(subcommand)]
+    Criteria(CriteriaCommand),
+}
+
+#[derive(Subcommand)]
+enum CriteriaCommand {
+    /// Validate every sheet of every version and print every fault of the sources
+    Check {
+        /// Only this version (qd148-2023, qd26-2026)
+        #[arg(long)]
+        version: Option<String>,
+        /// Exit 1 when any fault is found
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 #[derive(Args)]
@@ -203,6 +219,33 @@ async fn main() -> Result<()> {
         } => export(&cli.database_url, &kind, &out, province).await,
         Command::User(cmd) => user(&cli.database_url, cmd).await,
         Command::Backup { out } => backup(&cli.database_url, &out).await,
+        Command::Criteria(CriteriaCommand::Check { version, strict }) => {
+            let mut total = 0;
+            for v in ocop_domain::criteria::versions() {
+                if version.as_deref().is_some_and(|want| want != v.id) {
+                    continue;
+                }
+                let faults = v.check();
+                println!(
+                    "{} — {}: {} phiếu, {} lỗi nguồn",
+                    v.id,
+                    v.title,
+                    v.sheets.len(),
+                    faults.len()
+                );
+                for f in &faults {
+                    println!("  {f}");
+                }
+                total += faults.len();
+            }
+            println!(
+                "Chi tiết và các chỗ đã sửa: data/criteria/<phiên bản>/FAULTS.md, corrections.csv."
+            );
+            if strict && total > 0 {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify) => {
             let store = open(&cli.database_url).await?;
             let report = store.verify_audit().await?;

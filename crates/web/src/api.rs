@@ -29,6 +29,12 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/units/provinces/{code}/communes", get(communes))
         .route("/api/v1/units/legacy-communes/{code}", get(legacy_commune))
         .route("/api/v1/classification", get(classification))
+        .route("/api/v1/criteria", get(criteria_versions))
+        .route("/api/v1/criteria/{version}/{set}", get(criteria_sheet))
+        .route(
+            "/api/v1/criteria/{version}/{set}/evaluate",
+            post(criteria_evaluate),
+        )
         .route(
             "/api/v1/producers",
             get(list_producers).post(create_producer),
@@ -268,6 +274,149 @@ pub async fn classification() -> Response {
 /// Reference data changes only with a release: let clients cache it.
 fn cached(v: Value) -> Response {
     ([(header::CACHE_CONTROL, "public, max-age=3600")], Json(v)).into_response()
+}
+
+// ---------- criteria ----------
+
+#[derive(Serialize, ToSchema)]
+pub struct SetInfo {
+    pub set: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VersionInfo {
+    /// `qd148-2023`, `qd26-2026`.
+    pub id: String,
+    pub title: String,
+    pub signed_on: chrono::NaiveDate,
+    pub effective_from: chrono::NaiveDate,
+    /// Last filing day under this version; null while in force.
+    pub effective_to: Option<chrono::NaiveDate>,
+    /// Part maxima, e.g. {"A": 40, "B": 25, "C": 35}.
+    pub parts: std::collections::BTreeMap<String, u32>,
+    /// Alternative cases some sheets have (tourism).
+    pub cases: std::collections::BTreeMap<String, String>,
+    pub source: String,
+    pub sets: Vec<SetInfo>,
+}
+
+fn version_info(v: &ocop_domain::criteria::CriteriaVersion) -> VersionInfo {
+    VersionInfo {
+        id: v.id.clone(),
+        title: v.title.clone(),
+        signed_on: v.signed_on,
+        effective_from: v.effective_from,
+        effective_to: v.effective_to,
+        parts: v.parts.clone(),
+        cases: v.cases.clone(),
+        source: v.source.clone(),
+        sets: v
+            .sheets
+            .iter()
+            .map(|s| SetInfo {
+                set: s.set.clone(),
+                name: ocop_domain::classification::product_set(&s.set)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+/// The criteria versions (one per decision) and their product sets.
+#[utoipa::path(get, path = "/api/v1/criteria", tag = "criteria", responses((status = 200, body = Vec<VersionInfo>)))]
+pub async fn criteria_versions() -> Response {
+    cached(json!(ocop_domain::criteria::versions()
+        .iter()
+        .map(version_info)
+        .collect::<Vec<_>>()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SheetBody {
+    pub version: String,
+    pub set: String,
+    pub name: String,
+    pub parts: std::collections::BTreeMap<String, u32>,
+    pub cases: std::collections::BTreeMap<String, String>,
+    /// The sheet as a tree in document order: parts, criteria, options, knock-outs.
+    pub nodes: Vec<ocop_domain::criteria::TreeNode>,
+}
+
+fn find_sheet(version: &str, set: &str) -> AppResult<&'static ocop_domain::criteria::Sheet> {
+    let v = ocop_domain::criteria::version(version).ok_or_else(|| {
+        AppError::NotFound(format!(
+            "bộ tiêu chí \"{version}\" (qd148-2023 hoặc qd26-2026)"
+        ))
+    })?;
+    v.sheet(set)
+        .ok_or_else(|| AppError::NotFound(format!("bộ sản phẩm \"{set}\" (01…26)")))
+}
+
+/// One sheet as a tree: every node with `id`, `kind`, `title`, `points`, `min_star`, `case`.
+#[utoipa::path(get, path = "/api/v1/criteria/{version}/{set}", tag = "criteria",
+    params(("version" = String, Path, description = "qd148-2023 or qd26-2026"), ("set" = String, Path, description = "01…26")),
+    responses((status = 200, body = SheetBody), (status = 404, body = ErrorBody)))]
+pub async fn criteria_sheet(Path((version, set)): Path<(String, String)>) -> Response {
+    match find_sheet(&version, &set) {
+        Ok(sheet) => {
+            let v = ocop_domain::criteria::version(&version).expect("found above");
+            cached(json!(SheetBody {
+                version: v.id.clone(),
+                set: sheet.set.clone(),
+                name: ocop_domain::classification::product_set(&set)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                parts: v.parts.clone(),
+                cases: v.cases.clone(),
+                nodes: sheet.tree(),
+            }))
+        }
+        Err(e) => e.json(),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EvaluateBody {
+    /// Ticked option ids, at most one per leaf criterion. An unticked criterion scores 0.
+    pub options: Vec<String>,
+    /// The alternative case (sheets with cases); inferred from the options when absent.
+    pub case: Option<String>,
+}
+
+/// Score a sheet: part totals, total, rank (band and minimum marks), unmet minimums, points to the next rank.
+#[utoipa::path(post, path = "/api/v1/criteria/{version}/{set}/evaluate", tag = "criteria",
+    params(("version" = String, Path), ("set" = String, Path)), request_body = EvaluateBody,
+    responses((status = 200, body = ocop_domain::criteria::Evaluation), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn criteria_evaluate(
+    Path((version, set)): Path<(String, String)>,
+    ApiJson(body): ApiJson<EvaluateBody>,
+) -> ApiResult<Json<ocop_domain::criteria::Evaluation>> {
+    let sheet = find_sheet(&version, &set).map_err(j)?;
+    sheet
+        .evaluate(&body.options, body.case.as_deref())
+        .map(Json)
+        .map_err(|e| {
+            let field = ocop_domain::error::FieldError {
+                field: e.id.clone(),
+                code: "invalid_selection",
+                message: e.message.clone(),
+                message_en: e.message_en.clone(),
+            };
+            let detail = crate::error::ErrorDetail {
+                code: "invalid_selection".into(),
+                message: e.message,
+                message_en: e.message_en,
+                fields: vec![field],
+                lines: vec![],
+            };
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(ErrorBody { error: detail }),
+            )
+                .into_response()
+        })
 }
 
 // ---------- producers ----------

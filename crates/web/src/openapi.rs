@@ -18,6 +18,7 @@ use utoipa::OpenApi;
     paths(
         api::login, api::logout, api::me,
         api::provinces, api::communes, api::legacy_commune, api::classification,
+        api::criteria_versions, api::criteria_sheet, api::criteria_evaluate,
         api::list_producers, api::create_producer, api::get_producer, api::update_producer,
         api::deactivate_producer, api::activate_producer, api::producer_history,
         api::list_products, api::get_product, api::create_product, api::update_product, api::record_certificate,
@@ -27,6 +28,7 @@ use utoipa::OpenApi;
     tags(
         (name = "session", description = "Đăng nhập, phiên làm việc"),
         (name = "units", description = "Đơn vị hành chính và phân loại sản phẩm"),
+        (name = "criteria", description = "Bộ tiêu chí đánh giá, phân hạng và máy tính tự đánh giá"),
         (name = "producers", description = "Chủ thể OCOP"),
         (name = "products", description = "Sản phẩm và giấy chứng nhận"),
         (name = "import", description = "Nhập dữ liệu từ tệp"),
@@ -54,6 +56,7 @@ pub async fn document() -> Response {
 const TAG_TITLES: &[(&str, &str)] = &[
     ("session", "Phiên đăng nhập"),
     ("units", "Đơn vị hành chính, phân loại"),
+    ("criteria", "Bộ tiêu chí, tự đánh giá"),
     ("producers", "Chủ thể OCOP"),
     ("products", "Sản phẩm, chứng nhận"),
     ("import", "Nhập dữ liệu"),

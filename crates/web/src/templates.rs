@@ -47,6 +47,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("account.html", include_str!("../templates/account.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("api_docs.html", include_str!("../templates/api_docs.html")),
+    (
+        "criteria/index.html",
+        include_str!("../templates/criteria/index.html"),
+    ),
+    (
+        "criteria/sheet.html",
+        include_str!("../templates/criteria/sheet.html"),
+    ),
 ];
 
 const CSS: &str = include_str!("../static/app.css");

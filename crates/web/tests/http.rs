@@ -700,3 +700,118 @@ async fn openapi_document_snapshot() {
     );
     insta::assert_json_snapshot!("openapi", doc);
 }
+
+#[tokio::test]
+async fn criteria_api_and_calculator() {
+    let app = common::spawn(ocop_store::testing::sqlite().await).await;
+    let c = client();
+    let versions: Value = c
+        .get(app.url("/api/v1/criteria"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["qd148-2023", "qd26-2026"]);
+    assert_eq!(versions[1]["sets"].as_array().unwrap().len(), 26);
+    assert_eq!(versions[1]["effective_from"], "2026-05-22");
+
+    let sheet: Value = c
+        .get(app.url("/api/v1/criteria/qd26-2026/09"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let nodes = sheet["nodes"].as_array().unwrap();
+    let parts: Vec<(&str, i64)> = nodes
+        .iter()
+        .filter(|n| n["kind"] == "part")
+        .map(|n| (n["id"].as_str().unwrap(), n["points"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(parts, vec![("A", 40), ("B", 25), ("C", 35)]);
+    let a1a = &nodes.iter().find(|n| n["id"] == "A").unwrap()["children"][0]["children"][0];
+    assert_eq!(a1a["id"], "A.1.a");
+    assert_eq!(a1a["children"][0]["kind"], "option");
+    assert_eq!(a1a["children"][0]["min_star"], 3);
+    assert!(
+        nodes.iter().any(|n| n["kind"] == "knockout"),
+        "knock-outs are part of the sheet"
+    );
+
+    let eval = |body: Value| {
+        c.post(app.url("/api/v1/criteria/qd26-2026/09/evaluate"))
+            .json(&body)
+            .send()
+    };
+    let r = eval(json!({"options": ["A.1.a.3", "B.4.a.3"]}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["parts"]["A"], 5);
+    assert_eq!(
+        e["total"],
+        e["parts"]["A"].as_i64().unwrap() + e["parts"]["B"].as_i64().unwrap()
+    );
+    assert_eq!(e["rank"], 1);
+    assert_eq!(e["points_to_next_rank"], 30 - e["total"].as_i64().unwrap());
+    assert!(!e["unmet_minimums"].as_array().unwrap().is_empty());
+    // Two options of one criterion, and an unknown id: 422 naming them.
+    let r = eval(json!({"options": ["A.1.a.1", "A.1.a.2"]}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let err: Value = r.json().await.unwrap();
+    assert_eq!(err["error"]["fields"][0]["field"], "A.1.a");
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Nguồn nguyên liệu"));
+    let r = eval(json!({"options": ["Z.9.9"]})).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["fields"][0]["field"],
+        "Z.9.9"
+    );
+    let r = c
+        .get(app.url("/api/v1/criteria/qd26-2026/27"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // The calculator page: public, GET, shows the result.
+    let page = c
+        .get(app.url("/tieu-chi"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Quyết định số 26"));
+    let r = c
+        .get(app.url("/tieu-chi/qd26-2026/09?A.1.a=A.1.a.3"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Tiêu chí tối thiểu chưa đạt"));
+    assert!(page.contains("value=\"A.1.a.3\" checked"));
+    let r = c
+        .get(app.url("/tieu-chi/qd26-2026/26?truong_hop=1&C.8.b=C.8.b.1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "an option of the other case is refused");
+}

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod criteria;
 mod exchange;
 mod producers;
 mod products;
@@ -74,6 +75,8 @@ pub fn routes() -> Router<State> {
         .route("/quan-tri/nguoi-dung/{id}/khoa", post(admin::lock))
         .route("/quan-tri/nguoi-dung/{id}/mo-khoa", post(admin::unlock))
         .route("/quan-tri/nhat-ky", get(admin::audit))
+        .route("/tieu-chi", get(criteria::index))
+        .route("/tieu-chi/{version}/{set}", get(criteria::sheet))
 }
 
 /// What every page template sees about the viewer.
