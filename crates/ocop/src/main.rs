@@ -397,54 +397,18 @@ async fn export(
     out: &std::path::Path,
     province: Option<String>,
 ) -> Result<()> {
-    use ocop_docs::columns::{PRODUCER_COLUMNS, PRODUCT_COLUMNS};
     let store = open(database_url).await?;
     let name = out.to_string_lossy().to_string();
     let format =
         ocop_docs::Format::from_name(&name).context("tệp xuất phải có đuôi .csv hoặc .xlsx")?;
-    let (cols, sheet, rows) = match kind {
-        "producers" => {
-            let f = ocop_store::registry::ProducerFilter {
-                province,
-                include_inactive: true,
-                ..Default::default()
-            };
-            let items = store.export_producers(&f).await?;
-            (
-                PRODUCER_COLUMNS,
-                "Chủ thể",
-                items
-                    .iter()
-                    .map(ocop_web::export::producer_cells)
-                    .collect::<Vec<_>>(),
-            )
-        }
-        "products" => {
-            let f = ocop_store::registry::ProductFilter {
-                province,
-                include_inactive: true,
-                ..Default::default()
-            };
-            let items = store.export_products(&f).await?;
-            (
-                PRODUCT_COLUMNS,
-                "Sản phẩm",
-                items
-                    .iter()
-                    .map(ocop_web::export::product_cells)
-                    .collect::<Vec<_>>(),
-            )
-        }
-        other => bail!("loại dữ liệu \"{other}\" không có: dùng producers hoặc products"),
-    };
-    let bytes = match format {
-        ocop_docs::Format::Csv => ocop_docs::write_csv(cols, &rows),
-        ocop_docs::Format::Xlsx => {
-            ocop_docs::write_xlsx(sheet, cols, &rows).map_err(anyhow::Error::msg)?
-        }
-    };
+    if kind != "producers" && kind != "products" {
+        bail!("loại dữ liệu \"{kind}\" không có: dùng producers hoặc products");
+    }
+    let bytes = ocop_web::export::export_file(&store, (province, None, None), kind, format)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.detail().message))?;
     std::fs::write(out, bytes).with_context(|| format!("không ghi được {}", out.display()))?;
-    println!("Đã xuất {} dòng vào {}.", rows.len(), out.display());
+    println!("Đã xuất {kind} vào {}.", out.display());
     Ok(())
 }
 

@@ -59,9 +59,20 @@ pub fn routes() -> Router<State> {
             "/api/v1/products/{id}/certificates",
             post(record_certificate),
         )
+        .route("/api/v1/products/{id}/deactivate", post(deactivate_product))
+        .route("/api/v1/products/{id}/activate", post(activate_product))
+        .route("/api/v1/products/{id}/images", post(upload_image))
         .route("/api/v1/import/{kind}", post(import))
+        .route("/api/v1/export/{kind}", get(export))
         .route("/api/v1/users", get(list_users).post(create_user))
         .route("/api/v1/users/{id}/roles", post(grant_role))
+        .route(
+            "/api/v1/users/{id}/roles/{grant}",
+            axum::routing::delete(revoke_role),
+        )
+        .route("/api/v1/users/{id}/deactivate", post(deactivate_user))
+        .route("/api/v1/users/{id}/activate", post(activate_user))
+        .route("/api/v1/me/password", axum::routing::put(change_password))
         .route("/api/openapi.json", get(crate::openapi::document))
         .route("/api/docs", get(crate::openapi::docs_page))
 }
@@ -939,6 +950,90 @@ pub async fn record_certificate(
     Ok((StatusCode::CREATED, Json(detail)).into_response())
 }
 
+async fn product_active(
+    state: State,
+    user: User,
+    id: i64,
+    active: bool,
+) -> ApiResult<Json<ProductDetail>> {
+    let x = state.store.product(id).await.map_err(j)?;
+    let scope = Scope::producer(
+        &x.product.province_code,
+        &x.product.commune_code,
+        x.product.producer_id,
+    );
+    let cap = authorize(&user.actor, Action::DeactivateProduct, &scope).map_err(j)?;
+    state
+        .store
+        .set_product_active(&cap, id, active)
+        .await
+        .map_err(j)?;
+    get_product(S(state), Viewer(Some(user)), Path(id)).await
+}
+
+/// Withdraw a product from the registry (kept, with its history).
+#[utoipa::path(post, path = "/api/v1/products/{id}/deactivate", tag = "products", params(("id" = i64, Path)),
+    responses((status = 200, body = ProductDetail), (status = 403, body = ErrorBody)))]
+pub async fn deactivate_product(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ProductDetail>> {
+    product_active(state, user, id, false).await
+}
+
+/// Reactivate a product.
+#[utoipa::path(post, path = "/api/v1/products/{id}/activate", tag = "products", params(("id" = i64, Path)),
+    responses((status = 200, body = ProductDetail), (status = 403, body = ErrorBody)))]
+pub async fn activate_product(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ProductDetail>> {
+    product_active(state, user, id, true).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImageCreated {
+    pub id: i64,
+    pub url: String,
+    pub content_type: String,
+}
+
+/// Add a photo (JPEG, PNG or WebP, ≤ 5 MB; the type is read from the bytes, not the header).
+#[utoipa::path(post, path = "/api/v1/products/{id}/images", tag = "products", params(("id" = i64, Path)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = ImageCreated), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn upload_image(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let x = state.store.product(id).await.map_err(j)?;
+    let scope = Scope::producer(
+        &x.product.province_code,
+        &x.product.commune_code,
+        x.product.producer_id,
+    );
+    let cap = authorize(&user.actor, Action::UploadProductImage, &scope).map_err(j)?;
+    let content_type = crate::pages::check_image(&body).map_err(j)?;
+    let image = state
+        .store
+        .add_product_image(&cap, id, content_type, &body)
+        .await
+        .map_err(j)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ImageCreated {
+            id: image,
+            url: format!("/anh/{image}"),
+            content_type: content_type.into(),
+        }),
+    )
+        .into_response())
+}
+
 // ---------- import ----------
 
 #[derive(Deserialize, IntoParams)]
@@ -969,6 +1064,40 @@ pub async fn import(
         Ok(report) => Ok(Json(report).into_response()),
         Err(lines) => Err(AppError::ImportRejected(lines).json()),
     }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// csv (default) or xlsx
+    pub format: Option<String>,
+}
+
+/// Export producers or products (in the caller's scope) as CSV or XLSX, in the import format.
+#[utoipa::path(get, path = "/api/v1/export/{kind}", tag = "import",
+    params(("kind" = String, Path, description = "producers or products"), ExportQuery),
+    responses((status = 200, description = "The file", content_type = "text/csv"), (status = 403, body = ErrorBody), (status = 400, body = ErrorBody)))]
+pub async fn export(
+    S(state): S<State>,
+    user: User,
+    Path(kind): Path<String>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    let scope = crate::pages::export_scope(&user.actor)
+        .ok_or_else(|| AppError::Forbidden("Bạn không có quyền xuất dữ liệu.".into()).json())?;
+    let name = format!("{kind}.{}", q.format.as_deref().unwrap_or("csv"));
+    let format = ocop_docs::Format::from_name(&name).ok_or_else(|| {
+        AppError::bad_request(
+            "bad_query",
+            "Tham số format phải là csv hoặc xlsx.",
+            "format must be csv or xlsx.",
+        )
+        .json()
+    })?;
+    let bytes = crate::pages::export_file(&state.store, scope, &kind, format)
+        .await
+        .map_err(j)?;
+    Ok(crate::pages::download(bytes, &name))
 }
 
 // ---------- users ----------
@@ -1082,4 +1211,99 @@ pub async fn grant_role(
         Json(state.store.grants(id).await.map_err(j)?),
     )
         .into_response())
+}
+
+/// Revoke a role from an account.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/roles/{grant}", tag = "users", params(("id" = i64, Path), ("grant" = i64, Path)),
+    responses((status = 200, body = Vec<ocop_store::accounts::Grant>), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn revoke_role(
+    S(state): S<State>,
+    user: User,
+    Path((id, grant)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    let grants = state.store.grants(id).await.map_err(j)?;
+    let g = grants
+        .iter()
+        .find(|g| g.id == grant)
+        .ok_or_else(|| AppError::NotFound("vai trò".into()).json())?;
+    let cap = authorize_grant(
+        &user.actor,
+        Action::GrantRole,
+        &g.role.scope(),
+        Some(&g.role),
+    )
+    .map_err(j)?;
+    state.store.revoke_role(&cap, id, grant).await.map_err(j)?;
+    Ok(Json(state.store.grants(id).await.map_err(j)?).into_response())
+}
+
+async fn user_active(state: State, user: User, id: i64, active: bool) -> ApiResult<Response> {
+    let scope = crate::pages::manage_scope(&user)
+        .ok_or_else(|| AppError::Forbidden("Bạn không quản lý người dùng.".into()).json())?;
+    let grants = state.store.grants(id).await.map_err(j)?;
+    state.store.user(id).await.map_err(j)?;
+    if !crate::pages::visible(&scope, &grants) || id == user.actor.user_id {
+        return Err(AppError::Forbidden("Không khoá được tài khoản này.".into()).json());
+    }
+    let cap = authorize(&user.actor, Action::DeactivateUser, &scope).map_err(j)?;
+    state
+        .store
+        .set_user_active(&cap, id, active)
+        .await
+        .map_err(j)?;
+    Ok(Json(state.store.user(id).await.map_err(j)?).into_response())
+}
+
+/// Lock an account (its sessions end at once).
+#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = ocop_store::accounts::UserRow), (status = 403, body = ErrorBody)))]
+pub async fn deactivate_user(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    user_active(state, user, id, false).await
+}
+
+/// Unlock an account.
+#[utoipa::path(post, path = "/api/v1/users/{id}/activate", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = ocop_store::accounts::UserRow), (status = 403, body = ErrorBody)))]
+pub async fn activate_user(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    user_active(state, user, id, true).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change one's own password; every session of the account ends (log in again).
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "session", request_body = PasswordChange,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn change_password(
+    S(state): S<State>,
+    user: User,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> ApiResult<Response> {
+    if state
+        .store
+        .check_login(&user.actor.username, &body.current_password)
+        .await
+        .map_err(j)?
+        .is_none()
+    {
+        return Err(AppError::Forbidden("Mật khẩu hiện tại không đúng.".into()).json());
+    }
+    let cap = authorize(&user.actor, Action::ChangeOwnPassword, &Scope::national()).map_err(j)?;
+    state
+        .store
+        .set_password(&cap, user.actor.user_id, &body.new_password)
+        .await
+        .map_err(j)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

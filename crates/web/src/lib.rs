@@ -9,9 +9,9 @@
 pub mod api;
 pub mod error;
 
-/// Spreadsheet rows of the registry, shared by the export page and `ocop export`.
+/// Registry exports, shared by the page, the API and `ocop export`.
 pub mod export {
-    pub use crate::pages::{producer_cells, product_cells};
+    pub use crate::pages::{export_file, producer_cells, product_cells, ExportScope};
 }
 pub mod openapi;
 pub mod pages;

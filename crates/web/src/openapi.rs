@@ -22,8 +22,10 @@ use utoipa::OpenApi;
         api::list_producers, api::create_producer, api::get_producer, api::update_producer,
         api::deactivate_producer, api::activate_producer, api::producer_history,
         api::list_products, api::get_product, api::create_product, api::update_product, api::record_certificate,
-        api::import,
-        api::list_users, api::create_user, api::grant_role,
+        api::deactivate_product, api::activate_product, api::upload_image,
+        api::import, api::export,
+        api::list_users, api::create_user, api::grant_role, api::revoke_role, api::deactivate_user, api::activate_user,
+        api::change_password,
     ),
     tags(
         (name = "session", description = "Đăng nhập, phiên làm việc"),

@@ -23,7 +23,7 @@ fn next_tax_code() -> String {
     }
 }
 
-const ENDPOINTS: [&str; 9] = [
+const ENDPOINTS: [&str; 12] = [
     "create_producer",
     "update_producer",
     "deactivate_producer",
@@ -33,23 +33,35 @@ const ENDPOINTS: [&str; 9] = [
     "import",
     "create_user",
     "grant_role",
+    "deactivate_product",
+    "upload_image",
+    "deactivate_user",
 ];
 
 /// (role, [(in scope, out of scope) for each endpoint]) — true means allowed.
-fn expected() -> Vec<(&'static str, [(bool, bool); 9])> {
+fn expected() -> Vec<(&'static str, [(bool, bool); 12])> {
     const ALL: (bool, bool) = (true, true);
     const IN: (bool, bool) = (true, false);
     const NO: (bool, bool) = (false, false);
     vec![
-        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
-        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO]),
+        (
+            "admin",
+            [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL],
+        ),
+        (
+            "ministry",
+            [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO],
+        ),
         // An account has no unit until a role is granted: creating one is not scoped.
-        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN]),
-        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO]),
-        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO]),
-        ("buyer", [NO; 9]),
-        ("norole", [NO; 9]),
-        ("anonymous", [NO; 9]),
+        (
+            "province",
+            [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN],
+        ),
+        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO]),
+        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO]),
+        ("buyer", [NO; 12]),
+        ("norole", [NO; 12]),
+        ("anonymous", [NO; 12]),
     ]
 }
 
@@ -88,6 +100,39 @@ async fn every_role_every_write_in_and_out_of_scope() {
             )
             .await
             .unwrap();
+        // Accounts to lock: one with a role in province A, one in province B.
+        let mut lockable = std::collections::HashMap::new();
+        for (key, province, commune) in [
+            ("in", "01", &f.commune_a),
+            ("out", f.province_b.as_str(), &f.commune_b),
+        ] {
+            let id = app
+                .store
+                .create_user(
+                    &ocop_domain::auth::Capability::system(ocop_domain::auth::Action::CreateUser),
+                    &format!("lock_{key}"),
+                    "Tài khoản thử khoá",
+                    None,
+                    common::PASSWORD,
+                )
+                .await
+                .unwrap();
+            let role = ocop_domain::auth::Role::CommuneOfficer {
+                province: province.into(),
+                commune: commune.to_string(),
+            };
+            app.store
+                .grant_role(
+                    &ocop_domain::auth::Capability::system(ocop_domain::auth::Action::GrantRole),
+                    id,
+                    &role,
+                )
+                .await
+                .unwrap();
+            lockable.insert(key, id);
+        }
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend_from_slice(&[7u8; 32]);
         let mut failures = Vec::new();
         for (role, cells) in expected() {
             let (c, csrf) = if role == "anonymous" {
@@ -136,6 +181,12 @@ async fn every_role_every_write_in_and_out_of_scope() {
                             let target = grantee;
                             c.post(app.url(&format!("/api/v1/users/{target}/roles")))
                                 .json(&json!({"role": "commune_officer", "province": "", "commune": commune}))
+                        }
+                        "deactivate_product" => c.post(app.url(&format!("/api/v1/products/{prod}/deactivate"))),
+                        "upload_image" => c.post(app.url(&format!("/api/v1/products/{prod}/images"))).body(png.clone()),
+                        "deactivate_user" => {
+                            let target = lockable[if inside { "in" } else { "out" }];
+                            c.post(app.url(&format!("/api/v1/users/{target}/deactivate")))
                         }
                         _ => unreachable!(),
                     };

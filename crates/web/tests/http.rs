@@ -815,3 +815,124 @@ async fn criteria_api_and_calculator() {
         .unwrap();
     assert_eq!(r.status(), 422, "an option of the other case is refused");
 }
+
+#[tokio::test]
+async fn api_accounts_export_and_password() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let (c, csrf) = app.api_client("admin").await;
+        // Export in both formats, in the import format.
+        let r = c
+            .get(app.url("/api/v1/export/producers?format=csv"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("producers.csv"));
+        let csv = r.text().await.unwrap();
+        assert!(
+            csv.starts_with("\u{feff}name,kind,registration_number"),
+            "{}",
+            &csv[..60]
+        );
+        let r = c
+            .get(app.url("/api/v1/export/products?format=xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+        let r = c
+            .get(app.url("/api/v1/export/products?format=pdf"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        // Grant and revoke a role.
+        let target = app
+            .store
+            .user_by_username("norole")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let r = c
+            .post(app.url(&format!("/api/v1/users/{target}/roles")))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"role": "commune_officer", "province": "", "commune": f.commune_a}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", app.label);
+        let grants: Value = r.json().await.unwrap();
+        assert_eq!(
+            grants[0]["role"]["province"], "01",
+            "the province is taken from the commune"
+        );
+        let gid = grants[0]["id"].as_i64().unwrap();
+        let r = c
+            .delete(app.url(&format!("/api/v1/users/{target}/roles/{gid}")))
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.json::<Value>().await.unwrap().as_array().unwrap().len(),
+            0
+        );
+        // Lock and unlock: a locked account cannot log in.
+        let r = c
+            .post(app.url(&format!("/api/v1/users/{target}/deactivate")))
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = client()
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": "norole", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        c.post(app.url(&format!("/api/v1/users/{target}/activate")))
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap();
+        // Own password: wrong current one refused; a change ends the session.
+        let (u, ucsrf) = app.api_client("buyer").await;
+        let r = u
+            .put(app.url("/api/v1/me/password"))
+            .header("x-csrf-token", &ucsrf)
+            .json(&json!({"current_password": "sai", "new_password": "mat-khau-moi-rat-dai"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = u
+            .put(app.url("/api/v1/me/password"))
+            .header("x-csrf-token", &ucsrf)
+            .json(&json!({"current_password": PASSWORD, "new_password": "mat-khau-moi-rat-dai"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+        assert_eq!(
+            u.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+            401,
+            "session ended"
+        );
+        let r = client()
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": "buyer", "password": "mat-khau-moi-rat-dai"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
+    }
+}

@@ -18,7 +18,7 @@ use serde_json::json;
 
 /// The scope in which this user may manage accounts: national for an
 /// administrator, the province for a provincial office, none otherwise.
-fn manage_scope(user: &User) -> Option<Scope> {
+pub(crate) fn manage_scope(user: &User) -> Option<Scope> {
     if user.actor.is_admin() {
         return Some(Scope::national());
     }
@@ -42,7 +42,7 @@ fn require_manager(state: &State, user: &User) -> Result<Scope, Response> {
 
 /// Is this account visible to a manager of `scope`? Province offices see the
 /// accounts with a role in their province, and accounts with no role yet.
-fn visible(scope: &Scope, grants: &[Grant]) -> bool {
+pub(crate) fn visible(scope: &Scope, grants: &[Grant]) -> bool {
     match &scope.province {
         None => true,
         Some(p) => {

@@ -128,26 +128,6 @@ pub async fn upload(S(state): S<State>, user: User, mp: Multipart) -> PageResult
     }
 }
 
-fn download(bytes: Vec<u8>, filename: &str) -> Response {
-    let ct = if filename.ends_with(".csv") {
-        "text/csv; charset=utf-8"
-    } else {
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    };
-    (
-        [
-            (header::CONTENT_TYPE, ct.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 /// An empty workbook with the import columns, to fill in.
 pub async fn template_file(S(state): S<State>, user: User, Path(file): Path<String>) -> PageResult {
     let (cols, sheet) = match file.as_str() {
@@ -219,7 +199,7 @@ pub fn product_cells(x: &ProductListItem) -> Vec<String> {
 }
 
 /// What this actor may export: everything for national roles, else its own unit or producer.
-pub(crate) fn export_scope(actor: &Actor) -> Option<(Option<String>, Option<String>, Option<i64>)> {
+pub(crate) fn export_scope(actor: &Actor) -> Option<ExportScope> {
     if actor
         .roles
         .iter()
@@ -235,17 +215,20 @@ pub(crate) fn export_scope(actor: &Actor) -> Option<(Option<String>, Option<Stri
     })
 }
 
-pub async fn export(S(state): S<State>, user: User, Path(file): Path<String>) -> PageResult {
-    let Some((province, commune, producer_id)) = export_scope(&user.actor) else {
-        return Err(super::error_page(
-            &state,
-            Some(&user),
-            AppError::Forbidden("Bạn không có quyền xuất dữ liệu.".into()),
-        ));
-    };
-    let (stem, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
-    let (cols, sheet, rows): (_, _, Vec<Vec<String>>) = match stem {
-        "chu-the" => {
+/// Which records an export covers: (province, commune, producer).
+pub type ExportScope = (Option<String>, Option<String>, Option<i64>);
+
+/// Build an export file: `kind` is `producers` or `products`, `format` `csv` or
+/// `xlsx`. Shared by the page, the API and `ocop export`.
+pub async fn export_file(
+    store: &ocop_store::Store,
+    scope: ExportScope,
+    kind: &str,
+    format: Format,
+) -> Result<Vec<u8>, AppError> {
+    let (province, commune, producer_id) = scope;
+    let (cols, sheet, rows): (_, _, Vec<Vec<String>>) = match kind {
+        "producers" => {
             let f = ProducerFilter {
                 province,
                 commune,
@@ -253,18 +236,14 @@ pub async fn export(S(state): S<State>, user: User, Path(file): Path<String>) ->
                 include_inactive: true,
                 ..Default::default()
             };
-            let items = state
-                .store
-                .export_producers(&f)
-                .await
-                .or_page(&state, Some(&user))?;
+            let items = store.export_producers(&f).await?;
             (
                 PRODUCER_COLUMNS,
                 "Chủ thể",
                 items.iter().map(producer_cells).collect(),
             )
         }
-        "san-pham" => {
+        "products" => {
             let f = ProductFilter {
                 province,
                 commune,
@@ -272,17 +251,56 @@ pub async fn export(S(state): S<State>, user: User, Path(file): Path<String>) ->
                 include_inactive: true,
                 ..Default::default()
             };
-            let items = state
-                .store
-                .export_products(&f)
-                .await
-                .or_page(&state, Some(&user))?;
+            let items = store.export_products(&f).await?;
             (
                 PRODUCT_COLUMNS,
                 "Sản phẩm",
                 items.iter().map(product_cells).collect(),
             )
         }
+        other => {
+            return Err(AppError::NotFound(format!(
+                "loại dữ liệu \"{other}\" (producers hoặc products)"
+            )))
+        }
+    };
+    match format {
+        Format::Csv => Ok(ocop_docs::write_csv(cols, &rows)),
+        Format::Xlsx => ocop_docs::write_xlsx(sheet, cols, &rows).map_err(AppError::Internal),
+    }
+}
+
+pub(crate) fn download(bytes: Vec<u8>, filename: &str) -> Response {
+    let ct = if filename.ends_with(".csv") {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, ct.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub async fn export(S(state): S<State>, user: User, Path(file): Path<String>) -> PageResult {
+    let Some(scope) = export_scope(&user.actor) else {
+        return Err(super::error_page(
+            &state,
+            Some(&user),
+            AppError::Forbidden("Bạn không có quyền xuất dữ liệu.".into()),
+        ));
+    };
+    let kind = match file.rsplit_once('.').map(|(stem, _)| stem) {
+        Some("chu-the") => "producers",
+        Some("san-pham") => "products",
         _ => {
             return Err(super::error_page(
                 &state,
@@ -291,18 +309,15 @@ pub async fn export(S(state): S<State>, user: User, Path(file): Path<String>) ->
             ))
         }
     };
-    let bytes = match ext {
-        "csv" => ocop_docs::write_csv(cols, &rows),
-        "xlsx" => ocop_docs::write_xlsx(sheet, cols, &rows)
-            .map_err(AppError::Internal)
-            .or_page(&state, Some(&user))?,
-        _ => {
-            return Err(super::error_page(
-                &state,
-                Some(&user),
-                AppError::NotFound("định dạng tệp".into()),
-            ))
-        }
+    let Some(format) = Format::from_name(&file) else {
+        return Err(super::error_page(
+            &state,
+            Some(&user),
+            AppError::NotFound("định dạng tệp".into()),
+        ));
     };
+    let bytes = export_file(&state.store, scope, kind, format)
+        .await
+        .or_page(&state, Some(&user))?;
     Ok(download(bytes, &file))
 }

@@ -40,6 +40,32 @@ fn scope_of(p: &ProductRow) -> Scope {
     Scope::producer(&p.province_code, &p.commune_code, p.producer_id)
 }
 
+/// An uploaded image's type, sniffed from its bytes; refuses empty, oversized
+/// and non-image files (the declared type is never trusted).
+pub(crate) fn check_image(bytes: &[u8]) -> Result<&'static str, AppError> {
+    if bytes.is_empty() {
+        Err(AppError::bad_request(
+            "empty_file",
+            "Chưa chọn tệp ảnh.",
+            "No image file.",
+        ))
+    } else if bytes.len() > ocop_store::registry::MAX_IMAGE_BYTES {
+        Err(AppError::bad_request(
+            "too_large",
+            "Ảnh lớn hơn 5 MB.",
+            "Image larger than 5 MB.",
+        ))
+    } else {
+        sniff_image(bytes).ok_or_else(|| {
+            AppError::bad_request(
+                "unsupported_type",
+                "Chỉ nhận ảnh JPEG, PNG hoặc WebP.",
+                "Only JPEG, PNG or WebP images.",
+            )
+        })
+    }
+}
+
 /// Recognise an image by its first bytes; the declared type is not trusted.
 pub(crate) fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -441,27 +467,7 @@ pub async fn upload_image(
     )
     .or_page(&state, Some(&user))?;
     let bytes = file.map(|(_, b)| b).unwrap_or_default();
-    let checked: Result<&str, AppError> = if bytes.is_empty() {
-        Err(AppError::bad_request(
-            "empty_file",
-            "Chưa chọn tệp ảnh.",
-            "No image file.",
-        ))
-    } else if bytes.len() > ocop_store::registry::MAX_IMAGE_BYTES {
-        Err(AppError::bad_request(
-            "too_large",
-            "Ảnh lớn hơn 5 MB.",
-            "Image larger than 5 MB.",
-        ))
-    } else {
-        sniff_image(&bytes).ok_or_else(|| {
-            AppError::bad_request(
-                "unsupported_type",
-                "Chỉ nhận ảnh JPEG, PNG hoặc WebP.",
-                "Only JPEG, PNG or WebP images.",
-            )
-        })
-    };
+    let checked = check_image(&bytes);
     let content_type = checked.or_page(&state, Some(&user))?;
     state
         .store
