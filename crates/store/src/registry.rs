@@ -608,6 +608,47 @@ pub struct RegistryCounts {
     pub certified_by_stars: Vec<(i64, i64)>,
 }
 
+/// Bind a producer's 19 columns, in the order of the INSERT and UPDATE below
+/// (`$1`…`$19`): one list, so the two statements cannot drift apart.
+trait BindProducer {
+    fn bind_producer(self, d: &ProducerData) -> Self;
+}
+
+macro_rules! impl_bind_producer {
+    ($($t:ty),*) => {$(
+        impl<'q> BindProducer for $t {
+            fn bind_producer(self, d: &ProducerData) -> Self {
+                self.bind(d.name.clone())
+                    .bind(fold_vi(&d.name))
+                    .bind(crate::sort_key(&d.name))
+                    .bind(d.kind.code())
+                    .bind(d.registration_number.clone())
+                    .bind(d.address.clone())
+                    .bind(d.commune_code.clone())
+                    .bind(d.province_code.clone())
+                    .bind(d.legacy_commune_code.clone())
+                    .bind(d.phone.clone())
+                    .bind(d.email.clone())
+                    .bind(d.website.clone())
+                    .bind(d.representative_name.clone())
+                    .bind(d.representative_gender.code())
+                    .bind(d.representative_ethnicity.clone())
+                    .bind(d.representative_disability)
+                    .bind(d.community_capital_pct)
+                    .bind(d.workers)
+                    .bind(d.description.clone())
+            }
+        }
+    )*};
+}
+
+impl_bind_producer!(
+    sqlx::query::QueryScalar<'q, sqlx::Sqlite, i64, sqlx::sqlite::SqliteArguments<'q>>,
+    sqlx::query::QueryScalar<'q, sqlx::Postgres, i64, sqlx::postgres::PgArguments>,
+    sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>
+);
+
 pub(crate) async fn insert_producer(
     tx: &mut Tx,
     cap: &Capability,
@@ -620,25 +661,7 @@ pub(crate) async fn insert_producer(
          representative_disability, community_capital_pct, workers, description, active, created_at, updated_at, version) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, TRUE, $20, $20, 1) RETURNING id"
     )
-    .bind(&d.name)
-    .bind(fold_vi(&d.name))
-    .bind(crate::sort_key(&d.name))
-    .bind(d.kind.code())
-    .bind(&d.registration_number)
-    .bind(&d.address)
-    .bind(&d.commune_code)
-    .bind(&d.province_code)
-    .bind(&d.legacy_commune_code)
-    .bind(&d.phone)
-    .bind(&d.email)
-    .bind(&d.website)
-    .bind(&d.representative_name)
-    .bind(d.representative_gender.code())
-    .bind(&d.representative_ethnicity)
-    .bind(d.representative_disability)
-    .bind(d.community_capital_pct)
-    .bind(d.workers)
-    .bind(&d.description)
+    .bind_producer(d)
     .bind(t)
     .fetch_one(&mut *c)
     .await)
@@ -684,25 +707,7 @@ pub(crate) async fn update_producer_in(
          representative_name = $13, representative_gender = $14, representative_ethnicity = $15, representative_disability = $16, \
          community_capital_pct = $17, workers = $18, description = $19, updated_at = $20, version = version + 1 WHERE id = $21"
     )
-    .bind(&d.name)
-    .bind(fold_vi(&d.name))
-    .bind(crate::sort_key(&d.name))
-    .bind(d.kind.code())
-    .bind(&d.registration_number)
-    .bind(&d.address)
-    .bind(&d.commune_code)
-    .bind(&d.province_code)
-    .bind(&d.legacy_commune_code)
-    .bind(&d.phone)
-    .bind(&d.email)
-    .bind(&d.website)
-    .bind(&d.representative_name)
-    .bind(d.representative_gender.code())
-    .bind(&d.representative_ethnicity)
-    .bind(d.representative_disability)
-    .bind(d.community_capital_pct)
-    .bind(d.workers)
-    .bind(&d.description)
+    .bind_producer(d)
     .bind(now())
     .bind(id)
     .execute(&mut *c)
