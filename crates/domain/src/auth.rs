@@ -136,6 +136,10 @@ pub enum Action {
     DeactivateProduct,
     UploadProductImage,
     RecordCertificate,
+    /// Revoke a 3★/4★ certificate (the provincial chairman's competence).
+    RevokeProvincialCertificate,
+    /// Revoke a 5★ certificate (the minister's competence).
+    RevokeNationalCertificate,
     ImportRegistry,
     CreateUser,
     GrantRole,
@@ -144,7 +148,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 15] = [
         Action::CreateProducer,
         Action::EditProducer,
         Action::DeactivateProducer,
@@ -153,6 +157,8 @@ impl Action {
         Action::DeactivateProduct,
         Action::UploadProductImage,
         Action::RecordCertificate,
+        Action::RevokeProvincialCertificate,
+        Action::RevokeNationalCertificate,
         Action::ImportRegistry,
         Action::CreateUser,
         Action::GrantRole,
@@ -170,12 +176,24 @@ impl Action {
             Action::DeactivateProduct => "product.deactivate",
             Action::UploadProductImage => "product.image",
             Action::RecordCertificate => "certificate.record",
+            Action::RevokeProvincialCertificate => "certificate.revoke_provincial",
+            Action::RevokeNationalCertificate => "certificate.revoke_national",
             Action::ImportRegistry => "registry.import",
             Action::CreateUser => "user.create",
             Action::GrantRole => "user.grant_role",
             Action::DeactivateUser => "user.deactivate",
             Action::ChangeOwnPassword => "user.change_password",
         }
+    }
+}
+
+/// The action that revokes a certificate of `stars`: the competent level
+/// differs (Decision 26/2026: provincial chairman for 3★–4★, minister for 5★).
+pub fn revocation_action(stars: u8) -> Action {
+    if stars >= 5 {
+        Action::RevokeNationalCertificate
+    } else {
+        Action::RevokeProvincialCertificate
     }
 }
 
@@ -273,11 +291,24 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
     use Action::*;
     match role {
         Role::Admin => true,
-        Role::Ministry => matches!(action, RecordCertificate | ChangeOwnPassword),
+        Role::Ministry => matches!(
+            action,
+            RecordCertificate | RevokeNationalCertificate | ChangeOwnPassword
+        ),
         Role::ProvinceOffice { province } => match action {
-            CreateProducer | EditProducer | DeactivateProducer | CreateProduct | EditProduct
-            | DeactivateProduct | UploadProductImage | RecordCertificate | ImportRegistry
-            | CreateUser | DeactivateUser => in_province(scope, province),
+            CreateProducer
+            | EditProducer
+            | DeactivateProducer
+            | CreateProduct
+            | EditProduct
+            | DeactivateProduct
+            | UploadProductImage
+            | RecordCertificate
+            | ImportRegistry
+            | CreateUser
+            | DeactivateUser
+            | RevokeProvincialCertificate => in_province(scope, province),
+            RevokeNationalCertificate => false,
             GrantRole => {
                 matches!(
                     granted,
@@ -398,6 +429,25 @@ mod tests {
             commune: "00700".into(),
         };
         assert!(authorize_grant(&a, Action::GrantRole, &other.scope(), Some(&other)).is_err());
+    }
+
+    #[test]
+    fn revocation_follows_the_competent_level() {
+        let office = actor(Role::ProvinceOffice {
+            province: "01".into(),
+        });
+        let ministry = actor(Role::Ministry);
+        let here = Scope::producer("01", "00004", 1);
+        assert!(authorize(&office, revocation_action(4), &here).is_ok());
+        assert!(authorize(&office, revocation_action(5), &here).is_err());
+        assert!(authorize(
+            &office,
+            revocation_action(3),
+            &Scope::producer("02", "00700", 2)
+        )
+        .is_err());
+        assert!(authorize(&ministry, revocation_action(5), &here).is_ok());
+        assert!(authorize(&ministry, revocation_action(4), &here).is_err());
     }
 
     #[test]

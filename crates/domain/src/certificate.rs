@@ -71,6 +71,150 @@ pub fn recognising_level(stars: u8) -> Option<&'static str> {
     }
 }
 
+/// The six grounds of revocation (thu hồi) of Decision 26/2026.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationGround {
+    FalseDossier,
+    CriteriaNotMet,
+    LegalViolation,
+    MarkMisuse,
+    ProductionStopped,
+    OtherFinding,
+}
+
+impl RevocationGround {
+    pub const ALL: [RevocationGround; 6] = [
+        RevocationGround::FalseDossier,
+        RevocationGround::CriteriaNotMet,
+        RevocationGround::LegalViolation,
+        RevocationGround::MarkMisuse,
+        RevocationGround::ProductionStopped,
+        RevocationGround::OtherFinding,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RevocationGround::FalseDossier => "false_dossier",
+            RevocationGround::CriteriaNotMet => "criteria_not_met",
+            RevocationGround::LegalViolation => "legal_violation",
+            RevocationGround::MarkMisuse => "mark_misuse",
+            RevocationGround::ProductionStopped => "production_stopped",
+            RevocationGround::OtherFinding => "other_finding",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RevocationGround::FalseDossier => "Hồ sơ đánh giá, phân hạng không trung thực, giả mạo",
+            RevocationGround::CriteriaNotMet => "Sản phẩm không còn đáp ứng tiêu chí của hạng sao đã công nhận",
+            RevocationGround::LegalViolation => {
+                "Vi phạm pháp luật về chất lượng, an toàn thực phẩm, môi trường, sở hữu trí tuệ hoặc ghi nhãn"
+            }
+            RevocationGround::MarkMisuse => "Sử dụng biểu trưng OCOP không đúng quy định",
+            RevocationGround::ProductionStopped => "Chủ thể ngừng sản xuất, kinh doanh sản phẩm",
+            RevocationGround::OtherFinding => "Kết luận khác của cơ quan có thẩm quyền",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.code() == s.trim())
+    }
+}
+
+/// A revocation as requested: the ground, its details, and the day it takes effect.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct RevocationInput {
+    /// One of false_dossier, criteria_not_met, legal_violation, mark_misuse, production_stopped, other_finding.
+    pub ground: String,
+    /// The decision number and the facts (required).
+    pub detail: String,
+    /// dd/mm/yyyy; empty means today.
+    pub revoked_on: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Revocation {
+    pub ground: RevocationGround,
+    pub detail: String,
+    pub revoked_on: NaiveDate,
+}
+
+impl Revocation {
+    /// The text stored and shown on the verification page.
+    pub fn ground_text(&self) -> String {
+        format!("{} — {}", self.ground.label(), self.detail)
+    }
+}
+
+impl RevocationInput {
+    pub fn validate(
+        &self,
+        issued_on: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<Revocation, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let ground = RevocationGround::parse(&self.ground);
+        if ground.is_none() {
+            errors.add(
+                "ground",
+                "invalid_choice",
+                "Chọn một trong sáu căn cứ thu hồi.",
+                "ground must be one of the six grounds.",
+            );
+        }
+        let detail = clean(&self.detail);
+        if detail.is_empty() {
+            errors.required("detail", "Số quyết định thu hồi và nội dung");
+        }
+        let revoked_on = if self.revoked_on.trim().is_empty() {
+            Some(today)
+        } else {
+            match parse_date(&self.revoked_on) {
+                Some(d) if d < issued_on => {
+                    errors.add(
+                        "revoked_on",
+                        "out_of_range",
+                        "Ngày thu hồi không được trước ngày cấp giấy chứng nhận.",
+                        "revoked_on is before the issue date.",
+                    );
+                    None
+                }
+                Some(d) if d > today => {
+                    errors.add(
+                        "revoked_on",
+                        "in_future",
+                        "Ngày thu hồi không được sau hôm nay.",
+                        "revoked_on cannot be in the future.",
+                    );
+                    None
+                }
+                Some(d) => Some(d),
+                None => {
+                    errors.add(
+                        "revoked_on",
+                        "invalid_format",
+                        "Ngày thu hồi phải có dạng ngày/tháng/năm.",
+                        "revoked_on must be dd/mm/yyyy.",
+                    );
+                    None
+                }
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Revocation {
+            ground: ground.expect("checked"),
+            detail,
+            revoked_on: revoked_on.expect("checked"),
+        })
+    }
+}
+
 /// A certificate issued before this system, recorded so that a province can
 /// start with its real portfolio.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -12,6 +12,7 @@ pub mod classification;
 pub mod criteria;
 pub mod demo;
 pub mod error;
+pub mod gs1;
 pub mod ids;
 pub mod producer;
 pub mod product;

@@ -94,6 +94,9 @@ struct ServeArgs {
     /// Log as JSON lines (production)
     #[arg(long, env = "OCOP_LOG_JSON")]
     log_json: bool,
+    /// Public address printed in QR codes (e.g. https://ocop.example.vn); default: each request's Host
+    #[arg(long, env = "OCOP_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Args)]
@@ -302,6 +305,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
         ocop_web::Config {
             secure_cookies: args.secure_cookies,
             today: None,
+            public_url: args.public_url.clone(),
         },
     );
     let app = ocop_web::router(state);

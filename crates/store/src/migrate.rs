@@ -3,8 +3,14 @@
 use crate::{on_pool, Backend, Result, Store, StoreError};
 
 /// Every migration, in order. Append only: a shipped migration never changes.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "certificate_number",
+        include_str!("../migrations/0002_certificate_number.sql"),
+    ),
+];
 
 /// The SQL of a migration for one backend.
 pub fn render(sql: &str, backend: Backend) -> String {

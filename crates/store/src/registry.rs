@@ -95,7 +95,10 @@ pub struct ProductListItem {
     pub commune_name: String,
     pub province_name: String,
     pub stars: Option<i64>,
+    /// The recognition decision's number.
     pub certificate_number: Option<String>,
+    /// The certificate's public number.
+    pub certificate_public_number: Option<String>,
     pub certificate_issuer: Option<String>,
     pub issued_on: Option<NaiveDate>,
     pub expires_on: Option<NaiveDate>,
@@ -126,6 +129,8 @@ pub struct ProductFilter {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct CertificateRow {
     pub id: i64,
+    /// Public number, e.g. `OCOP-01-2024-000123`.
+    pub number: Option<String>,
     pub product_id: i64,
     pub stars: i64,
     pub decision_number: String,
@@ -209,7 +214,7 @@ const PRODUCT_LIST_FROM: &str = "FROM products p JOIN producers o ON o.id = p.pr
 const PRODUCT_LIST_SELECT: &str = "SELECT p.id, p.producer_id, p.name, p.set_code, p.description, p.gtin, p.code, p.province_code, p.commune_code, \
      p.active, p.created_at, p.updated_at, p.version, o.name AS producer_name, o.registration_number AS producer_registration_number, \
      c.name AS commune_name, pr.name AS province_name, ce.stars AS stars, ce.decision_number AS certificate_number, \
-     ce.issuer AS certificate_issuer, ce.issued_on AS issued_on, ce.expires_on AS expires_on, ce.revoked_on AS revoked_on ";
+     ce.number AS certificate_public_number, ce.issuer AS certificate_issuer, ce.issued_on AS issued_on, ce.expires_on AS expires_on, ce.revoked_on AS revoked_on ";
 
 fn producer_json(id: i64, d: &ProducerData) -> serde_json::Value {
     let mut v = serde_json::to_value(d).unwrap_or_default();
@@ -483,6 +488,104 @@ impl Store {
         let id = insert_certificate(&mut tx, cap, product_id, cert).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The product carrying a GTIN (GTIN-8/12/13 stored as given; matched on the 14-digit form).
+    pub async fn product_id_by_gtin(&self, gtin14: &str) -> Result<Option<i64>> {
+        let candidates: Vec<String> = [14usize, 13, 12, 8]
+            .iter()
+            .filter_map(|&n| {
+                let cut = 14 - n;
+                gtin14[..cut]
+                    .chars()
+                    .all(|c| c == '0')
+                    .then(|| gtin14[cut..].to_string())
+            })
+            .collect();
+        for g in candidates {
+            let id: Option<i64> = on_pool!(self, |c| sqlx::query_scalar(
+                "SELECT id FROM products WHERE gtin = $1"
+            )
+            .bind(&g)
+            .fetch_optional(c)
+            .await)?;
+            if id.is_some() {
+                return Ok(id);
+            }
+        }
+        Ok(None)
+    }
+
+    pub async fn product_id_by_code(&self, code: &str) -> Result<Option<i64>> {
+        Ok(on_pool!(self, |c| sqlx::query_scalar(
+            "SELECT id FROM products WHERE code = $1"
+        )
+        .bind(code)
+        .fetch_optional(c)
+        .await)?)
+    }
+
+    pub async fn certificate_by_number(&self, number: &str) -> Result<Option<CertificateRow>> {
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, CertificateRow>(
+            "SELECT * FROM certificates WHERE number = $1"
+        )
+        .bind(number.trim().to_uppercase())
+        .fetch_optional(c)
+        .await)?)
+    }
+
+    pub async fn certificate(&self, id: i64) -> Result<CertificateRow> {
+        on_pool!(self, |c| sqlx::query_as::<_, CertificateRow>(
+            "SELECT * FROM certificates WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await)?
+        .ok_or(StoreError::NotFound("giấy chứng nhận"))
+    }
+
+    /// Revoke a certificate. The capability must be the one for its stars
+    /// (`ocop_domain::auth::revocation_action`); a certificate is revoked once.
+    pub async fn revoke_certificate(
+        &self,
+        cap: &Capability,
+        id: i64,
+        r: &ocop_domain::certificate::Revocation,
+    ) -> Result<()> {
+        let before = self.certificate(id).await?;
+        ensure(
+            cap,
+            ocop_domain::auth::revocation_action(before.stars as u8),
+        )?;
+        if before.revoked_on.is_some() {
+            return Err(StoreError::conflict(
+                "revoked_on",
+                "Giấy chứng nhận này đã bị thu hồi trước đó.",
+                "The certificate is already revoked.",
+            ));
+        }
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| {
+            sqlx::query(
+            "UPDATE certificates SET revoked_on = $1, revocation_ground = $2 WHERE id = $3 AND revoked_on IS NULL"
+        )
+        .bind(r.revoked_on)
+        .bind(r.ground_text())
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ())
+        })?;
+        record(
+            &mut tx,
+            cap,
+            "product",
+            &before.product_id.to_string(),
+            Some(&serde_json::json!({ "certificate": before.number, "revoked_on": null })),
+            Some(&serde_json::json!({ "certificate": before.number, "revoked_on": r.revoked_on, "ground": r.ground.code(), "detail": r.detail })),
+        )
+        .await?;
+        tx.commit().await
     }
 
     pub async fn certificates_of(&self, product_id: i64) -> Result<Vec<CertificateRow>> {
@@ -870,16 +973,36 @@ pub(crate) async fn insert_certificate(
             e.into()
         }
     })?;
+    let province: String = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT province_code FROM products WHERE id = $1"
+    )
+    .bind(product_id)
+    .fetch_one(&mut *c)
+    .await)?;
+    let number = certificate_number(&province, chrono::Datelike::year(&cert.issued_on), id);
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE certificates SET number = $1 WHERE id = $2"
+    )
+    .bind(&number)
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
     record(
         tx,
         cap,
         "product",
         &product_id.to_string(),
         None,
-        Some(&serde_json::json!({ "certificate_id": id, "certificate": cert })),
+        Some(&serde_json::json!({ "certificate_id": id, "number": number, "certificate": cert })),
     )
     .await?;
     Ok(id)
+}
+
+/// `OCOP-01-2024-000123`: province, year of issue, the certificate's id.
+pub fn certificate_number(province: &str, year: i32, id: i64) -> String {
+    format!("OCOP-{province}-{year}-{id:06}")
 }
 
 async fn next_sequence(tx: &mut Tx, commune: &str, year: i32) -> Result<i64> {

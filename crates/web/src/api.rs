@@ -62,6 +62,7 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/products/{id}/deactivate", post(deactivate_product))
         .route("/api/v1/products/{id}/activate", post(activate_product))
         .route("/api/v1/products/{id}/images", post(upload_image))
+        .route("/api/v1/certificates/{id}/revoke", post(revoke_certificate))
         .route("/api/v1/import/{kind}", post(import))
         .route("/api/v1/export/{kind}", get(export))
         .route("/api/v1/users", get(list_users).post(create_user))
@@ -1032,6 +1033,40 @@ pub async fn upload_image(
         }),
     )
         .into_response())
+}
+
+/// Revoke a certificate on one of the six grounds. 3★–4★: the provincial
+/// office of the product's province; 5★: the ministry. Public at once on the
+/// verification page.
+#[utoipa::path(post, path = "/api/v1/certificates/{id}/revoke", tag = "products", params(("id" = i64, Path)),
+    request_body = ocop_domain::certificate::RevocationInput,
+    responses((status = 200, body = ocop_store::registry::CertificateRow), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn revoke_certificate(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ocop_domain::certificate::RevocationInput>,
+) -> ApiResult<Response> {
+    let cert = state.store.certificate(id).await.map_err(j)?;
+    let x = state.store.product(cert.product_id).await.map_err(j)?;
+    let scope = Scope::producer(
+        &x.product.province_code,
+        &x.product.commune_code,
+        x.product.producer_id,
+    );
+    let cap = authorize(
+        &user.actor,
+        ocop_domain::auth::revocation_action(cert.stars as u8),
+        &scope,
+    )
+    .map_err(j)?;
+    let r = input.validate(cert.issued_on, state.today()).map_err(j)?;
+    state
+        .store
+        .revoke_certificate(&cap, id, &r)
+        .await
+        .map_err(j)?;
+    Ok(Json(state.store.certificate(id).await.map_err(j)?).into_response())
 }
 
 // ---------- import ----------

@@ -15,6 +15,7 @@ pub mod export {
 }
 pub mod openapi;
 pub mod pages;
+pub mod public;
 pub mod session;
 pub mod templates;
 
@@ -35,6 +36,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Fix "today" (tests, demos); `None` means the current date in Asia/Ho_Chi_Minh.
     pub today: Option<chrono::NaiveDate>,
+    /// The public address printed in QR codes, e.g. `https://ocop.example.vn`;
+    /// `None` uses the Host of each request.
+    pub public_url: Option<String>,
 }
 
 pub struct AppState {
@@ -81,6 +85,7 @@ pub fn router(state: State) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())
+        .merge(public::routes())
         .route("/health", get(health))
         .route("/static/app.css", get(templates::stylesheet))
         .fallback(pages::not_found)

@@ -22,10 +22,11 @@ use utoipa::OpenApi;
         api::list_producers, api::create_producer, api::get_producer, api::update_producer,
         api::deactivate_producer, api::activate_producer, api::producer_history,
         api::list_products, api::get_product, api::create_product, api::update_product, api::record_certificate,
-        api::deactivate_product, api::activate_product, api::upload_image,
+        api::deactivate_product, api::activate_product, api::upload_image, api::revoke_certificate,
         api::import, api::export,
         api::list_users, api::create_user, api::grant_role, api::revoke_role, api::deactivate_user, api::activate_user,
         api::change_password,
+        crate::public::verify_json,
     ),
     tags(
         (name = "session", description = "Đăng nhập, phiên làm việc"),
@@ -34,6 +35,7 @@ use utoipa::OpenApi;
         (name = "producers", description = "Chủ thể OCOP"),
         (name = "products", description = "Sản phẩm và giấy chứng nhận"),
         (name = "import", description = "Nhập dữ liệu từ tệp"),
+        (name = "verify", description = "Xác minh sản phẩm, giấy chứng nhận OCOP"),
         (name = "users", description = "Người dùng và vai trò"),
     )
 )]
@@ -62,6 +64,7 @@ const TAG_TITLES: &[(&str, &str)] = &[
     ("producers", "Chủ thể OCOP"),
     ("products", "Sản phẩm, chứng nhận"),
     ("import", "Nhập dữ liệu"),
+    ("verify", "Xác minh sản phẩm"),
     ("users", "Người dùng"),
 ];
 

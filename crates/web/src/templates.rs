@@ -55,6 +55,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "criteria/sheet.html",
         include_str!("../templates/criteria/sheet.html"),
     ),
+    ("verify.html", include_str!("../templates/verify.html")),
 ];
 
 const CSS: &str = include_str!("../static/app.css");
@@ -164,4 +165,40 @@ pub async fn stylesheet() -> Response {
         CSS,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every file under `templates/` is registered (an unregistered one would
+    /// only fail when its page is requested).
+    #[test]
+    fn every_template_file_is_registered() {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, root, out);
+                } else {
+                    out.push(
+                        p.strip_prefix(root)
+                            .unwrap()
+                            .to_string_lossy()
+                            .replace('\\', "/"),
+                    );
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut files = Vec::new();
+        walk(&root, &root, &mut files);
+        files.sort();
+        let mut registered: Vec<String> = super::TEMPLATES
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        registered.sort();
+        assert_eq!(files, registered);
+        // And they all parse.
+        let _ = super::Templates::new();
+    }
 }

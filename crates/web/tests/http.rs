@@ -936,3 +936,249 @@ async fn api_accounts_export_and_password() {
         assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
     }
 }
+
+/// The QR path: resolver answers, verification statuses, revocation by the competent level.
+#[tokio::test]
+async fn verification_resolver_and_revocation() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let (c, csrf) = app.api_client("admin").await;
+        let mut ids = Vec::new();
+        // (name, gtin, stars, issued_on): valid, expiring soon, expired, 5★, uncertified.
+        let cases = [
+            ("Nước mắm A", "8934563138165", Some(("4", "01/06/2024"))),
+            ("Nước mắm B", "", Some(("3", "15/01/2024"))),
+            ("Nước mắm C", "", Some(("3", "01/01/2023"))),
+            ("Nước mắm D", "", Some(("5", "01/03/2025"))),
+            ("Nước mắm E", "", None),
+        ];
+        for (name, gtin, cert) in cases {
+            let r = c
+                .post(app.url(&format!("/api/v1/producers/{}/products", f.producer_a)))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({"name": name, "set_code": "09", "gtin": gtin}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "{}", app.label);
+            let p: Value = r.json().await.unwrap();
+            let id = p["id"].as_i64().unwrap();
+            if let Some((stars, issued)) = cert {
+                let r = c
+                    .post(app.url(&format!("/api/v1/products/{id}/certificates")))
+                    .header("x-csrf-token", &csrf)
+                    .json(&json!({"stars": stars, "decision_number": "1/QĐ", "issuer": "UBND", "issued_on": issued}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 201);
+            }
+            ids.push((id, p["code"].as_str().unwrap().to_string()));
+        }
+        let status_of = |code: String| {
+            let url = app.url(&format!("/api/v1/verify?code={code}"));
+            async move {
+                client()
+                    .get(url)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json::<Value>()
+                    .await
+                    .unwrap()["status"]
+                    .clone()
+            }
+        };
+        assert_eq!(status_of(ids[0].1.clone()).await, "valid", "{}", app.label);
+        assert_eq!(status_of(ids[1].1.clone()).await, "expiring_soon");
+        assert_eq!(status_of(ids[2].1.clone()).await, "expired");
+        assert_eq!(status_of(ids[4].1.clone()).await, "not_certified");
+        let r = client()
+            .get(app.url("/api/v1/verify?code=99-99999-999-2099"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        assert_eq!(r.json::<Value>().await.unwrap()["status"], "not_found");
+
+        // The resolver: a browser gets the page, the lot falls back to the product.
+        let r = client()
+            .get(app.url("/01/8934563138165"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let etag = r.headers()["etag"].to_str().unwrap().to_string();
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Sản phẩm OCOP còn hiệu lực") && page.contains("Nước mắm A"));
+        let r = client()
+            .get(app.url("/01/08934563138165"))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 304, "unchanged answer revalidates");
+        let page = client()
+            .get(app.url("/01/08934563138165/10/LOT9/21/S1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("LOT9") && page.contains("Nước mắm A"));
+        // Linkset on request, by header or parameter.
+        for req in [
+            client()
+                .get(app.url("/01/8934563138165"))
+                .header("accept", "application/linkset+json"),
+            client().get(app.url("/01/8934563138165?linkType=linkset")),
+        ] {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.headers()["content-type"], "application/linkset+json");
+            let ls: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+            assert!(ls["linkset"][0]["anchor"]
+                .as_str()
+                .unwrap()
+                .ends_with("/01/08934563138165"));
+            assert!(
+                ls["linkset"][0]["https://gs1.org/voc/defaultLink"][0]["href"]
+                    .as_str()
+                    .unwrap()
+                    .contains("/xac-minh/")
+            );
+        }
+        // Malformed and wrong check digit: 400 saying which; unknown: 404.
+        let r = client().get(app.url("/01/89345")).send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("không phải GTIN"));
+        let r = client()
+            .get(app.url("/01/8934563138166"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["code"],
+            "bad_check_digit"
+        );
+        let r = client().get(app.url("/01/96385074")).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        assert!(r.text().await.unwrap().contains("không phải sản phẩm OCOP"));
+        // Typed-in certificate number.
+        let cert: Value = client()
+            .get(app.url(&format!("/api/v1/verify?code={}", ids[0].1)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let number = cert["certificate"]["number"].as_str().unwrap().to_string();
+        assert!(number.starts_with("OCOP-01-2024-"));
+        let r = client()
+            .get(app.url(&format!("/xac-minh?so={}", number.to_lowercase())))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(
+            r.headers()["location"],
+            format!("/xac-minh/{}", ids[0].1).as_str()
+        );
+        // QR codes.
+        let r = client()
+            .get(app.url(&format!("/qr/{}.svg", ids[0].1)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-type"], "image/svg+xml");
+        let r = client()
+            .get(app.url(&format!("/qr/{}.png", ids[1].1)))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG"));
+
+        // Revocation: the commune cannot; the province can for 3★–4★ but not 5★; the ministry can for 5★.
+        let cert_id = cert["certificate"]["id"].as_i64().unwrap();
+        let revoke = json!({"ground": "mark_misuse", "detail": "QĐ 77/QĐ-UBND: dùng biểu trưng sai quy định"});
+        let (commune, ccsrf) = app.api_client("commune").await;
+        let r = commune
+            .post(app.url(&format!("/api/v1/certificates/{cert_id}/revoke")))
+            .header("x-csrf-token", &ccsrf)
+            .json(&revoke)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let (prov, pcsrf) = app.api_client("province").await;
+        let r = prov
+            .post(app.url(&format!("/api/v1/certificates/{cert_id}/revoke")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&json!({"ground": "nonsense", "detail": ""}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let r = prov
+            .post(app.url(&format!("/api/v1/certificates/{cert_id}/revoke")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&revoke)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", app.label);
+        let r = prov
+            .post(app.url(&format!("/api/v1/certificates/{cert_id}/revoke")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&revoke)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409, "revoked once");
+        // The same QR now says revoked, with the ground, and the cached answer is not reused.
+        let r = client()
+            .get(app.url("/01/8934563138165"))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("Giấy chứng nhận đã bị thu hồi") && page.contains("biểu trưng"),
+            "{}",
+            app.label
+        );
+        assert_eq!(status_of(ids[0].1.clone()).await, "revoked");
+        let five: Value = client()
+            .get(app.url(&format!("/api/v1/verify?code={}", ids[3].1)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let five_id = five["certificate"]["id"].as_i64().unwrap();
+        let r = prov
+            .post(app.url(&format!("/api/v1/certificates/{five_id}/revoke")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&revoke)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "5★ is the ministry's");
+        let (min, mcsrf) = app.api_client("ministry").await;
+        let r = min
+            .post(app.url(&format!("/api/v1/certificates/{five_id}/revoke")))
+            .header("x-csrf-token", &mcsrf)
+            .json(&revoke)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
+    }
+}

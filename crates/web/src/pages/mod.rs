@@ -58,6 +58,10 @@ pub fn routes() -> Router<State> {
             "/san-pham/{id}/chung-nhan",
             post(products::record_certificate),
         )
+        .route(
+            "/san-pham/{id}/chung-nhan/{cert}/thu-hoi",
+            post(products::revoke_certificate),
+        )
         .route("/san-pham/{id}/anh", post(products::upload_image))
         .route("/san-pham/{id}/ngung", post(products::deactivate))
         .route("/san-pham/{id}/mo-lai", post(products::reactivate))
@@ -214,6 +218,7 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "da-ngung" => "Đã chuyển sang ngừng hoạt động. Hồ sơ và lịch sử vẫn được giữ.",
         "da-mo-lai" => "Đã cho hoạt động lại.",
         "da-ghi-nhan" => "Đã ghi nhận giấy chứng nhận.",
+        "da-thu-hoi-gcn" => "Đã thu hồi giấy chứng nhận: trang xác minh công khai hiển thị ngay.",
         "da-tai-anh" => "Đã tải ảnh lên.",
         "da-doi-mat-khau" => "Đã đổi mật khẩu.",
         "da-cap-vai-tro" => "Đã cấp vai trò.",

@@ -291,6 +291,29 @@ async fn show_page(
     c.insert("x".into(), item_json(&x, state.today()));
     c.insert("status".into(), json!(status.map(|s| s.code())));
     c.insert("status_label".into(), json!(status.map(|s| s.label())));
+    // Which certificates this viewer may revoke (the competent level depends on the stars).
+    let revocable: Vec<i64> = certificates
+        .iter()
+        .filter(|c| {
+            c.revoked_on.is_none()
+                && authorize(
+                    &user.actor,
+                    ocop_domain::auth::revocation_action(c.stars as u8),
+                    &scope,
+                )
+                .is_ok()
+        })
+        .map(|c| c.id)
+        .collect();
+    c.insert("revocable".into(), json!(revocable));
+    c.insert(
+        "grounds".into(),
+        options(
+            ocop_domain::certificate::RevocationGround::ALL
+                .iter()
+                .map(|g| (g.code().to_string(), g.label().to_string())),
+        ),
+    );
     c.insert("certificates".into(), json!(certificates));
     c.insert("images".into(), json!(images));
     c.insert("history".into(), history_json(&history));
@@ -380,6 +403,59 @@ pub async fn update(
         )
             .into_response()),
         Err(e) => Err(super::error_page(&state, Some(&user), e)),
+    }
+}
+
+pub async fn revoke_certificate(
+    S(state): S<State>,
+    user: User,
+    Path((id, cert_id)): Path<(i64, i64)>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let x = state.store.product(id).await.or_page(&state, Some(&user))?;
+    let cert = state
+        .store
+        .certificate(cert_id)
+        .await
+        .or_page(&state, Some(&user))?;
+    if cert.product_id != id {
+        return Err(super::error_page(
+            &state,
+            Some(&user),
+            AppError::NotFound("giấy chứng nhận".into()),
+        ));
+    }
+    let cap = authorize(
+        &user.actor,
+        ocop_domain::auth::revocation_action(cert.stars as u8),
+        &scope_of(&x.product),
+    )
+    .or_page(&state, Some(&user))?;
+    let input: ocop_domain::certificate::RevocationInput = input_from(&form);
+    match input.validate(cert.issued_on, state.today()) {
+        Ok(r) => {
+            state
+                .store
+                .revoke_certificate(&cap, cert_id, &r)
+                .await
+                .or_page(&state, Some(&user))?;
+            Ok(see_other(&format!("/san-pham/{id}?tb=da-thu-hoi-gcn")))
+        }
+        Err(errs) => {
+            let msg = errs
+                .0
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Err(super::error_page(
+                &state,
+                Some(&user),
+                AppError::bad_request("invalid", msg, "invalid revocation"),
+            ))
+        }
     }
 }
 

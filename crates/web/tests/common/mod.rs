@@ -37,6 +37,7 @@ pub async fn spawn(db: TestDb) -> App {
         ocop_web::Config {
             secure_cookies: false,
             today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()),
+            public_url: None,
         },
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,0 +1,566 @@
+//! The public face: certificate verification by QR code (GS1 Digital Link
+//! resolver), by product code or by certificate number, with a JSON form of
+//! the same answer for apps, and the QR codes themselves.
+
+use crate::error::AppError;
+use crate::pages::{ctx, render};
+use crate::session::Viewer;
+use crate::State;
+use axum::extract::{Path, Query, State as S};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use ocop_domain::certificate::status_on;
+use ocop_store::registry::{CertificateRow, ProductListItem};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/01/{gtin}", get(resolve))
+        .route("/01/{gtin}/{*rest}", get(resolve_with_rest))
+        .route("/xac-minh", get(lookup))
+        .route("/xac-minh/{code}", get(verify_page))
+        .route("/qr/{file}", get(qr))
+        .route("/api/v1/verify", get(verify_json))
+}
+
+/// The answer to "is this a genuine, valid OCOP product?".
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Verification {
+    /// valid, expiring_soon, expired, revoked, not_certified, not_found
+    pub status: String,
+    /// One sentence in Vietnamese.
+    pub verdict: String,
+    pub product: Option<VerifiedProduct>,
+    pub certificate: Option<CertificateRow>,
+    /// When the answer was computed (UTC).
+    pub checked_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VerifiedProduct {
+    pub code: String,
+    pub name: String,
+    pub gtin: Option<String>,
+    pub stars: Option<i64>,
+    pub producer: String,
+    pub commune: String,
+    pub province: String,
+    pub url: String,
+}
+
+/// The current certificate of a product and its status today. A certificate
+/// of fewer than 3 stars cannot exist (validated on entry).
+async fn verify(
+    state: &State,
+    product_id: i64,
+) -> Result<(ProductListItem, Option<CertificateRow>, String), AppError> {
+    let x = state.store.product(product_id).await?;
+    let cert = state
+        .store
+        .certificates_of(product_id)
+        .await?
+        .into_iter()
+        .next();
+    let status = match &cert {
+        None => "not_certified".to_string(),
+        Some(c) => status_on(c.expires_on, c.revoked_on, state.today())
+            .code()
+            .to_string(),
+    };
+    Ok((x, cert, status))
+}
+
+fn verdict_text(
+    status: &str,
+    cert: Option<&CertificateRow>,
+) -> (&'static str, String, &'static str) {
+    let fmt = ocop_domain::certificate::format_date;
+    match (status, cert) {
+        ("valid", Some(c)) => ("Sản phẩm OCOP còn hiệu lực", format!("Giấy chứng nhận {} sao còn hiệu lực đến {}.", c.stars, fmt(c.expires_on)), "✓"),
+        ("expiring_soon", Some(c)) => (
+            "Còn hiệu lực, sắp hết hạn",
+            format!("Giấy chứng nhận {} sao hết hạn ngày {}; chủ thể cần nộp hồ sơ đánh giá lại.", c.stars, fmt(c.expires_on)),
+            "!",
+        ),
+        ("expired", Some(c)) => (
+            "Giấy chứng nhận đã hết hạn",
+            format!("Hết hạn từ {}: sản phẩm không còn được dùng biểu trưng OCOP.", fmt(c.expires_on)),
+            "✗",
+        ),
+        ("revoked", Some(c)) => (
+            "Giấy chứng nhận đã bị thu hồi",
+            format!(
+                "Thu hồi ngày {}{}: sản phẩm không còn được dùng biểu trưng OCOP.",
+                c.revoked_on.map(fmt).unwrap_or_default(),
+                c.revocation_ground.as_deref().map(|g| format!(" ({g})")).unwrap_or_default()
+            ),
+            "✗",
+        ),
+        _ => (
+            "Chưa được công nhận OCOP",
+            "Sản phẩm có trong hệ thống nhưng chưa có giấy chứng nhận OCOP: không được dùng biểu trưng OCOP.".into(),
+            "?",
+        ),
+    }
+}
+
+/// Answer with a 304 when the client already has this body.
+fn with_etag(headers: &HeaderMap, body: Response, bytes_for_tag: &[u8]) -> Response {
+    let tag = format!("\"{}\"", hex::encode(&Sha256::digest(bytes_for_tag)[..12]));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(tag.as_str())
+    {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response();
+    }
+    let mut resp = body;
+    if let Ok(v) = tag.parse() {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    // Short: a revocation must show within a minute on every shelf.
+    if let Ok(v) = "public, max-age=60".parse() {
+        resp.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
+    resp
+}
+
+struct PageArgs<'a> {
+    lot: Option<&'a str>,
+    serial: Option<&'a str>,
+    query: Option<&'a str>,
+}
+
+async fn verification_page(
+    state: &State,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    product_id: i64,
+    args: PageArgs<'_>,
+) -> Response {
+    let (x, cert, status) = match verify(state, product_id).await {
+        Ok(v) => v,
+        Err(e) => return crate::pages::error_page(state, viewer.0.as_ref(), e),
+    };
+    let (verdict, detail, icon) = verdict_text(&status, cert.as_ref());
+    let image = state
+        .store
+        .product_image_ids(product_id)
+        .await
+        .ok()
+        .and_then(|ids| ids.first().map(|i| format!("/anh/{i}")));
+    let mut c = ctx(
+        viewer.0.as_ref(),
+        "",
+        &format!("Xác minh: {}", x.product.name),
+    );
+    c.insert("product".into(), json!(x));
+    c.insert(
+        "status".into(),
+        json!(if status == "not_certified" {
+            "none"
+        } else {
+            status.as_str()
+        }),
+    );
+    c.insert("verdict".into(), json!(verdict));
+    c.insert("detail".into(), json!(detail));
+    c.insert("icon".into(), json!(icon));
+    c.insert("certificate".into(), json!(cert));
+    c.insert("image".into(), json!(image));
+    c.insert("lot".into(), json!(args.lot));
+    c.insert("serial".into(), json!(args.serial));
+    c.insert("query".into(), json!(args.query));
+    c.insert(
+        "json_url".into(),
+        json!(format!("/api/v1/verify?code={}", x.product.code)),
+    );
+    let now_vn = chrono::Utc::now() + chrono::Duration::hours(7);
+    c.insert(
+        "checked_at".into(),
+        json!(now_vn.format("%H:%M %d/%m/%Y").to_string()),
+    );
+    // The tag ignores the clock line so that an unchanged answer stays cached.
+    let tag_source = format!(
+        "{}|{status}|{:?}|{:?}|{:?}|{:?}",
+        x.product.version,
+        cert.as_ref().map(|c| c.id),
+        args.lot,
+        args.serial,
+        viewer.0.is_some()
+    );
+    with_etag(
+        headers,
+        render(state, "verify.html", c),
+        tag_source.as_bytes(),
+    )
+}
+
+fn not_found_page(
+    state: &State,
+    viewer: &Viewer,
+    message: String,
+    query: Option<&str>,
+) -> Response {
+    let mut c = ctx(viewer.0.as_ref(), "", "Không tìm thấy sản phẩm OCOP");
+    c.insert("product".into(), json!(null));
+    c.insert("message".into(), json!(message));
+    c.insert("query".into(), json!(query));
+    (StatusCode::NOT_FOUND, render(state, "verify.html", c)).into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct LinkTypeQuery {
+    #[serde(rename = "linkType")]
+    link_type: Option<String>,
+}
+
+fn wants_linkset(headers: &HeaderMap, q: &LinkTypeQuery) -> bool {
+    q.link_type
+        .as_deref()
+        .is_some_and(|t| t == "linkset" || t == "all")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("application/linkset+json"))
+}
+
+/// The public base URL for links and QR codes.
+fn base_url(state: &State, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+async fn resolve_inner(
+    state: State,
+    viewer: Viewer,
+    headers: HeaderMap,
+    gtin: String,
+    rest: Vec<String>,
+    q: LinkTypeQuery,
+) -> Response {
+    let refs: Vec<&str> = rest
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let link = match ocop_domain::gs1::parse(&gtin, &refs) {
+        Ok(l) => l,
+        Err(e) => {
+            if wants_linkset(&headers, &q)
+                || headers
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|a| a.contains("json"))
+            {
+                return AppError::bad_request(e.code, e.message, e.message_en).json();
+            }
+            let mut c = ctx(viewer.0.as_ref(), "", "Mã không hợp lệ");
+            c.insert("heading".into(), json!("Mã QR không hợp lệ"));
+            c.insert("message".into(), json!(e.message));
+            return (StatusCode::BAD_REQUEST, render(&state, "error.html", c)).into_response();
+        }
+    };
+    let product_id = match state.store.product_id_by_gtin(&link.gtin14).await {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            let msg = format!("Mã vạch {} không thuộc sản phẩm nào trong hệ thống OCOP: đây không phải sản phẩm OCOP đã đăng ký.", link.gtin14);
+            if wants_linkset(&headers, &q) {
+                return AppError::NotFound(format!("GTIN {}", link.gtin14)).json();
+            }
+            return not_found_page(&state, &viewer, msg, None);
+        }
+        Err(e) => return AppError::from(e).json(),
+    };
+    if wants_linkset(&headers, &q) {
+        let base = base_url(&state, &headers);
+        let x = match state.store.product(product_id).await {
+            Ok(x) => x,
+            Err(e) => return AppError::from(e).json(),
+        };
+        let anchor = format!("{base}/01/{}", link.gtin14);
+        let page = format!("{base}/xac-minh/{}", x.product.code);
+        let body = json!({"linkset": [{
+            "anchor": anchor,
+            "https://gs1.org/voc/defaultLink": [{"href": page, "title": "Xác minh sản phẩm OCOP", "type": "text/html", "hreflang": ["vi"]}],
+            "https://gs1.org/voc/pip": [{"href": page, "title": x.product.name, "type": "text/html", "hreflang": ["vi"]}],
+            "https://gs1.org/voc/certificationInfo": [{"href": format!("{base}/api/v1/verify?gtin={}", link.gtin14), "title": "Giấy chứng nhận OCOP", "type": "application/json"}],
+            "https://gs1.org/voc/traceability": [{"href": format!("{base}/api/v1/products/{product_id}"), "title": "Thông tin sản phẩm", "type": "application/json"}],
+        }]});
+        return (
+            [(header::CONTENT_TYPE, "application/linkset+json")],
+            body.to_string(),
+        )
+            .into_response();
+    }
+    // An unknown lot or serial falls back to the product.
+    verification_page(
+        &state,
+        &viewer,
+        &headers,
+        product_id,
+        PageArgs {
+            lot: link.lot.as_deref(),
+            serial: link.serial.as_deref(),
+            query: None,
+        },
+    )
+    .await
+}
+
+pub async fn resolve(
+    S(state): S<State>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(gtin): Path<String>,
+    Query(q): Query<LinkTypeQuery>,
+) -> Response {
+    resolve_inner(state, viewer, headers, gtin, Vec::new(), q).await
+}
+
+pub async fn resolve_with_rest(
+    S(state): S<State>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path((gtin, rest)): Path<(String, String)>,
+    Query(q): Query<LinkTypeQuery>,
+) -> Response {
+    let parts = rest.split('/').map(str::to_string).collect();
+    resolve_inner(state, viewer, headers, gtin, parts, q).await
+}
+
+pub async fn verify_page(
+    S(state): S<State>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Response {
+    match state.store.product_id_by_code(&code).await {
+        Ok(Some(id)) => {
+            verification_page(
+                &state,
+                &viewer,
+                &headers,
+                id,
+                PageArgs {
+                    lot: None,
+                    serial: None,
+                    query: None,
+                },
+            )
+            .await
+        }
+        Ok(None) => not_found_page(
+            &state,
+            &viewer,
+            format!("Không có sản phẩm mã \"{code}\" trong hệ thống OCOP."),
+            Some(&code),
+        ),
+        Err(e) => crate::pages::error_page(&state, viewer.0.as_ref(), e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct LookupQuery {
+    so: Option<String>,
+}
+
+/// Find a product by what a person can read on a label: a certificate
+/// number, a product code, or a barcode.
+async fn find(state: &State, input: &str) -> Result<Option<i64>, AppError> {
+    let s = input.trim();
+    if let Some(c) = state.store.certificate_by_number(s).await? {
+        return Ok(Some(c.product_id));
+    }
+    if let Some(id) = state.store.product_id_by_code(s).await? {
+        return Ok(Some(id));
+    }
+    if let Ok(g) = ocop_domain::ids::Gtin::parse(s) {
+        return Ok(state.store.product_id_by_gtin(&g.gtin14()).await?);
+    }
+    Ok(None)
+}
+
+pub async fn lookup(S(state): S<State>, viewer: Viewer, Query(q): Query<LookupQuery>) -> Response {
+    let Some(input) = q.so.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        let mut c = ctx(viewer.0.as_ref(), "", "Xác minh sản phẩm OCOP");
+        c.insert("product".into(), json!(null));
+        c.insert(
+            "message".into(),
+            json!("Nhập số giấy chứng nhận, mã sản phẩm hoặc mã vạch in trên bao bì để kiểm tra."),
+        );
+        return render(&state, "verify.html", c);
+    };
+    match find(&state, input).await {
+        Ok(Some(id)) => match state.store.product(id).await {
+            Ok(x) => Redirect::to(&format!("/xac-minh/{}", x.product.code)).into_response(),
+            Err(e) => crate::pages::error_page(&state, viewer.0.as_ref(), e.into()),
+        },
+        Ok(None) => not_found_page(&state, &viewer, format!("Không tìm thấy \"{input}\": không phải số giấy chứng nhận, mã sản phẩm hay mã vạch của sản phẩm OCOP nào."), Some(input)),
+        Err(e) => crate::pages::error_page(&state, viewer.0.as_ref(), e),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// A GTIN (8–14 digits).
+    pub gtin: Option<String>,
+    /// A product code `(T)-(X)-(STT)-(Năm)`.
+    pub code: Option<String>,
+    /// A certificate number, e.g. `OCOP-01-2024-000123`.
+    pub certificate: Option<String>,
+}
+
+/// The verification answer as JSON: status valid / expiring_soon / expired / revoked / not_certified / not_found.
+#[utoipa::path(get, path = "/api/v1/verify", tag = "verify", params(VerifyQuery),
+    responses((status = 200, body = Verification), (status = 404, body = Verification), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn verify_json(
+    S(state): S<State>,
+    headers: HeaderMap,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<VerifyQuery>,
+) -> Response {
+    let found = match (&q.gtin, &q.code, &q.certificate) {
+        (Some(g), None, None) => match ocop_domain::ids::Gtin::parse(g) {
+            Ok(g) => state
+                .store
+                .product_id_by_gtin(&g.gtin14())
+                .await
+                .map_err(AppError::from),
+            Err(e) => {
+                return AppError::bad_request(
+                    "bad_query",
+                    format!("Tham số gtin: {}", e.message),
+                    format!("gtin: {}", e.message_en),
+                )
+                .json()
+            }
+        },
+        (None, Some(c), None) => state
+            .store
+            .product_id_by_code(c)
+            .await
+            .map_err(AppError::from),
+        (None, None, Some(n)) => state
+            .store
+            .certificate_by_number(n)
+            .await
+            .map(|c| c.map(|c| c.product_id))
+            .map_err(AppError::from),
+        _ => {
+            return AppError::bad_request(
+                "bad_query",
+                "Cần đúng một trong các tham số gtin, code, certificate.",
+                "Give exactly one of gtin, code, certificate.",
+            )
+            .json()
+        }
+    };
+    let now = chrono::Utc::now();
+    let id = match found {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            let v = Verification {
+                status: "not_found".into(),
+                verdict: "Không tìm thấy sản phẩm OCOP.".into(),
+                product: None,
+                certificate: None,
+                checked_at: now,
+            };
+            return (StatusCode::NOT_FOUND, Json(v)).into_response();
+        }
+        Err(e) => return e.json(),
+    };
+    match verify(&state, id).await {
+        Ok((x, cert, status)) => {
+            let (verdict, detail, _) = verdict_text(&status, cert.as_ref());
+            let base = base_url(&state, &headers);
+            let v = Verification {
+                verdict: format!("{verdict}. {detail}"),
+                status,
+                product: Some(VerifiedProduct {
+                    code: x.product.code.clone(),
+                    name: x.product.name.clone(),
+                    gtin: x.product.gtin.clone(),
+                    stars: x.stars,
+                    producer: x.producer_name.clone(),
+                    commune: x.commune_name.clone(),
+                    province: x.province_name.clone(),
+                    url: format!("{base}/xac-minh/{}", x.product.code),
+                }),
+                certificate: cert,
+                checked_at: now,
+            };
+            ([(header::CACHE_CONTROL, "public, max-age=60")], Json(v)).into_response()
+        }
+        Err(e) => e.json(),
+    }
+}
+
+/// The URI a product's QR code carries: its GS1 Digital Link when it has a
+/// GTIN, otherwise its verification page.
+pub fn qr_target(base: &str, x: &ProductListItem) -> String {
+    x.product
+        .gtin
+        .as_deref()
+        .and_then(|g| ocop_domain::gs1::uri(base, g))
+        .unwrap_or_else(|| format!("{base}/xac-minh/{}", x.product.code))
+}
+
+#[derive(Deserialize, Default)]
+pub struct QrQuery {
+    /// Pixels per module (PNG) or total size in pixels (SVG).
+    size: Option<u32>,
+}
+
+/// `/qr/{code}.svg` and `/qr/{code}.png`: print-ready QR codes of a product.
+pub async fn qr(
+    S(state): S<State>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+    Query(q): Query<QrQuery>,
+) -> Response {
+    let Some((code, ext)) = file.rsplit_once('.') else {
+        return AppError::NotFound("mã QR".into()).json();
+    };
+    let id = match state.store.product_id_by_code(code).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return AppError::NotFound(format!("sản phẩm {code}")).json(),
+        Err(e) => return AppError::from(e).json(),
+    };
+    let x = match state.store.product(id).await {
+        Ok(x) => x,
+        Err(e) => return AppError::from(e).json(),
+    };
+    let target = qr_target(&base_url(&state, &headers), &x);
+    let cache = (header::CACHE_CONTROL, "public, max-age=86400".to_string());
+    match ext {
+        "svg" => match ocop_docs::qr::svg(&target, q.size.unwrap_or(400).clamp(100, 4000)) {
+            Ok(svg) => (
+                [(header::CONTENT_TYPE, "image/svg+xml".to_string()), cache],
+                svg,
+            )
+                .into_response(),
+            Err(e) => AppError::Internal(e).json(),
+        },
+        "png" => match ocop_docs::qr::png(&target, q.size.unwrap_or(10)) {
+            Ok(png) => (
+                [(header::CONTENT_TYPE, "image/png".to_string()), cache],
+                png,
+            )
+                .into_response(),
+            Err(e) => AppError::Internal(e).json(),
+        },
+        _ => AppError::NotFound("định dạng mã QR (svg hoặc png)".into()).json(),
+    }
+}
