@@ -78,6 +78,33 @@ test('officer registers a producer and a product and sees them listed', async ()
   const code = await page.locator('dd code').first().textContent();
   assert.match(code, /^01-\d{5}-\d{3}-20\d\d$/);
 
+  // Record the certificate it already holds, then scan its QR code.
+  const productUrl = page.url().split('?')[0];
+  await page.getByText('Ghi nhận giấy chứng nhận đã cấp trước khi dùng hệ thống').click();
+  await page.getByLabel('Hạng sao').selectOption('4');
+  await page.getByLabel('Số quyết định công nhận').fill('123/QĐ-UBND');
+  await page.getByLabel('Cơ quan ban hành').fill('UBND Thành phố Hà Nội');
+  const issued = new Date(Date.now() - 100 * 86400_000);
+  const dd = (n) => String(n).padStart(2, '0');
+  await page.getByLabel('Ngày cấp (ngày/tháng/năm)').fill(`${dd(issued.getDate())}/${dd(issued.getMonth() + 1)}/${issued.getFullYear()}`);
+  await page.getByRole('button', { name: 'Ghi nhận' }).click();
+  await page.waitForURL(/tb=da-ghi-nhan/);
+  const scan = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await scan.goto(`${base}/01/8934563138165`);
+  assert.match(await scan.locator('.verdict strong').textContent(), /còn hiệu lực/);
+  assert.match(await scan.locator('h1').textContent(), /Nước mắm cốt Vạn Phần E2E/);
+
+  // Revoke it: the same QR now says revoked.
+  await page.goto(productUrl);
+  await page.getByText(/^Thu hồi giấy chứng nhận OCOP-/).click();
+  await page.getByLabel('Căn cứ thu hồi').selectOption('mark_misuse');
+  await page.getByLabel('Số quyết định thu hồi và nội dung').fill('45/QĐ-UBND: dùng biểu trưng sai quy định');
+  await page.getByRole('button', { name: 'Thu hồi', exact: true }).click();
+  await page.waitForURL(/tb=da-thu-hoi-gcn/);
+  await scan.reload();
+  assert.match(await scan.locator('.verdict strong').textContent(), /thu hồi/);
+  await scan.close();
+
   // Listed, and found without diacritics.
   await page.goto(`${base}/san-pham?q=nuoc+mam+cot+van+phan`);
   await page.getByRole('link', { name: 'Nước mắm cốt Vạn Phần E2E' }).waitFor();
