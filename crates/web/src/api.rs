@@ -102,26 +102,17 @@ pub struct ApiQuery<T>(pub T);
 impl<T: DeserializeOwned, St: Send + Sync> FromRequestParts<St> for ApiQuery<T> {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self, Self::Rejection> {
-        let q = parts.uri.query().unwrap_or("");
-        serde_urlencoded_from_str(q).map(ApiQuery).map_err(|e| {
-            AppError::bad_request(
-                "bad_query",
-                format!("Tham số truy vấn không hợp lệ: {e}"),
-                format!("Invalid query parameter: {e}"),
-            )
-            .json()
-        })
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(v)| ApiQuery(v))
+            .map_err(|e| {
+                AppError::bad_request(
+                    "bad_query",
+                    format!("Tham số truy vấn không hợp lệ: {}", e.body_text()),
+                    format!("Invalid query parameter: {}", e.body_text()),
+                )
+                .json()
+            })
     }
-}
-
-fn serde_urlencoded_from_str<T: DeserializeOwned>(q: &str) -> Result<T, String> {
-    axum::extract::Query::<T>::try_from_uri(
-        &format!("/?{q}")
-            .parse()
-            .map_err(|e: axum::http::uri::InvalidUri| e.to_string())?,
-    )
-    .map(|axum::extract::Query(v)| v)
-    .map_err(|e| e.body_text())
 }
 
 type ApiResult<T> = Result<T, Response>;
