@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalog;
 pub mod demo;
 pub mod import;
 pub mod migrate;

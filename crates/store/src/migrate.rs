@@ -10,6 +10,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "certificate_number",
         include_str!("../migrations/0002_certificate_number.sql"),
     ),
+    (
+        3,
+        "product_group",
+        include_str!("../migrations/0003_product_group.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend.

@@ -211,7 +211,7 @@ const PRODUCT_LIST_FROM: &str = "FROM products p JOIN producers o ON o.id = p.pr
        AND ($5 IS NULL OR p.set_code = $5) AND ($6 IS NULL OR p.producer_id = $6) \
        AND ($7 IS NULL OR ce.stars = $7) AND ($8 OR p.active)";
 
-const PRODUCT_LIST_SELECT: &str = "SELECT p.id, p.producer_id, p.name, p.set_code, p.description, p.gtin, p.code, p.province_code, p.commune_code, \
+pub(crate) const PRODUCT_LIST_SELECT: &str = "SELECT p.id, p.producer_id, p.name, p.set_code, p.description, p.gtin, p.code, p.province_code, p.commune_code, \
      p.active, p.created_at, p.updated_at, p.version, o.name AS producer_name, o.registration_number AS producer_registration_number, \
      c.name AS commune_name, pr.name AS province_name, ce.stars AS stars, ce.decision_number AS certificate_number, \
      ce.number AS certificate_public_number, ce.issuer AS certificate_issuer, ce.issued_on AS issued_on, ce.expires_on AS expires_on, ce.revoked_on AS revoked_on ";
@@ -862,7 +862,7 @@ pub(crate) async fn insert_product(
     let t = now();
     let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
         "INSERT INTO products (producer_id, name, name_fold, sort_key, set_code, description, gtin, code, province_code, commune_code, \
-         active, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11, $11, 1) RETURNING id"
+         active, created_at, updated_at, version, group_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11, $11, 1, $12) RETURNING id"
     )
     .bind(producer_id)
     .bind(&d.name)
@@ -875,6 +875,7 @@ pub(crate) async fn insert_product(
     .bind(&province)
     .bind(&commune)
     .bind(t)
+    .bind(group_of(&d.set_code))
     .fetch_one(&mut *c)
     .await)
     .map_err(product_conflict)?;
@@ -921,7 +922,7 @@ pub(crate) async fn update_product_in(
         .unwrap_or_else(|| before.code.clone());
     on_tx!(tx, |c| sqlx::query(
         "UPDATE products SET name = $1, name_fold = $2, sort_key = $3, set_code = $4, description = $5, gtin = $6, code = $7, \
-         updated_at = $8, version = version + 1 WHERE id = $9"
+         updated_at = $8, version = version + 1, group_code = $10 WHERE id = $9"
     )
     .bind(&d.name)
     .bind(fold_vi(&d.name))
@@ -932,6 +933,7 @@ pub(crate) async fn update_product_in(
     .bind(&code)
     .bind(now())
     .bind(id)
+    .bind(group_of(&d.set_code))
     .execute(&mut *c)
     .await.map(|r| r.rows_affected()))
     .map_err(product_conflict)?;
@@ -998,6 +1000,11 @@ pub(crate) async fn insert_certificate(
     )
     .await?;
     Ok(id)
+}
+
+/// The product group (I–VI) of a set, from the classification.
+fn group_of(set_code: &str) -> Option<&'static str> {
+    ocop_domain::classification::product_set(set_code).map(|s| s.group.as_str())
 }
 
 /// `OCOP-01-2024-000123`: province, year of issue, the certificate's id.

@@ -15,7 +15,7 @@ use ocop_domain::certificate::{status_on, LegacyCertificateInput};
 use ocop_domain::classification::product_sets;
 use ocop_domain::producer::ProducerInput;
 use ocop_domain::product::ProductInput;
-use ocop_store::registry::{ProducerFilter, ProducerRow, ProductFilter, ProductListItem};
+use ocop_store::registry::{ProducerFilter, ProducerRow, ProductListItem};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -680,12 +680,20 @@ pub struct ProductQuery {
     pub q: Option<String>,
     pub province: Option<String>,
     pub commune: Option<String>,
+    /// Product group I…VI.
+    pub group: Option<String>,
     /// Product set 01…26.
     pub set: Option<String>,
     /// 3, 4 or 5: the current certificate's stars.
     pub stars: Option<i64>,
-    pub producer_id: Option<i64>,
+    /// current (default: valid today), valid, expiring_soon, expired, revoked, all.
+    pub status: Option<String>,
+    /// cooperative, cooperative_group, enterprise, farm, household, association, operating_centre
+    pub producer_type: Option<String>,
+    /// relevance (default), stars, name (Vietnamese order), newest.
+    pub sort: Option<String>,
     pub page: Option<i64>,
+    /// 1–200, default 50.
     pub per_page: Option<i64>,
 }
 
@@ -720,6 +728,7 @@ pub struct ProductPage {
     pub page: i64,
     pub per_page: i64,
     pub items: Vec<ProductItem>,
+    pub facets: ocop_store::catalog::Facets,
 }
 
 fn product_item(x: &ProductListItem, today: chrono::NaiveDate) -> ProductItem {
@@ -737,7 +746,7 @@ fn product_item(x: &ProductListItem, today: chrono::NaiveDate) -> ProductItem {
         stars: x.stars,
         active: x.product.active,
         certificate: CertificateSummary {
-            number: x.certificate_number.clone(),
+            number: x.certificate_public_number.clone(),
             status: x
                 .expires_on
                 .map(|e| status_on(e, x.revoked_on, today).code().to_string()),
@@ -746,7 +755,17 @@ fn product_item(x: &ProductListItem, today: chrono::NaiveDate) -> ProductItem {
     }
 }
 
-/// Registered products (active ones), filtered and paged. Public: no login needed.
+fn bad_param(name: &str, vi: &str, en: &str) -> Response {
+    AppError::bad_request(
+        "bad_query",
+        format!("Tham số {name}: {vi}"),
+        format!("{name}: {en}"),
+    )
+    .json()
+}
+
+/// The catalog of certified products, filtered, sorted and paged, with facet
+/// counts. Public: no login needed. By default only certificates valid today.
 #[utoipa::path(get, path = "/api/v1/products", tag = "products", params(ProductQuery),
     responses((status = 200, body = ProductPage), (status = 400, body = ErrorBody)))]
 pub async fn list_products(
@@ -754,39 +773,83 @@ pub async fn list_products(
     ApiQuery(q): ApiQuery<ProductQuery>,
 ) -> ApiResult<Json<ProductPage>> {
     let (page, per_page) = check_paging(q.page, q.per_page).map_err(j)?;
-    if let Some(s) = q.stars {
-        if !(1..=5).contains(&s) {
-            return Err(AppError::bad_request(
-                "bad_query",
-                "Tham số stars phải từ 1 đến 5.",
-                "stars must be 1..5.",
-            )
-            .json());
-        }
+    let ne = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
+    if q.stars.is_some_and(|s| !(1..=5).contains(&s)) {
+        return Err(bad_param("stars", "phải từ 1 đến 5.", "must be 1..5."));
     }
-    if let Some(set) = q.set.as_deref().filter(|s| !s.is_empty()) {
-        if ocop_domain::classification::product_set(set).is_none() {
-            return Err(AppError::bad_request(
-                "bad_query",
-                "Tham số set phải là 01…26.",
-                "set must be 01..26.",
-            )
-            .json());
-        }
+    let set = ne(q.set);
+    if set
+        .as_deref()
+        .is_some_and(|s| ocop_domain::classification::product_set(s).is_none())
+    {
+        return Err(bad_param("set", "phải là 01…26.", "must be 01..26."));
     }
-    let f = ProductFilter {
+    let group = ne(q.group);
+    if group.as_deref().is_some_and(|g| {
+        !ocop_domain::classification::groups()
+            .iter()
+            .any(|x| x.code == g)
+    }) {
+        return Err(bad_param(
+            "group",
+            "phải là I, II, III, IV, V hoặc VI.",
+            "must be I..VI.",
+        ));
+    }
+    let province = ne(q.province);
+    if province
+        .as_deref()
+        .is_some_and(|p| units().province(p).is_none())
+    {
+        return Err(bad_param(
+            "province",
+            "không có mã tỉnh này.",
+            "unknown province code.",
+        ));
+    }
+    let producer_kind = ne(q.producer_type);
+    if producer_kind.as_deref().is_some_and(|k| {
+        !ocop_domain::producer::ProducerKind::ALL
+            .iter()
+            .any(|x| x.code() == k)
+    }) {
+        return Err(bad_param(
+            "producer_type",
+            "không có loại hình này.",
+            "unknown producer type.",
+        ));
+    }
+    let status = ocop_store::catalog::CatalogStatus::parse(q.status.as_deref().unwrap_or(""))
+        .ok_or_else(|| {
+            bad_param(
+                "status",
+                "phải là current, valid, expiring_soon, expired, revoked hoặc all.",
+                "unknown status.",
+            )
+        })?;
+    let sort = ocop_store::catalog::CatalogSort::parse(q.sort.as_deref().unwrap_or(""))
+        .ok_or_else(|| {
+            bad_param(
+                "sort",
+                "phải là relevance, stars, name hoặc newest.",
+                "unknown sort.",
+            )
+        })?;
+    let f = ocop_store::catalog::CatalogFilter {
         q: q.q,
-        province: q.province.filter(|s| !s.is_empty()),
-        commune: q.commune.filter(|s| !s.is_empty()),
-        set_code: q.set.filter(|s| !s.is_empty()),
+        province,
+        commune: ne(q.commune),
+        group,
+        set_code: set,
         stars: q.stars,
-        producer_id: q.producer_id,
-        include_inactive: false,
+        producer_kind,
+        status,
+        sort,
         page,
         per_page,
     };
-    let result = state.store.list_products(&f).await.map_err(j)?;
     let today = state.today();
+    let result = state.store.catalog(&f, today).await.map_err(j)?;
     Ok(Json(ProductPage {
         total: result.total,
         page: result.page,
@@ -796,6 +859,7 @@ pub async fn list_products(
             .iter()
             .map(|x| product_item(x, today))
             .collect(),
+        facets: result.facets,
     }))
 }
 

@@ -1182,3 +1182,123 @@ async fn verification_resolver_and_revocation() {
         assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
     }
 }
+
+/// The public catalog API: default status, facets, filters, Vietnamese order, paging, bad parameters.
+#[tokio::test]
+async fn catalog_facets_sorting_and_status() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let (c, csrf) = app.api_client("admin").await;
+        // (producer, name, set, stars, issued): Vietnamese order is Ánh < Bánh < Chè < Đậu < Ổi.
+        let rows = [
+            (f.producer_a, "Ổi Đông Dư", "01", Some(("3", "01/06/2025"))),
+            (
+                f.producer_a,
+                "Chè Tân Cương",
+                "11",
+                Some(("4", "01/06/2025")),
+            ),
+            (f.producer_b, "Đậu phụ Mơ", "08", Some(("4", "01/06/2025"))),
+            (f.producer_b, "Bánh cốm", "06", Some(("5", "01/02/2025"))),
+            (
+                f.producer_a,
+                "Ánh Dương rượu",
+                "14",
+                Some(("3", "01/01/2023")),
+            ),
+            (f.producer_b, "Chưa chứng nhận", "01", None),
+        ];
+        for (pid, name, set, cert) in rows {
+            let p: Value = c
+                .post(app.url(&format!("/api/v1/producers/{pid}/products")))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({"name": name, "set_code": set}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if let Some((stars, issued)) = cert {
+                let r = c
+                    .post(app.url(&format!("/api/v1/products/{}/certificates", p["id"])))
+                    .header("x-csrf-token", &csrf)
+                    .json(&json!({"stars": stars, "decision_number": "9/QĐ", "issuer": "UBND", "issued_on": issued}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 201);
+            }
+        }
+        let get = |q: &str| {
+            let url = app.url(&format!("/api/v1/products?{q}"));
+            async move { client().get(url).send().await.unwrap() }
+        };
+        let body: Value = get("sort=name").await.json().await.unwrap();
+        let names: Vec<&str> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            vec!["Bánh cốm", "Chè Tân Cương", "Đậu phụ Mơ", "Ổi Đông Dư"],
+            "{}: current certificates, Vietnamese order",
+            app.label
+        );
+        assert_eq!(body["facets"]["stars"], json!({"3": 1, "4": 2, "5": 1}));
+        assert_eq!(body["facets"]["group"], json!({"I": 4}));
+        assert_eq!(body["facets"]["province"][&f.province_b], 2);
+        assert_eq!(
+            body["facets"]["status"]["expired"], 1,
+            "status counts ignore the status filter"
+        );
+        assert_eq!(body["facets"]["producer_type"]["cooperative"], 4);
+        let body: Value = get("sort=stars&per_page=2&page=1")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["total"], 4);
+        assert_eq!(body["items"][0]["stars"], 5);
+        assert_eq!(body["items"].as_array().unwrap().len(), 2);
+        let body: Value = get("status=expired").await.json().await.unwrap();
+        assert_eq!(body["items"][0]["name"], "Ánh Dương rượu");
+        assert_eq!(body["items"][0]["certificate"]["status"], "expired");
+        let body: Value = get("group=II&status=all").await.json().await.unwrap();
+        assert_eq!(body["total"], 1);
+        let body: Value = get(&format!("province={}&stars=4", f.province_b))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["total"], 1);
+        assert_eq!(body["items"][0]["name"], "Đậu phụ Mơ");
+        let body: Value = get("q=dau%20phu").await.json().await.unwrap();
+        assert_eq!(body["total"], 1, "accents ignored");
+        assert!(body["items"][0]["certificate"]["number"]
+            .as_str()
+            .unwrap()
+            .starts_with("OCOP-"));
+        for bad in [
+            "status=old",
+            "sort=price",
+            "group=VII",
+            "province=99",
+            "producer_type=x",
+            "page=0",
+        ] {
+            let r = get(bad).await;
+            assert_eq!(r.status(), 400, "{bad}");
+            let name = bad.split('=').next().unwrap();
+            assert!(
+                r.json::<Value>().await.unwrap()["error"]["message_en"]
+                    .as_str()
+                    .unwrap()
+                    .contains(name),
+                "{bad}"
+            );
+        }
+    }
+}
