@@ -731,7 +731,7 @@ pub struct ProductPage {
     pub facets: ocop_store::catalog::Facets,
 }
 
-fn product_item(x: &ProductListItem, today: chrono::NaiveDate) -> ProductItem {
+pub(crate) fn product_item(x: &ProductListItem, today: chrono::NaiveDate) -> ProductItem {
     ProductItem {
         id: x.product.id,
         code: x.product.code.clone(),

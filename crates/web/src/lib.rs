@@ -16,6 +16,7 @@ pub mod export {
 pub mod openapi;
 pub mod pages;
 pub mod public;
+pub mod public_catalog;
 pub mod session;
 pub mod templates;
 

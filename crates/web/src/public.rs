@@ -22,6 +22,7 @@ pub fn routes() -> Router<State> {
         .route("/01/{gtin}", get(resolve))
         .route("/01/{gtin}/{*rest}", get(resolve_with_rest))
         .route("/xac-minh", get(lookup))
+        .route("/danh-muc", get(crate::public_catalog::catalog_page))
         .route("/xac-minh/{code}", get(verify_page))
         .route("/qr/{file}", get(qr))
         .route("/api/v1/verify", get(verify_json))

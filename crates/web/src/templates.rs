@@ -56,6 +56,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/criteria/sheet.html"),
     ),
     ("verify.html", include_str!("../templates/verify.html")),
+    ("catalog.html", include_str!("../templates/catalog.html")),
 ];
 
 const CSS: &str = include_str!("../static/app.css");
