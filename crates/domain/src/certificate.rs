@@ -27,6 +27,13 @@ pub enum CertificateStatus {
 }
 
 impl CertificateStatus {
+    pub const ALL: [CertificateStatus; 4] = [
+        CertificateStatus::Valid,
+        CertificateStatus::ExpiringSoon,
+        CertificateStatus::Expired,
+        CertificateStatus::Revoked,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             CertificateStatus::Valid => "valid",

@@ -23,6 +23,10 @@ pub fn routes() -> Router<State> {
         .route("/01/{gtin}/{*rest}", get(resolve_with_rest))
         .route("/xac-minh", get(lookup))
         .route("/danh-muc", get(crate::public_catalog::catalog_page))
+        .route("/san-pham-ocop/{code_slug}", get(product_page))
+        .route("/chu-the-ocop/{id_slug}", get(producer_page))
+        .route("/robots.txt", get(robots))
+        .route("/sitemap.xml", get(sitemap))
         .route("/xac-minh/{code}", get(verify_page))
         .route("/qr/{file}", get(qr))
         .route("/api/v1/verify", get(verify_json))
@@ -564,4 +568,283 @@ pub async fn qr(
         },
         _ => AppError::NotFound("định dạng mã QR (svg hoặc png)".into()).json(),
     }
+}
+
+/// A product's public path: `/san-pham-ocop/{code}-{slug}`.
+pub fn product_path(code: &str, name: &str) -> String {
+    format!("/san-pham-ocop/{code}-{}", ocop_domain::text::slug(name))
+}
+
+/// A producer's public path: `/chu-the-ocop/{id}-{slug}`.
+pub fn producer_path(id: i64, name: &str) -> String {
+    format!("/chu-the-ocop/{id}-{}", ocop_domain::text::slug(name))
+}
+
+/// JSON for a `<script type="application/ld+json">`: `<`, `>` and `&` as
+/// Unicode escapes so no text can close the script element.
+fn script_safe_json(v: &serde_json::Value) -> String {
+    v.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// The public product page (schema.org Product, Open Graph). The slug is
+/// cosmetic: a wrong or missing slug redirects to the canonical URL.
+pub async fn product_page(
+    S(state): S<State>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(code_slug): Path<String>,
+) -> Response {
+    let code: String = code_slug.split('-').take(4).collect::<Vec<_>>().join("-");
+    let id = match state.store.product_id_by_code(&code).await {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            return crate::pages::error_page(
+                &state,
+                viewer.0.as_ref(),
+                AppError::NotFound("sản phẩm OCOP này".into()),
+            )
+        }
+        Err(e) => return crate::pages::error_page(&state, viewer.0.as_ref(), e.into()),
+    };
+    let (x, cert, status) = match verify(&state, id).await {
+        Ok(v) => v,
+        Err(e) => return crate::pages::error_page(&state, viewer.0.as_ref(), e),
+    };
+    if !x.product.active {
+        return crate::pages::error_page(
+            &state,
+            viewer.0.as_ref(),
+            AppError::NotFound("sản phẩm OCOP này".into()),
+        );
+    }
+    let path = product_path(&x.product.code, &x.product.name);
+    if format!("/san-pham-ocop/{code_slug}") != path {
+        return Redirect::permanent(&path).into_response();
+    }
+    let base = base_url(&state, &headers);
+    let images = state.store.product_image_ids(id).await.unwrap_or_default();
+    let image = images.first().map(|i| format!("/anh/{i}"));
+    let set_name = ocop_domain::classification::product_set(&x.product.set_code)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let description = format!(
+        "{}{} của {}, {}. {}",
+        x.product.name,
+        x.stars
+            .filter(|_| matches!(status.as_str(), "valid" | "expiring_soon"))
+            .map(|s| format!(", sản phẩm OCOP {s} sao"))
+            .unwrap_or_default(),
+        x.producer_name,
+        x.province_name,
+        set_name
+    );
+    let mut ld = json!({
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": x.product.name,
+        "description": if x.product.description.is_empty() { description.clone() } else { x.product.description.clone() },
+        "sku": x.product.code,
+        "category": set_name,
+        "url": format!("{base}{path}"),
+        "manufacturer": {"@type": "Organization", "name": x.producer_name, "address": {"@type": "PostalAddress", "addressRegion": x.province_name, "addressLocality": x.commune_name, "addressCountry": "VN"}},
+    });
+    if let Some(g) = x
+        .product
+        .gtin
+        .as_deref()
+        .and_then(|g| ocop_domain::ids::Gtin::parse(g).ok())
+    {
+        ld["gtin"] = json!(g.gtin14());
+    }
+    if let Some(img) = &image {
+        ld["image"] = json!(format!("{base}{img}"));
+    }
+    if let (Some(s), true) = (
+        x.stars,
+        matches!(status.as_str(), "valid" | "expiring_soon"),
+    ) {
+        ld["award"] = json!(format!("OCOP {s} sao"));
+    }
+    let status_label = ocop_domain::certificate::CertificateStatus::ALL
+        .iter()
+        .find(|s| s.code() == status)
+        .map(|s| s.label())
+        .unwrap_or("Chưa được công nhận");
+    let mut c = ctx(viewer.0.as_ref(), "catalog", &x.product.name);
+    c.insert("canonical".into(), json!(format!("{base}{path}")));
+    c.insert("base".into(), json!(base));
+    c.insert("description".into(), json!(description));
+    c.insert("json_ld".into(), json!(script_safe_json(&ld)));
+    c.insert("image".into(), json!(image));
+    c.insert("images".into(), json!(images));
+    c.insert(
+        "producer_path".into(),
+        json!(producer_path(x.product.producer_id, &x.producer_name)
+            .trim_start_matches("/chu-the-ocop/")),
+    );
+    c.insert("certificate".into(), json!(cert));
+    c.insert("status".into(), json!(status));
+    c.insert("status_label".into(), json!(status_label));
+    c.insert("x".into(), json!(x));
+    let tag = format!(
+        "{}|{status}|{:?}|{}",
+        x.product.version,
+        cert.as_ref().map(|c| c.id),
+        viewer.0.is_some()
+    );
+    with_etag(
+        &headers,
+        render(&state, "public_product.html", c),
+        tag.as_bytes(),
+    )
+}
+
+/// The public producer page: its certified products.
+pub async fn producer_page(
+    S(state): S<State>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(id_slug): Path<String>,
+) -> Response {
+    let id: i64 = match id_slug.split('-').next().and_then(|s| s.parse().ok()) {
+        Some(id) => id,
+        None => {
+            return crate::pages::error_page(
+                &state,
+                viewer.0.as_ref(),
+                AppError::NotFound("chủ thể này".into()),
+            )
+        }
+    };
+    let p = match state.store.producer(id).await {
+        Ok(p) if p.active => p,
+        Ok(_) => {
+            return crate::pages::error_page(
+                &state,
+                viewer.0.as_ref(),
+                AppError::NotFound("chủ thể này".into()),
+            )
+        }
+        Err(e) => return crate::pages::error_page(&state, viewer.0.as_ref(), e.into()),
+    };
+    let path = producer_path(id, &p.name);
+    if format!("/chu-the-ocop/{id_slug}") != path {
+        return Redirect::permanent(&path).into_response();
+    }
+    let list = match state
+        .store
+        .list_products(&ocop_store::registry::ProductFilter {
+            producer_id: Some(id),
+            per_page: 200,
+            page: 1,
+            ..Default::default()
+        })
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => return crate::pages::error_page(&state, viewer.0.as_ref(), e.into()),
+    };
+    let today = state.today();
+    let products: Vec<serde_json::Value> = list
+        .items
+        .iter()
+        .filter(|x| x.stars.is_some())
+        .map(|x| {
+            json!({"name": x.product.name, "stars": x.stars, "href": product_path(&x.product.code, &x.product.name),
+                   "set_name": ocop_domain::classification::product_set(&x.product.set_code).map(|s| s.name.clone()),
+                   "status": x.certificate_status(today).map(|s| s.code())})
+        })
+        .collect();
+    let u = ocop_domain::admin_units::units();
+    let mut c = ctx(viewer.0.as_ref(), "catalog", &p.name);
+    c.insert(
+        "canonical".into(),
+        json!(format!("{}{path}", base_url(&state, &headers))),
+    );
+    c.insert(
+        "commune_name".into(),
+        json!(u.commune(&p.commune_code).map(|c| c.name.clone())),
+    );
+    c.insert(
+        "province_name".into(),
+        json!(u.province(&p.province_code).map(|c| c.name.clone())),
+    );
+    c.insert("products".into(), json!(products));
+    c.insert("p".into(), json!({"name": p.name, "kind": p.kind, "website": p.website, "description": p.description, "province_code": p.province_code}));
+    let tag = format!("{}|{}|{}", p.version, list.total, viewer.0.is_some());
+    with_etag(
+        &headers,
+        render(&state, "public_producer.html", c),
+        tag.as_bytes(),
+    )
+}
+
+/// `robots.txt`: public pages crawlable, the working areas not.
+pub async fn robots(S(state): S<State>, headers: HeaderMap) -> Response {
+    let base = base_url(&state, &headers);
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!(
+            "User-agent: *\nAllow: /\nDisallow: /quan-tri/\nDisallow: /tai-khoan\nDisallow: /nhap-du-lieu\nDisallow: /xuat/\nDisallow: /api/\n\nSitemap: {base}/sitemap.xml\n"
+        ),
+    )
+        .into_response()
+}
+
+/// `sitemap.xml`: the catalog's product pages (current certificates).
+pub async fn sitemap(S(state): S<State>, headers: HeaderMap) -> Response {
+    let base = base_url(&state, &headers);
+    let f = ocop_store::catalog::CatalogFilter {
+        per_page: 200,
+        page: 1,
+        ..Default::default()
+    };
+    let mut urls = vec![
+        format!("{base}/danh-muc"),
+        format!("{base}/xac-minh"),
+        format!("{base}/tieu-chi"),
+    ];
+    // Pages of 200 until done (a sitemap holds up to 50,000 URLs).
+    let mut page = 1;
+    loop {
+        let r = match state
+            .store
+            .catalog(
+                &ocop_store::catalog::CatalogFilter { page, ..f.clone() },
+                state.today(),
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return AppError::from(e).json(),
+        };
+        urls.extend(
+            r.items
+                .iter()
+                .map(|x| format!("{base}{}", product_path(&x.product.code, &x.product.name))),
+        );
+        if r.items.len() < 200 || urls.len() >= 50_000 {
+            break;
+        }
+        page += 1;
+    }
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for u in urls.iter().take(50_000) {
+        xml.push_str(&format!(
+            "  <url><loc>{}</loc></url>\n",
+            u.replace('&', "&amp;")
+        ));
+    }
+    xml.push_str("</urlset>\n");
+    (
+        [
+            (header::CONTENT_TYPE, "application/xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        xml,
+    )
+        .into_response()
 }

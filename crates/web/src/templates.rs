@@ -57,6 +57,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("verify.html", include_str!("../templates/verify.html")),
     ("catalog.html", include_str!("../templates/catalog.html")),
+    (
+        "public_product.html",
+        include_str!("../templates/public_product.html"),
+    ),
+    (
+        "public_producer.html",
+        include_str!("../templates/public_producer.html"),
+    ),
 ];
 
 const CSS: &str = include_str!("../static/app.css");

@@ -1302,3 +1302,107 @@ async fn catalog_facets_sorting_and_status() {
         }
     }
 }
+
+/// Public product and producer pages: canonical slug URLs, schema.org JSON-LD
+/// that user text cannot break out of, Open Graph, robots.txt and the sitemap.
+#[tokio::test]
+async fn public_product_and_producer_pages() {
+    let app = common::spawn(ocop_store::testing::sqlite().await).await;
+    let f = app.fixture().await;
+    let (c, csrf) = app.api_client("admin").await;
+    let p: Value = c
+        .post(app.url(&format!("/api/v1/producers/{}/products", f.producer_a)))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "Mắm </script><b>x</b> & tôm", "set_code": "09", "gtin": "8934563138165", "description": "Câu chuyện"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (id, code) = (
+        p["id"].as_i64().unwrap(),
+        p["code"].as_str().unwrap().to_string(),
+    );
+    c.post(app.url(&format!("/api/v1/products/{id}/certificates")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"stars": "4", "decision_number": "8/QĐ", "issuer": "UBND", "issued_on": "01/06/2025"}))
+        .send()
+        .await
+        .unwrap();
+    let r = client()
+        .get(app.url(&format!("/san-pham-ocop/{code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 308);
+    let canonical = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(
+        canonical,
+        format!("/san-pham-ocop/{code}-mam-script-b-x-b-tom")
+    );
+    let page = client()
+        .get(app.url(&canonical))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let ld = page
+        .split("<script type=\"application/ld+json\">")
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap();
+    let ld: Value =
+        serde_json::from_str(ld).expect("JSON-LD parses and the name did not close the script");
+    assert_eq!(ld["@type"], "Product");
+    assert_eq!(ld["name"], "Mắm </script><b>x</b> & tôm");
+    assert_eq!(ld["gtin"], "08934563138165");
+    assert_eq!(ld["award"], "OCOP 4 sao");
+    assert!(page.contains("property=\"og:title\""));
+    assert!(
+        !page.contains("<b>x</b>"),
+        "user text is escaped in the page"
+    );
+    let producer_link = page
+        .split("href=\"/chu-the-ocop/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let r = client()
+        .get(app.url(&format!("/chu-the-ocop/{producer_link}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("HTX Vạn Phần"));
+    let robots = client()
+        .get(app.url("/robots.txt"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(robots.contains("Disallow: /quan-tri/") && robots.contains("Sitemap: "));
+    let sitemap = client()
+        .get(app.url("/sitemap.xml"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(sitemap.contains(&canonical.replace('&', "&amp;")));
+    let r = client()
+        .get(app.url("/san-pham-ocop/99-99999-999-2099-khong-co"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
