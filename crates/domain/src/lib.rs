@@ -7,6 +7,7 @@
 pub mod admin_units;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod certificate;
 pub mod classification;
 pub mod criteria;
