@@ -141,6 +141,10 @@ pub enum Action {
     /// Revoke a 5★ certificate (the minister's competence).
     RevokeNationalCertificate,
     ImportRegistry,
+    /// File, resubmit or withdraw an evaluation dossier.
+    FileDossier,
+    /// The commune's review: return or forward a dossier.
+    ReviewDossier,
     CreateUser,
     GrantRole,
     DeactivateUser,
@@ -148,7 +152,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::CreateProducer,
         Action::EditProducer,
         Action::DeactivateProducer,
@@ -160,6 +164,8 @@ impl Action {
         Action::RevokeProvincialCertificate,
         Action::RevokeNationalCertificate,
         Action::ImportRegistry,
+        Action::FileDossier,
+        Action::ReviewDossier,
         Action::CreateUser,
         Action::GrantRole,
         Action::DeactivateUser,
@@ -179,6 +185,8 @@ impl Action {
             Action::RevokeProvincialCertificate => "certificate.revoke_provincial",
             Action::RevokeNationalCertificate => "certificate.revoke_national",
             Action::ImportRegistry => "registry.import",
+            Action::FileDossier => "dossier.file",
+            Action::ReviewDossier => "dossier.review",
             Action::CreateUser => "user.create",
             Action::GrantRole => "user.grant_role",
             Action::DeactivateUser => "user.deactivate",
@@ -307,8 +315,10 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             | ImportRegistry
             | CreateUser
             | DeactivateUser
-            | RevokeProvincialCertificate => in_province(scope, province),
-            RevokeNationalCertificate => false,
+            | RevokeProvincialCertificate
+            | FileDossier => in_province(scope, province),
+            // The commune reviews; the province receives what it forwards.
+            RevokeNationalCertificate | ReviewDossier => false,
             GrantRole => {
                 matches!(
                     granted,
@@ -319,12 +329,14 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
         },
         Role::CommuneOfficer { commune, .. } => match action {
             CreateProducer | EditProducer | DeactivateProducer | CreateProduct | EditProduct
-            | DeactivateProduct | UploadProductImage => in_commune(scope, commune),
+            | DeactivateProduct | UploadProductImage | FileDossier | ReviewDossier => {
+                in_commune(scope, commune)
+            }
             ChangeOwnPassword => true,
             _ => false,
         },
         Role::Producer { producer_id, .. } => match action {
-            EditProducer | CreateProduct | EditProduct | UploadProductImage => {
+            EditProducer | CreateProduct | EditProduct | UploadProductImage | FileDossier => {
                 scope.producer_id == Some(*producer_id)
             }
             ChangeOwnPassword => true,

@@ -12,6 +12,7 @@ pub mod certificate;
 pub mod classification;
 pub mod criteria;
 pub mod demo;
+pub mod dossier;
 pub mod error;
 pub mod gs1;
 pub mod ids;

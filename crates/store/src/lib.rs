@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod catalog;
 pub mod demo;
+pub mod dossiers;
 pub mod import;
 pub mod migrate;
 pub mod password;

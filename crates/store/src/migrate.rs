@@ -15,6 +15,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "product_group",
         include_str!("../migrations/0003_product_group.sql"),
     ),
+    (
+        4,
+        "dossiers",
+        include_str!("../migrations/0004_dossiers.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend.
@@ -89,5 +94,24 @@ impl Store {
             count += 1;
         }
         Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every file under `migrations/` is in `MIGRATIONS`, numbered in order.
+    #[test]
+    fn every_migration_file_is_listed() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), super::MIGRATIONS.len(), "{files:?}");
+        for (i, (version, name, _)) in super::MIGRATIONS.iter().enumerate() {
+            assert_eq!(*version, i as i64 + 1);
+            assert_eq!(files[i], format!("{:04}_{name}.sql", version));
+        }
     }
 }

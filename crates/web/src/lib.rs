@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod dossiers;
 pub mod error;
 
 /// Registry exports, shared by the page, the API and `ocop export`.
@@ -87,6 +88,7 @@ pub fn router(state: State) -> Router {
         .merge(pages::routes())
         .merge(api::routes())
         .merge(public::routes())
+        .merge(dossiers::routes())
         .route("/health", get(health))
         .route("/static/app.css", get(templates::stylesheet))
         .fallback(pages::not_found)

@@ -58,6 +58,22 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("verify.html", include_str!("../templates/verify.html")),
     ("catalog.html", include_str!("../templates/catalog.html")),
     (
+        "criteria/tree.html",
+        include_str!("../templates/criteria/tree.html"),
+    ),
+    (
+        "dossiers/list.html",
+        include_str!("../templates/dossiers/list.html"),
+    ),
+    (
+        "dossiers/form.html",
+        include_str!("../templates/dossiers/form.html"),
+    ),
+    (
+        "dossiers/show.html",
+        include_str!("../templates/dossiers/show.html"),
+    ),
+    (
         "public_product.html",
         include_str!("../templates/public_product.html"),
     ),

@@ -1406,3 +1406,203 @@ async fn public_product_and_producer_pages() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+/// A dossier from filing to the province: self-assessment on the sheet in
+/// force, the commune's return and forward, illegal moves refused, scopes kept.
+#[tokio::test]
+async fn dossier_filing_and_commune_review() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let (admin, acsrf) = app.api_client("admin").await;
+        let p: Value = admin
+            .post(app.url(&format!("/api/v1/producers/{}/products", f.producer_a)))
+            .header("x-csrf-token", &acsrf)
+            .json(&json!({"name": "Nước mắm Vạn Phần", "set_code": "09"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let pid = p["id"].as_i64().unwrap();
+        let (prod, pcsrf) = app.api_client("producer").await;
+        let filing =
+            json!({"kind": "first", "options": ["A.1.a.3", "B.4.a.3"], "note": "Mẫu gửi kèm"});
+        let r = prod
+            .post(app.url(&format!("/api/v1/products/{pid}/dossiers")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&filing)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", app.label);
+        let d: Value = r.json().await.unwrap();
+        let id = d["id"].as_i64().unwrap();
+        assert_eq!(d["status"], "submitted");
+        assert_eq!(d["criteria_version"], "qd26-2026");
+        assert_eq!(d["filed_on"], "2026-11-22");
+        assert_eq!(
+            d["commune_deadline"], "2026-12-11",
+            "15 working days after Sunday 22/11"
+        );
+        assert!(d["self_total"].as_i64().unwrap() > 0);
+        // One open dossier per product.
+        let r = prod
+            .post(app.url(&format!("/api/v1/products/{pid}/dossiers")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&filing)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409);
+        // A bad self-assessment names the criterion.
+        let r = admin
+            .post(app.url(&format!("/api/v1/products/{pid}/dossiers")))
+            .header("x-csrf-token", &acsrf)
+            .json(&json!({"kind": "first", "options": ["A.1.a.1", "A.1.a.2"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["fields"][0]["field"],
+            "A.1.a"
+        );
+        // The producer cannot review its own dossier.
+        let r = prod
+            .post(app.url(&format!("/api/v1/dossiers/{id}/forward")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        // The commune returns it (a reason is required), the producer files again, the commune forwards.
+        let (com, ccsrf) = app.api_client("commune").await;
+        let r = com
+            .post(app.url(&format!("/api/v1/dossiers/{id}/return")))
+            .header("x-csrf-token", &ccsrf)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let r = com
+            .post(app.url(&format!("/api/v1/dossiers/{id}/return")))
+            .header("x-csrf-token", &ccsrf)
+            .json(&json!({"conclusion": "Thiếu giấy chứng nhận an toàn thực phẩm"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.json::<Value>().await.unwrap()["status"], "returned");
+        let r = com
+            .post(app.url(&format!("/api/v1/dossiers/{id}/forward")))
+            .header("x-csrf-token", &ccsrf)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409, "a returned dossier cannot be forwarded");
+        let r = prod
+            .post(app.url(&format!("/api/v1/dossiers/{id}/resubmit")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&json!({"kind": "first", "options": ["A.1.a.3", "B.4.a.3", "C.6.a.3"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let review = json!({"local_raw_materials": "Cá cơm vùng biển xã", "local_labour": "12 lao động địa phương",
+            "idea_origin": "Nghề truyền thống", "local_identity": "Làng nghề trăm năm"});
+        let r = com
+            .post(app.url(&format!("/api/v1/dossiers/{id}/forward")))
+            .header("x-csrf-token", &ccsrf)
+            .json(&review)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "completeness must be confirmed");
+        let mut complete = review.clone();
+        complete["complete"] = json!(true);
+        let r = com
+            .post(app.url(&format!("/api/v1/dossiers/{id}/forward")))
+            .header("x-csrf-token", &ccsrf)
+            .json(&complete)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let d: Value = r.json().await.unwrap();
+        assert_eq!(d["status"], "forwarded");
+        assert_eq!(d["reviewed_on"], "2026-11-22");
+        let r = prod
+            .post(app.url(&format!("/api/v1/dossiers/{id}/withdraw")))
+            .header("x-csrf-token", &pcsrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409, "a forwarded dossier cannot be withdrawn");
+        // Scopes: the province sees it; another province's office does not; the list filters by status.
+        let (prov, _) = app.api_client("province").await;
+        let list: Value = prov
+            .get(app.url("/api/v1/dossiers?status=forwarded"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        let list: Value = prov
+            .get(app.url("/api/v1/dossiers?status=submitted"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 0);
+        let (buyer, _) = app.api_client("buyer").await;
+        assert_eq!(
+            buyer
+                .get(app.url(&format!("/api/v1/dossiers/{id}")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404,
+            "not revealed"
+        );
+        // The pages render for the people concerned.
+        let (b, _) = app.browser("commune").await;
+        let page = b
+            .get(app.url("/ho-so"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Nước mắm Vạn Phần") && page.contains("Đã chuyển tỉnh"));
+        let page = b
+            .get(app.url(&format!("/ho-so/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Báo cáo của UBND xã") && page.contains("Làng nghề trăm năm"));
+        let (pb, _) = app.browser("producer").await;
+        let r = pb
+            .get(app.url(&format!("/san-pham/{pid}/ho-so/moi")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("Tự đánh giá theo phiếu"));
+        let history = app.store.history("dossier", &id.to_string()).await.unwrap();
+        assert_eq!(history.len(), 4, "file, return, resubmit, forward");
+        assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
+    }
+}

@@ -28,7 +28,7 @@ pub async fn index(S(state): S<State>, viewer: Viewer) -> PageResult {
 }
 
 /// The tree for the template, with `leaf` marking criteria that hold options.
-fn tree_json(n: &TreeNode) -> Value {
+pub(crate) fn tree_json(n: &TreeNode) -> Value {
     let leaf =
         n.kind == NodeKind::Criterion && n.children.iter().all(|c| c.kind == NodeKind::Option);
     json!({"id": n.id, "kind": n.kind, "title": n.title, "points": n.points, "min_star": n.min_star, "case": n.case,

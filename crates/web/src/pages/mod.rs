@@ -20,6 +20,7 @@ use ocop_domain::auth::{Action, Actor, Role, Scope};
 use serde_json::{json, Map};
 
 pub(crate) use admin::{manage_scope, visible};
+pub(crate) use criteria::tree_json as criteria_tree_json;
 pub(crate) use exchange::{download, export_scope};
 pub use exchange::{export_file, producer_cells, product_cells, ExportScope};
 pub(crate) use exchange::{import_scope, run_import};
@@ -218,6 +219,10 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "da-ngung" => "Đã chuyển sang ngừng hoạt động. Hồ sơ và lịch sử vẫn được giữ.",
         "da-mo-lai" => "Đã cho hoạt động lại.",
         "da-ghi-nhan" => "Đã ghi nhận giấy chứng nhận.",
+        "da-nop" => "Đã nộp hồ sơ: UBND xã xem xét trong 15 ngày làm việc.",
+        "da-chuyen" => "Đã chuyển hồ sơ lên tỉnh.",
+        "da-tra-lai" => "Đã trả hồ sơ để chủ thể bổ sung.",
+        "da-rut" => "Đã rút hồ sơ.",
         "da-thu-hoi-gcn" => "Đã thu hồi giấy chứng nhận: trang xác minh công khai hiển thị ngay.",
         "da-tai-anh" => "Đã tải ảnh lên.",
         "da-doi-mat-khau" => "Đã đổi mật khẩu.",
@@ -302,6 +307,11 @@ pub(crate) fn action_label(code: &str) -> &'static str {
         "product.deactivate" => "đổi trạng thái sản phẩm",
         "product.image" => "thêm ảnh",
         "certificate.record" => "ghi nhận giấy chứng nhận",
+        "certificate.revoke_provincial" | "certificate.revoke_national" => {
+            "thu hồi giấy chứng nhận"
+        }
+        "dossier.file" => "nộp / nộp lại / rút hồ sơ",
+        "dossier.review" => "UBND xã xem xét hồ sơ",
         "registry.import" => "nhập từ tệp",
         "user.create" => "tạo người dùng",
         "user.grant_role" => "đổi vai trò",

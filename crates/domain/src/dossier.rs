@@ -1,0 +1,360 @@
+//! Dossiers (hồ sơ): a producer's application for evaluation, and the first
+//! steps of Decision 26/2026 Art. 5–6: filing with a self-assessment (Mẫu 01,
+//! Mẫu 02) and the commune's review within 15 working days (Mẫu 03), which
+//! returns the dossier for completion or forwards it to the province.
+
+use crate::calendar::WorkCalendar;
+use crate::criteria::{Evaluation, Sheet};
+use crate::error::ValidationErrors;
+use crate::text::{clean, clean_multiline};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Working days the commune has to review a dossier.
+pub const COMMUNE_REVIEW_WORKING_DAYS: u32 = 15;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DossierKind {
+    /// Đánh giá lần đầu.
+    First,
+    /// Nâng hạng.
+    Upgrade,
+    /// Đánh giá lại.
+    Reevaluation,
+}
+
+impl DossierKind {
+    pub const ALL: [DossierKind; 3] = [
+        DossierKind::First,
+        DossierKind::Upgrade,
+        DossierKind::Reevaluation,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            DossierKind::First => "first",
+            DossierKind::Upgrade => "upgrade",
+            DossierKind::Reevaluation => "reevaluation",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            DossierKind::First => "Đánh giá lần đầu",
+            DossierKind::Upgrade => "Nâng hạng",
+            DossierKind::Reevaluation => "Đánh giá lại",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == s.trim())
+    }
+}
+
+/// Where a dossier stands. Later steps (rounds, councils, decisions) extend this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DossierStatus {
+    /// Filed with the commune, awaiting its review.
+    Submitted,
+    /// Returned by the commune for completion.
+    Returned,
+    /// Reviewed by the commune and forwarded to the province.
+    Forwarded,
+    /// Withdrawn by the producer.
+    Withdrawn,
+}
+
+impl DossierStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            DossierStatus::Submitted => "submitted",
+            DossierStatus::Returned => "returned",
+            DossierStatus::Forwarded => "forwarded",
+            DossierStatus::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            DossierStatus::Submitted => "Đã nộp, chờ UBND xã xem xét",
+            DossierStatus::Returned => "UBND xã trả lại để bổ sung",
+            DossierStatus::Forwarded => "UBND xã đã chuyển lên tỉnh",
+            DossierStatus::Withdrawn => "Chủ thể đã rút hồ sơ",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Submitted,
+            Self::Returned,
+            Self::Forwarded,
+            Self::Withdrawn,
+        ]
+        .into_iter()
+        .find(|k| k.code() == s)
+    }
+}
+
+/// The commands on a dossier at the commune stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DossierCommand {
+    /// The producer files again after a return (with a new self-assessment).
+    Resubmit,
+    Return,
+    Forward,
+    Withdraw,
+}
+
+/// The state machine: the only legal moves.
+pub fn transition(from: DossierStatus, cmd: DossierCommand) -> Result<DossierStatus, String> {
+    use DossierCommand::*;
+    use DossierStatus::*;
+    match (from, cmd) {
+        (Submitted, Return) => Ok(Returned),
+        (Submitted, Forward) => Ok(Forwarded),
+        (Returned, Resubmit) => Ok(Submitted),
+        (Submitted | Returned, Withdraw) => Ok(Withdrawn),
+        (s, c) => Err(format!(
+            "Không thể {} hồ sơ đang ở trạng thái \"{}\".",
+            command_label(c),
+            s.label()
+        )),
+    }
+}
+
+fn command_label(c: DossierCommand) -> &'static str {
+    match c {
+        DossierCommand::Resubmit => "nộp lại",
+        DossierCommand::Return => "trả lại",
+        DossierCommand::Forward => "chuyển lên tỉnh",
+        DossierCommand::Withdraw => "rút",
+    }
+}
+
+/// A filing: the kind and the self-assessment (ticked option ids, Mẫu 02).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct FilingInput {
+    /// first, upgrade or reevaluation.
+    pub kind: String,
+    /// Ticked option ids of the sheet of the product's set, in the version in force on the filing date.
+    pub options: Vec<String>,
+    /// The alternative case, for sheets that have them.
+    pub case: Option<String>,
+    /// Notes for the commune (samples, evidence provided).
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Filing {
+    pub kind: DossierKind,
+    pub options: Vec<String>,
+    pub case: Option<String>,
+    pub note: String,
+    pub self_assessment: Evaluation,
+}
+
+impl FilingInput {
+    pub fn validate(&self, sheet: &Sheet) -> Result<Filing, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let kind = DossierKind::parse(&self.kind);
+        if kind.is_none() {
+            errors.add(
+                "kind",
+                "invalid_choice",
+                "Chọn loại hồ sơ: đánh giá lần đầu, nâng hạng hoặc đánh giá lại.",
+                "kind must be first, upgrade or reevaluation.",
+            );
+        }
+        let mut options: Vec<String> = self
+            .options
+            .iter()
+            .map(|o| clean(o))
+            .filter(|o| !o.is_empty())
+            .collect();
+        options.sort();
+        options.dedup();
+        let evaluation =
+            match sheet.evaluate(&options, self.case.as_deref().filter(|c| !c.is_empty())) {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    errors.add(&e.id, "invalid_selection", e.message, e.message_en);
+                    None
+                }
+            };
+        if options.is_empty() {
+            errors.add(
+                "options",
+                "required",
+                "Phiếu tự đánh giá (Mẫu 02) chưa có tiêu chí nào được chấm.",
+                "The self-assessment has no ticked option.",
+            );
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Filing {
+            kind: kind.expect("checked"),
+            options,
+            case: self.case.clone().filter(|c| !c.is_empty()),
+            note: clean_multiline(&self.note),
+            self_assessment: evaluation.expect("checked"),
+        })
+    }
+}
+
+/// The commune's review (Mẫu 03): completeness and the four local assessments.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct CommuneReview {
+    /// Is the dossier complete?
+    pub complete: bool,
+    /// Nguồn nguyên liệu tại địa phương.
+    pub local_raw_materials: String,
+    /// Sử dụng lao động địa phương.
+    pub local_labour: String,
+    /// Nguồn gốc ý tưởng sản phẩm.
+    pub idea_origin: String,
+    /// Tính đặc trưng, bản sắc địa phương.
+    pub local_identity: String,
+    /// Conclusion, or what must be completed when returning.
+    pub conclusion: String,
+}
+
+impl CommuneReview {
+    /// Forwarding needs a complete dossier and all four assessments; a
+    /// return needs the reason.
+    pub fn validate(&self, cmd: DossierCommand) -> Result<CommuneReview, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let r = CommuneReview {
+            complete: self.complete,
+            local_raw_materials: clean_multiline(&self.local_raw_materials),
+            local_labour: clean_multiline(&self.local_labour),
+            idea_origin: clean_multiline(&self.idea_origin),
+            local_identity: clean_multiline(&self.local_identity),
+            conclusion: clean_multiline(&self.conclusion),
+        };
+        match cmd {
+            DossierCommand::Forward => {
+                if !r.complete {
+                    errors.add(
+                        "complete",
+                        "incomplete",
+                        "Chỉ chuyển lên tỉnh hồ sơ đã đầy đủ; hồ sơ thiếu thì trả lại để bổ sung.",
+                        "Only a complete dossier can be forwarded.",
+                    );
+                }
+                for (field, label, v) in [
+                    (
+                        "local_raw_materials",
+                        "Đánh giá nguồn nguyên liệu tại địa phương",
+                        &r.local_raw_materials,
+                    ),
+                    (
+                        "local_labour",
+                        "Đánh giá sử dụng lao động địa phương",
+                        &r.local_labour,
+                    ),
+                    (
+                        "idea_origin",
+                        "Đánh giá nguồn gốc ý tưởng sản phẩm",
+                        &r.idea_origin,
+                    ),
+                    (
+                        "local_identity",
+                        "Đánh giá tính đặc trưng, bản sắc địa phương",
+                        &r.local_identity,
+                    ),
+                ] {
+                    if v.is_empty() {
+                        errors.required(field, label);
+                    }
+                }
+            }
+            DossierCommand::Return if r.conclusion.is_empty() => {
+                errors.required("conclusion", "Nội dung cần bổ sung");
+            }
+            _ => {}
+        }
+        errors.into_result(r)
+    }
+}
+
+/// The commune's deadline for a dossier filed on `filed_on`.
+pub fn commune_deadline(calendar: &WorkCalendar, filed_on: NaiveDate) -> NaiveDate {
+    calendar.add_working_days(filed_on, COMMUNE_REVIEW_WORKING_DAYS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DossierCommand::*;
+    use DossierStatus::*;
+
+    #[test]
+    fn legal_and_illegal_transitions() {
+        assert_eq!(transition(Submitted, Forward), Ok(Forwarded));
+        assert_eq!(transition(Submitted, Return), Ok(Returned));
+        assert_eq!(transition(Returned, Resubmit), Ok(Submitted));
+        assert_eq!(transition(Returned, Withdraw), Ok(Withdrawn));
+        for (s, c) in [
+            (Forwarded, Return),
+            (Forwarded, Forward),
+            (Returned, Forward),
+            (Withdrawn, Resubmit),
+            (Submitted, Resubmit),
+            (Forwarded, Withdraw),
+        ] {
+            assert!(transition(s, c).is_err(), "{s:?} {c:?}");
+        }
+    }
+
+    #[test]
+    fn filing_is_scored_on_the_sheet() {
+        let sheet = crate::criteria::version("qd26-2026")
+            .unwrap()
+            .sheet("09")
+            .unwrap();
+        let f = FilingInput {
+            kind: "first".into(),
+            options: vec!["A.1.a.3".into()],
+            ..Default::default()
+        }
+        .validate(sheet)
+        .unwrap();
+        assert_eq!(f.self_assessment.parts["A"], 5);
+        let e = FilingInput {
+            kind: "x".into(),
+            options: vec![],
+            ..Default::default()
+        }
+        .validate(sheet)
+        .unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(fields, vec!["kind", "options"]);
+        let e = FilingInput {
+            kind: "first".into(),
+            options: vec!["A.1.a.1".into(), "A.1.a.2".into()],
+            ..Default::default()
+        }
+        .validate(sheet)
+        .unwrap_err();
+        assert_eq!(e.0[0].field, "A.1.a");
+    }
+
+    #[test]
+    fn review_rules() {
+        let empty = CommuneReview::default();
+        let e = empty.validate(Forward).unwrap_err();
+        assert_eq!(e.0.len(), 5);
+        assert_eq!(empty.validate(Return).unwrap_err().0[0].field, "conclusion");
+    }
+
+    #[test]
+    fn deadline_is_fifteen_working_days() {
+        let cal = WorkCalendar::default();
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(commune_deadline(&cal, d(2026, 2, 6)), d(2026, 3, 6));
+    }
+}

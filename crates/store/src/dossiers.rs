@@ -1,0 +1,314 @@
+//! Dossiers: filing, the commune's review, resubmission, withdrawal. Every
+//! move goes through `ocop_domain::dossier::transition` and changes the row
+//! only if it is still in the state the move started from.
+
+use crate::audit::record;
+use crate::{now, on_pool, on_tx, Result, Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use ocop_domain::auth::{Action, Capability};
+use ocop_domain::dossier::{transition, CommuneReview, DossierCommand, DossierStatus, Filing};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DossierRow {
+    pub id: i64,
+    pub product_id: i64,
+    pub producer_id: i64,
+    pub province_code: String,
+    pub commune_code: String,
+    pub kind: String,
+    pub status: String,
+    pub criteria_version: String,
+    pub set_code: String,
+    /// JSON array of ticked option ids.
+    pub self_options: String,
+    pub self_case: Option<String>,
+    pub self_total: i64,
+    pub self_rank: i64,
+    pub note: String,
+    pub filed_on: NaiveDate,
+    pub commune_deadline: NaiveDate,
+    /// JSON of the commune's review (Mẫu 03), once made.
+    pub review: Option<String>,
+    pub reviewed_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DossierListItem {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub dossier: DossierRow,
+    pub product_name: String,
+    pub product_code: String,
+    pub producer_name: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DossierFilter {
+    pub province: Option<String>,
+    pub commune: Option<String>,
+    pub producer_id: Option<i64>,
+    pub status: Option<String>,
+}
+
+/// What a filing records besides the filing itself.
+pub struct FilingContext<'a> {
+    pub criteria_version: &'a str,
+    pub set_code: &'a str,
+    pub filed_on: NaiveDate,
+    pub commune_deadline: NaiveDate,
+}
+
+fn check(cap: &Capability, action: Action) -> Result<()> {
+    if cap.action() == action {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(action.code().into()))
+    }
+}
+
+fn illegal(message: String) -> StoreError {
+    StoreError::Conflict {
+        field: "status".into(),
+        message,
+        message_en: "This move is not allowed in the dossier's current state.".into(),
+    }
+}
+
+impl Store {
+    pub async fn dossier(&self, id: i64) -> Result<DossierListItem> {
+        on_pool!(self, |c| sqlx::query_as::<_, DossierListItem>(
+            "SELECT d.*, p.name AS product_name, p.code AS product_code, o.name AS producer_name \
+             FROM dossiers d JOIN products p ON p.id = d.product_id JOIN producers o ON o.id = d.producer_id WHERE d.id = $1"
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await)?
+        .ok_or(StoreError::NotFound("hồ sơ"))
+    }
+
+    /// Dossiers, oldest deadline first.
+    pub async fn list_dossiers(&self, f: &DossierFilter) -> Result<Vec<DossierListItem>> {
+        Ok(on_pool!(self, |c| {
+            sqlx::query_as::<_, DossierListItem>(
+            "SELECT d.*, p.name AS product_name, p.code AS product_code, o.name AS producer_name \
+             FROM dossiers d JOIN products p ON p.id = d.product_id JOIN producers o ON o.id = d.producer_id \
+             WHERE ($1 IS NULL OR d.province_code = $1) AND ($2 IS NULL OR d.commune_code = $2) \
+               AND ($3 IS NULL OR d.producer_id = $3) AND ($4 IS NULL OR d.status = $4) \
+             ORDER BY d.commune_deadline, d.id LIMIT 1000"
+        )
+        .bind(&f.province)
+        .bind(&f.commune)
+        .bind(f.producer_id)
+        .bind(&f.status)
+        .fetch_all(c)
+        .await
+        })?)
+    }
+
+    /// File a dossier for a product. One open dossier per product at a time.
+    pub async fn file_dossier(
+        &self,
+        cap: &Capability,
+        product_id: i64,
+        filing: &Filing,
+        ctx: &FilingContext<'_>,
+    ) -> Result<i64> {
+        check(cap, Action::FileDossier)?;
+        let product = self.product(product_id).await?;
+        let open: i64 = on_pool!(self, |c| {
+            sqlx::query_scalar(
+            "SELECT COUNT(*) FROM dossiers WHERE product_id = $1 AND status IN ('submitted', 'returned')"
+        )
+        .bind(product_id)
+        .fetch_one(c)
+        .await
+        })?;
+        if open > 0 {
+            return Err(StoreError::conflict(
+                "product_id",
+                "Sản phẩm đã có một hồ sơ đang xử lý; hãy nộp lại hoặc rút hồ sơ đó.",
+                "The product already has an open dossier.",
+            ));
+        }
+        let options = serde_json::to_string(&filing.options).unwrap_or_default();
+        let t = now();
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+            "INSERT INTO dossiers (product_id, producer_id, province_code, commune_code, kind, status, criteria_version, set_code, \
+             self_options, self_case, self_total, self_rank, note, filed_on, commune_deadline, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 1) RETURNING id"
+        )
+        .bind(product_id)
+        .bind(product.product.producer_id)
+        .bind(&product.product.province_code)
+        .bind(&product.product.commune_code)
+        .bind(filing.kind.code())
+        .bind(ctx.criteria_version)
+        .bind(ctx.set_code)
+        .bind(&options)
+        .bind(&filing.case)
+        .bind(filing.self_assessment.total as i64)
+        .bind(filing.self_assessment.rank as i64)
+        .bind(&filing.note)
+        .bind(ctx.filed_on)
+        .bind(ctx.commune_deadline)
+        .bind(t)
+        .fetch_one(&mut *c)
+        .await
+        })?;
+        record(
+            &mut tx,
+            cap,
+            "dossier",
+            &id.to_string(),
+            None,
+            Some(&serde_json::json!({"product_id": product_id, "kind": filing.kind, "version": ctx.criteria_version,
+                "self_total": filing.self_assessment.total, "self_rank": filing.self_assessment.rank, "deadline": ctx.commune_deadline})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Move a dossier: the transition is checked against the state machine and
+    /// applied only if nobody moved it meanwhile.
+    async fn move_dossier(
+        &self,
+        cap: &Capability,
+        id: i64,
+        cmd: DossierCommand,
+        review: Option<&CommuneReview>,
+        refiled: Option<(&Filing, &FilingContext<'_>)>,
+        today: NaiveDate,
+    ) -> Result<()> {
+        let before = self.dossier(id).await?.dossier;
+        let from =
+            DossierStatus::parse(&before.status).ok_or(StoreError::NotFound("trạng thái hồ sơ"))?;
+        let to = transition(from, cmd).map_err(illegal)?;
+        let mut tx = self.begin().await?;
+        let changed = match (review, refiled) {
+            (_, Some((f, ctx))) => on_tx!(&mut tx, |c| {
+                sqlx::query(
+                "UPDATE dossiers SET status = $1, kind = $2, criteria_version = $3, self_options = $4, self_case = $5, self_total = $6, \
+                 self_rank = $7, note = $8, filed_on = $9, commune_deadline = $10, updated_at = $11, version = version + 1 \
+                 WHERE id = $12 AND status = $13"
+            )
+            .bind(to.code())
+            .bind(f.kind.code())
+            .bind(ctx.criteria_version)
+            .bind(serde_json::to_string(&f.options).unwrap_or_default())
+            .bind(&f.case)
+            .bind(f.self_assessment.total as i64)
+            .bind(f.self_assessment.rank as i64)
+            .bind(&f.note)
+            .bind(ctx.filed_on)
+            .bind(ctx.commune_deadline)
+            .bind(now())
+            .bind(id)
+            .bind(from.code())
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+            })?,
+            (Some(r), None) => on_tx!(&mut tx, |c| {
+                sqlx::query(
+                "UPDATE dossiers SET status = $1, review = $2, reviewed_on = $3, updated_at = $4, version = version + 1 \
+                 WHERE id = $5 AND status = $6"
+            )
+            .bind(to.code())
+            .bind(serde_json::to_string(r).unwrap_or_default())
+            .bind(today)
+            .bind(now())
+            .bind(id)
+            .bind(from.code())
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+            })?,
+            (None, None) => on_tx!(&mut tx, |c| {
+                sqlx::query(
+                "UPDATE dossiers SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status = $4"
+            )
+            .bind(to.code())
+            .bind(now())
+            .bind(id)
+            .bind(from.code())
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+            })?,
+        };
+        if changed == 0 {
+            return Err(illegal(
+                "Hồ sơ vừa được người khác xử lý; hãy tải lại trang.".into(),
+            ));
+        }
+        record(
+            &mut tx,
+            cap,
+            "dossier",
+            &id.to_string(),
+            Some(&serde_json::json!({"status": from.code()})),
+            Some(&serde_json::json!({"status": to.code(), "review": review, "self_total": refiled.map(|(f, _)| f.self_assessment.total)})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The commune returns a dossier for completion, or forwards it to the province.
+    pub async fn review_dossier(
+        &self,
+        cap: &Capability,
+        id: i64,
+        cmd: DossierCommand,
+        review: &CommuneReview,
+        today: NaiveDate,
+    ) -> Result<()> {
+        check(cap, Action::ReviewDossier)?;
+        if !matches!(cmd, DossierCommand::Return | DossierCommand::Forward) {
+            return Err(illegal(
+                "Xem xét chỉ gồm trả lại hoặc chuyển lên tỉnh.".into(),
+            ));
+        }
+        self.move_dossier(cap, id, cmd, Some(review), None, today)
+            .await
+    }
+
+    /// The producer files again after a return, with a new self-assessment.
+    pub async fn resubmit_dossier(
+        &self,
+        cap: &Capability,
+        id: i64,
+        filing: &Filing,
+        ctx: &FilingContext<'_>,
+    ) -> Result<()> {
+        check(cap, Action::FileDossier)?;
+        self.move_dossier(
+            cap,
+            id,
+            DossierCommand::Resubmit,
+            None,
+            Some((filing, ctx)),
+            ctx.filed_on,
+        )
+        .await
+    }
+
+    pub async fn withdraw_dossier(
+        &self,
+        cap: &Capability,
+        id: i64,
+        today: NaiveDate,
+    ) -> Result<()> {
+        check(cap, Action::FileDossier)?;
+        self.move_dossier(cap, id, DossierCommand::Withdraw, None, None, today)
+            .await
+    }
+}

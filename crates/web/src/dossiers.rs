@@ -1,0 +1,734 @@
+//! Dossiers on the web: filing with a self-assessment, the commune's review,
+//! resubmission and withdrawal, as pages and as API.
+
+use crate::api::{ApiJson, ApiQuery};
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::pages::{
+    csrf_of, ctx, error_page, flash_text, history_json, render, see_other, FlashQuery, FormMap,
+    OrPage, PageResult,
+};
+use crate::session::User;
+use crate::State;
+use axum::extract::{Path, Query, State as S};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use ocop_domain::auth::{authorize, Action, Actor, Role, Scope};
+use ocop_domain::calendar::WorkCalendar;
+use ocop_domain::criteria::{version_for_filing, NodeKind};
+use ocop_domain::dossier::{
+    commune_deadline, CommuneReview, DossierCommand, DossierKind, DossierStatus, FilingInput,
+};
+use ocop_store::dossiers::{DossierFilter, DossierListItem, FilingContext};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/ho-so", get(list_page))
+        .route("/san-pham/{id}/ho-so/moi", get(new_page).post(file_page))
+        .route("/ho-so/{id}", get(show_page))
+        .route("/ho-so/{id}/xem-xet", post(review_page))
+        .route(
+            "/ho-so/{id}/nop-lai",
+            get(resubmit_form).post(resubmit_page),
+        )
+        .route("/ho-so/{id}/rut", post(withdraw_page))
+        .route("/api/v1/products/{id}/dossiers", post(api_file))
+        .route("/api/v1/dossiers", get(api_list))
+        .route("/api/v1/dossiers/{id}", get(api_get))
+        .route("/api/v1/dossiers/{id}/forward", post(api_forward))
+        .route("/api/v1/dossiers/{id}/return", post(api_return))
+        .route("/api/v1/dossiers/{id}/resubmit", post(api_resubmit))
+        .route("/api/v1/dossiers/{id}/withdraw", post(api_withdraw))
+}
+
+fn scope_of(d: &ocop_store::dossiers::DossierRow) -> Scope {
+    Scope::producer(&d.province_code, &d.commune_code, d.producer_id)
+}
+
+/// The dossiers this actor may see: everything nationally, a province's, a commune's, or a producer's own.
+fn visible_filter(actor: &Actor) -> Option<DossierFilter> {
+    if actor
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::Admin | Role::Ministry))
+    {
+        return Some(DossierFilter::default());
+    }
+    actor.roles.iter().find_map(|r| match r {
+        Role::ProvinceOffice { province } => Some(DossierFilter {
+            province: Some(province.clone()),
+            ..Default::default()
+        }),
+        Role::CommuneOfficer { commune, .. } => Some(DossierFilter {
+            commune: Some(commune.clone()),
+            ..Default::default()
+        }),
+        Role::Producer { producer_id, .. } => Some(DossierFilter {
+            producer_id: Some(*producer_id),
+            ..Default::default()
+        }),
+        _ => None,
+    })
+}
+
+async fn load(state: &State, user: &User, id: i64) -> AppResult<DossierListItem> {
+    let d = state.store.dossier(id).await?;
+    if !user.actor.can_read(&scope_of(&d.dossier)) {
+        return Err(AppError::NotFound("hồ sơ".into()));
+    }
+    Ok(d)
+}
+
+/// Validate a filing for a product against the sheet in force today.
+async fn prepare_filing(
+    state: &State,
+    product_id: i64,
+    input: &FilingInput,
+) -> AppResult<(
+    ocop_domain::dossier::Filing,
+    String,
+    String,
+    chrono::NaiveDate,
+    chrono::NaiveDate,
+)> {
+    let x = state.store.product(product_id).await?;
+    let today = state.today();
+    let version = version_for_filing(today)
+        .ok_or_else(|| AppError::Internal("no criteria version in force".into()))?;
+    let sheet = version
+        .sheet(&x.product.set_code)
+        .ok_or_else(|| AppError::NotFound("phiếu đánh giá của bộ sản phẩm".into()))?;
+    let filing = input.validate(sheet)?;
+    let deadline = commune_deadline(WorkCalendar::shipped(), today);
+    Ok((
+        filing,
+        version.id.clone(),
+        x.product.set_code.clone(),
+        today,
+        deadline,
+    ))
+}
+
+async fn file(state: &State, user: &User, product_id: i64, input: &FilingInput) -> AppResult<i64> {
+    let x = state.store.product(product_id).await?;
+    let cap = authorize(
+        &user.actor,
+        Action::FileDossier,
+        &Scope::producer(
+            &x.product.province_code,
+            &x.product.commune_code,
+            x.product.producer_id,
+        ),
+    )?;
+    let (filing, version, set, today, deadline) = prepare_filing(state, product_id, input).await?;
+    let ctx = FilingContext {
+        criteria_version: &version,
+        set_code: &set,
+        filed_on: today,
+        commune_deadline: deadline,
+    };
+    Ok(state
+        .store
+        .file_dossier(&cap, product_id, &filing, &ctx)
+        .await?)
+}
+
+async fn review(
+    state: &State,
+    user: &User,
+    id: i64,
+    cmd: DossierCommand,
+    input: &CommuneReview,
+) -> AppResult<()> {
+    let d = load(state, user, id).await?;
+    let cap = authorize(&user.actor, Action::ReviewDossier, &scope_of(&d.dossier))?;
+    // Say first that the move is impossible, before asking for its contents
+    // (the store checks again, atomically).
+    if let Some(from) = DossierStatus::parse(&d.dossier.status) {
+        ocop_domain::dossier::transition(from, cmd).map_err(|message| AppError::Conflict {
+            field: "status".into(),
+            message,
+            message_en: "This move is not allowed in the dossier's current state.".into(),
+        })?;
+    }
+    let r = input.validate(cmd)?;
+    Ok(state
+        .store
+        .review_dossier(&cap, id, cmd, &r, state.today())
+        .await?)
+}
+
+async fn resubmit(state: &State, user: &User, id: i64, input: &FilingInput) -> AppResult<()> {
+    let d = load(state, user, id).await?;
+    let cap = authorize(&user.actor, Action::FileDossier, &scope_of(&d.dossier))?;
+    let (filing, version, set, today, deadline) =
+        prepare_filing(state, d.dossier.product_id, input).await?;
+    let ctx = FilingContext {
+        criteria_version: &version,
+        set_code: &set,
+        filed_on: today,
+        commune_deadline: deadline,
+    };
+    Ok(state
+        .store
+        .resubmit_dossier(&cap, id, &filing, &ctx)
+        .await?)
+}
+
+async fn withdraw(state: &State, user: &User, id: i64) -> AppResult<()> {
+    let d = load(state, user, id).await?;
+    let cap = authorize(&user.actor, Action::FileDossier, &scope_of(&d.dossier))?;
+    Ok(state
+        .store
+        .withdraw_dossier(&cap, id, state.today())
+        .await?)
+}
+
+// ---------- API ----------
+
+/// File an evaluation dossier with its self-assessment (Mẫu 01–02). The
+/// sheet is the product set's in the criteria version in force today; the
+/// commune's deadline is 15 working days.
+#[utoipa::path(post, path = "/api/v1/products/{id}/dossiers", tag = "dossiers", params(("id" = i64, Path)), request_body = FilingInput,
+    responses((status = 201, body = DossierListItem), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_file(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<FilingInput>,
+) -> Response {
+    match file(&state, &user, id, &input).await {
+        Ok(did) => match state.store.dossier(did).await {
+            Ok(d) => (StatusCode::CREATED, Json(d)).into_response(),
+            Err(e) => AppError::from(e).json(),
+        },
+        Err(e) => e.json(),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct DossierQuery {
+    /// submitted, returned, forwarded, withdrawn
+    pub status: Option<String>,
+}
+
+/// Dossiers visible to the caller (a commune's, a province's, a producer's own), oldest deadline first.
+#[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", params(DossierQuery),
+    responses((status = 200, body = Vec<DossierListItem>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_list(
+    S(state): S<State>,
+    user: User,
+    ApiQuery(q): ApiQuery<DossierQuery>,
+) -> Response {
+    let Some(mut f) = visible_filter(&user.actor) else {
+        return AppError::Forbidden("Bạn không xem được hồ sơ đánh giá.".into()).json();
+    };
+    if let Some(s) = q.status.filter(|s| !s.is_empty()) {
+        if DossierStatus::parse(&s).is_none() {
+            return AppError::bad_request(
+                "bad_query",
+                "Tham số status không hợp lệ.",
+                "status: unknown value.",
+            )
+            .json();
+        }
+        f.status = Some(s);
+    }
+    match state.store.list_dossiers(&f).await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => AppError::from(e).json(),
+    }
+}
+
+/// One dossier.
+#[utoipa::path(get, path = "/api/v1/dossiers/{id}", tag = "dossiers", params(("id" = i64, Path)),
+    responses((status = 200, body = DossierListItem), (status = 404, body = ErrorBody)))]
+pub async fn api_get(S(state): S<State>, user: User, Path(id): Path<i64>) -> Response {
+    match load(&state, &user, id).await {
+        Ok(d) => Json(d).into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+async fn api_review(
+    state: State,
+    user: User,
+    id: i64,
+    cmd: DossierCommand,
+    input: CommuneReview,
+) -> Response {
+    match review(&state, &user, id, cmd, &input).await {
+        Ok(()) => api_get(S(state), user, Path(id)).await,
+        Err(e) => e.json(),
+    }
+}
+
+/// The commune forwards a complete dossier to the province with its review (Mẫu 03).
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/forward", tag = "dossiers", params(("id" = i64, Path)), request_body = CommuneReview,
+    responses((status = 200, body = DossierListItem), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_forward(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<CommuneReview>,
+) -> Response {
+    api_review(state, user, id, DossierCommand::Forward, input).await
+}
+
+/// The commune returns a dossier for completion (`conclusion` says what is missing).
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/return", tag = "dossiers", params(("id" = i64, Path)), request_body = CommuneReview,
+    responses((status = 200, body = DossierListItem), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_return(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<CommuneReview>,
+) -> Response {
+    api_review(state, user, id, DossierCommand::Return, input).await
+}
+
+/// File a returned dossier again with a new self-assessment; the commune's 15 working days restart.
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/resubmit", tag = "dossiers", params(("id" = i64, Path)), request_body = FilingInput,
+    responses((status = 200, body = DossierListItem), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_resubmit(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<FilingInput>,
+) -> Response {
+    match resubmit(&state, &user, id, &input).await {
+        Ok(()) => api_get(S(state), user, Path(id)).await,
+        Err(e) => e.json(),
+    }
+}
+
+/// Withdraw a dossier not yet forwarded.
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/withdraw", tag = "dossiers", params(("id" = i64, Path)),
+    responses((status = 200, body = DossierListItem), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_withdraw(S(state): S<State>, user: User, Path(id): Path<i64>) -> Response {
+    match withdraw(&state, &user, id).await {
+        Ok(()) => api_get(S(state), user, Path(id)).await,
+        Err(e) => e.json(),
+    }
+}
+
+// ---------- pages ----------
+
+fn status_label(code: &str) -> &'static str {
+    DossierStatus::parse(code).map(|s| s.label()).unwrap_or("")
+}
+
+fn kind_label(code: &str) -> &'static str {
+    DossierKind::parse(code).map(|k| k.label()).unwrap_or("")
+}
+
+fn item_json(d: &DossierListItem, today: chrono::NaiveDate) -> serde_json::Value {
+    let mut v = json!(d);
+    v["status_label"] = json!(status_label(&d.dossier.status));
+    v["kind_label"] = json!(kind_label(&d.dossier.kind));
+    v["overdue"] = json!(d.dossier.status == "submitted" && today > d.dossier.commune_deadline);
+    v["days_left"] = json!(if d.dossier.status == "submitted" {
+        Some(WorkCalendar::shipped().working_days_between(today, d.dossier.commune_deadline))
+    } else {
+        None
+    });
+    v
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    tinh_trang: Option<String>,
+}
+
+pub(crate) async fn list_page(
+    S(state): S<State>,
+    user: User,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let Some(mut f) = visible_filter(&user.actor) else {
+        return Err(error_page(
+            &state,
+            Some(&user),
+            AppError::Forbidden("Bạn không xem được hồ sơ đánh giá.".into()),
+        ));
+    };
+    f.status = q.tinh_trang.filter(|s| DossierStatus::parse(s).is_some());
+    let list = state
+        .store
+        .list_dossiers(&f)
+        .await
+        .or_page(&state, Some(&user))?;
+    let today = state.today();
+    let mut c = ctx(Some(&user), "dossiers", "Hồ sơ đánh giá");
+    c.insert(
+        "items".into(),
+        json!(list.iter().map(|d| item_json(d, today)).collect::<Vec<_>>()),
+    );
+    c.insert("status".into(), json!(f.status));
+    Ok(render(&state, "dossiers/list.html", c))
+}
+
+/// The sheet as a form tree (shared with the calculator page's macro).
+fn sheet_nodes(set: &str) -> AppResult<(serde_json::Value, serde_json::Value, String)> {
+    let v = version_for_filing(chrono::Utc::now().date_naive())
+        .ok_or_else(|| AppError::Internal("no criteria version".into()))?;
+    let sheet = v
+        .sheet(set)
+        .ok_or_else(|| AppError::NotFound("phiếu đánh giá".into()))?;
+    let nodes = json!(sheet
+        .tree()
+        .iter()
+        .map(crate::pages::criteria_tree_json)
+        .collect::<Vec<_>>());
+    let cases = if sheet.cases().is_empty() {
+        json!(null)
+    } else {
+        json!(v.cases)
+    };
+    Ok((nodes, cases, v.title.clone()))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn filing_form(
+    state: &State,
+    user: &User,
+    product: &ocop_store::registry::ProductListItem,
+    action: &str,
+    v: serde_json::Value,
+    errors: Option<String>,
+    selected: serde_json::Value,
+) -> AppResult<Response> {
+    let (nodes, cases, version_title) = sheet_nodes(&product.product.set_code)?;
+    let mut c = ctx(Some(user), "dossiers", "Nộp hồ sơ đánh giá, phân hạng");
+    c.insert("x".into(), json!(product));
+    c.insert("action".into(), json!(action));
+    c.insert("v".into(), v);
+    c.insert("error".into(), json!(errors));
+    c.insert("nodes".into(), nodes);
+    c.insert("cases".into(), cases);
+    c.insert("version_title".into(), json!(version_title));
+    c.insert("selected".into(), selected);
+    c.insert(
+        "kinds".into(),
+        crate::pages::options(
+            DossierKind::ALL
+                .iter()
+                .map(|k| (k.code().to_string(), k.label().to_string())),
+        ),
+    );
+    Ok(render(state, "dossiers/form.html", c))
+}
+
+/// Form fields to a filing: every field but the known ones is "criterion = option".
+fn filing_from_form(form: &FormMap) -> (FilingInput, serde_json::Value) {
+    let mut selected = serde_json::Map::new();
+    let mut options = Vec::new();
+    for (k, v) in form {
+        if matches!(k.as_str(), "_csrf" | "kind" | "note" | "truong_hop") || v.is_empty() {
+            continue;
+        }
+        selected.insert(k.clone(), json!(v));
+        options.push(v.clone());
+    }
+    (
+        FilingInput {
+            kind: form.get("kind").cloned().unwrap_or_default(),
+            options,
+            case: form.get("truong_hop").cloned().filter(|c| !c.is_empty()),
+            note: form.get("note").cloned().unwrap_or_default(),
+        },
+        serde_json::Value::Object(selected),
+    )
+}
+
+pub(crate) async fn new_page(S(state): S<State>, user: User, Path(id): Path<i64>) -> PageResult {
+    let x = state.store.product(id).await.or_page(&state, Some(&user))?;
+    authorize(
+        &user.actor,
+        Action::FileDossier,
+        &Scope::producer(
+            &x.product.province_code,
+            &x.product.commune_code,
+            x.product.producer_id,
+        ),
+    )
+    .or_page(&state, Some(&user))?;
+    filing_form(
+        &state,
+        &user,
+        &x,
+        &format!("/san-pham/{id}/ho-so/moi"),
+        json!({"kind": "first"}),
+        None,
+        json!({}),
+    )
+    .or_page(&state, Some(&user))
+}
+
+fn error_text(e: &AppError) -> String {
+    let d = e.detail();
+    let mut parts: Vec<String> = d.fields.iter().map(|f| f.message.clone()).collect();
+    if parts.is_empty() {
+        parts.push(d.message);
+    }
+    parts.join(" ")
+}
+
+pub(crate) async fn file_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let (input, selected) = filing_from_form(&form);
+    match file(&state, &user, id, &input).await {
+        Ok(did) => Ok(see_other(&format!("/ho-so/{did}?tb=da-nop"))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let x = state.store.product(id).await.or_page(&state, Some(&user))?;
+            let page = filing_form(
+                &state,
+                &user,
+                &x,
+                &format!("/san-pham/{id}/ho-so/moi"),
+                json!(form),
+                Some(error_text(&e)),
+                selected,
+            )
+            .or_page(&state, Some(&user))?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(error_page(&state, Some(&user), e)),
+    }
+}
+
+pub(crate) async fn resubmit_form(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let d = load(&state, &user, id).await.or_page(&state, Some(&user))?;
+    let x = state
+        .store
+        .product(d.dossier.product_id)
+        .await
+        .or_page(&state, Some(&user))?;
+    let options: Vec<String> = serde_json::from_str(&d.dossier.self_options).unwrap_or_default();
+    let sheet_version = ocop_domain::criteria::version(&d.dossier.criteria_version);
+    let mut selected = serde_json::Map::new();
+    if let Some(sheet) = sheet_version.and_then(|v| v.sheet(&d.dossier.set_code)) {
+        for o in &options {
+            if let Some(parent) = sheet
+                .node(o)
+                .and_then(|n| n.parent)
+                .map(|p| sheet.nodes[p].id.clone())
+            {
+                selected.insert(parent, json!(o));
+            }
+        }
+    }
+    filing_form(
+        &state,
+        &user,
+        &x,
+        &format!("/ho-so/{id}/nop-lai"),
+        json!({"kind": d.dossier.kind, "note": d.dossier.note, "truong_hop": d.dossier.self_case}),
+        None,
+        serde_json::Value::Object(selected),
+    )
+    .or_page(&state, Some(&user))
+}
+
+pub(crate) async fn resubmit_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let (input, selected) = filing_from_form(&form);
+    match resubmit(&state, &user, id, &input).await {
+        Ok(()) => Ok(see_other(&format!("/ho-so/{id}?tb=da-nop"))),
+        Err(e @ AppError::Invalid(_)) => {
+            let d = load(&state, &user, id).await.or_page(&state, Some(&user))?;
+            let x = state
+                .store
+                .product(d.dossier.product_id)
+                .await
+                .or_page(&state, Some(&user))?;
+            let page = filing_form(
+                &state,
+                &user,
+                &x,
+                &format!("/ho-so/{id}/nop-lai"),
+                json!(form),
+                Some(error_text(&e)),
+                selected,
+            )
+            .or_page(&state, Some(&user))?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(error_page(&state, Some(&user), e)),
+    }
+}
+
+pub(crate) async fn show_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Query(fq): Query<FlashQuery>,
+) -> PageResult {
+    show(&state, &user, id, flash_text(fq.tb.as_deref()), None, None).await
+}
+
+async fn show(
+    state: &State,
+    user: &User,
+    id: i64,
+    flash: Option<&str>,
+    review_error: Option<String>,
+    review_values: Option<serde_json::Value>,
+) -> PageResult {
+    let d = load(state, user, id).await.or_page(state, Some(user))?;
+    let scope = scope_of(&d.dossier);
+    let options: Vec<String> = serde_json::from_str(&d.dossier.self_options).unwrap_or_default();
+    let version = ocop_domain::criteria::version(&d.dossier.criteria_version);
+    let sheet = version.and_then(|v| v.sheet(&d.dossier.set_code));
+    // The self-assessment, re-evaluated on its own version's sheet.
+    let evaluation = sheet.and_then(|s| s.evaluate(&options, d.dossier.self_case.as_deref()).ok());
+    let ticked: Vec<serde_json::Value> = sheet
+        .map(|s| {
+            options
+                .iter()
+                .filter_map(|o| s.node(o))
+                .filter(|n| n.kind == NodeKind::Option)
+                .map(|n| {
+                    let parent = n
+                        .parent
+                        .map(|p| s.nodes[p].title.clone())
+                        .unwrap_or_default();
+                    json!({"criterion": parent, "option": n.title, "points": n.points})
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let history = state
+        .store
+        .history("dossier", &id.to_string())
+        .await
+        .or_page(state, Some(user))?;
+    let review: Option<CommuneReview> = d
+        .dossier
+        .review
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok());
+    let status = d.dossier.status.as_str();
+    let mut c = ctx(Some(user), "dossiers", &format!("Hồ sơ #{id}"));
+    c.insert("d".into(), item_json(&d, state.today()));
+    c.insert(
+        "version_title".into(),
+        json!(version.map(|v| v.title.clone())),
+    );
+    c.insert("evaluation".into(), json!(evaluation));
+    c.insert("ticked".into(), json!(ticked));
+    c.insert("review".into(), json!(review));
+    c.insert("history".into(), history_json(&history));
+    c.insert(
+        "can_review".into(),
+        json!(
+            status == "submitted" && authorize(&user.actor, Action::ReviewDossier, &scope).is_ok()
+        ),
+    );
+    c.insert(
+        "can_resubmit".into(),
+        json!(status == "returned" && authorize(&user.actor, Action::FileDossier, &scope).is_ok()),
+    );
+    c.insert(
+        "can_withdraw".into(),
+        json!(
+            matches!(status, "submitted" | "returned")
+                && authorize(&user.actor, Action::FileDossier, &scope).is_ok()
+        ),
+    );
+    c.insert("flash".into(), json!(flash));
+    c.insert("review_error".into(), json!(review_error));
+    c.insert("rv".into(), review_values.unwrap_or_else(|| json!({})));
+    Ok(render(state, "dossiers/show.html", c))
+}
+
+pub(crate) async fn review_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let cmd = match form.get("quyet_dinh").map(String::as_str) {
+        Some("forward") => DossierCommand::Forward,
+        Some("return") => DossierCommand::Return,
+        _ => {
+            return Err(error_page(
+                &state,
+                Some(&user),
+                AppError::bad_request(
+                    "bad_form",
+                    "Chọn chuyển lên tỉnh hoặc trả lại.",
+                    "choose forward or return",
+                ),
+            ))
+        }
+    };
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let input = CommuneReview {
+        complete: form.contains_key("complete"),
+        local_raw_materials: get("local_raw_materials"),
+        local_labour: get("local_labour"),
+        idea_origin: get("idea_origin"),
+        local_identity: get("local_identity"),
+        conclusion: get("conclusion"),
+    };
+    match review(&state, &user, id, cmd, &input).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/ho-so/{id}?tb={}",
+            if cmd == DossierCommand::Forward {
+                "da-chuyen"
+            } else {
+                "da-tra-lai"
+            }
+        ))),
+        Err(e @ AppError::Invalid(_)) => {
+            let page = show(
+                &state,
+                &user,
+                id,
+                None,
+                Some(error_text(&e)),
+                Some(json!(form)),
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(error_page(&state, Some(&user), e)),
+    }
+}
+
+pub(crate) async fn withdraw_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    withdraw(&state, &user, id)
+        .await
+        .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!("/ho-so/{id}?tb=da-rut")))
+}
