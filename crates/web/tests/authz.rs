@@ -23,7 +23,7 @@ fn next_tax_code() -> String {
     }
 }
 
-const ENDPOINTS: [&str; 12] = [
+const ENDPOINTS: [&str; 14] = [
     "create_producer",
     "update_producer",
     "deactivate_producer",
@@ -36,33 +36,29 @@ const ENDPOINTS: [&str; 12] = [
     "deactivate_product",
     "upload_image",
     "deactivate_user",
+    "file_dossier",
+    "review_dossier",
 ];
 
 /// (role, [(in scope, out of scope) for each endpoint]) — true means allowed.
-fn expected() -> Vec<(&'static str, [(bool, bool); 12])> {
+fn expected() -> Vec<(&'static str, [(bool, bool); 14])> {
     const ALL: (bool, bool) = (true, true);
     const IN: (bool, bool) = (true, false);
     const NO: (bool, bool) = (false, false);
-    vec![
-        (
-            "admin",
-            [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL],
-        ),
-        (
-            "ministry",
-            [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO],
-        ),
+    #[rustfmt::skip]
+    let table = vec![
+        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
+        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO, NO, NO]),
         // An account has no unit until a role is granted: creating one is not scoped.
-        (
-            "province",
-            [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN],
-        ),
-        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO]),
-        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO]),
-        ("buyer", [NO; 12]),
-        ("norole", [NO; 12]),
-        ("anonymous", [NO; 12]),
-    ]
+        // The commune reviews dossiers; the province only receives them.
+        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN, IN, NO]),
+        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO, IN, IN]),
+        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO, IN, NO]),
+        ("buyer", [NO; 14]),
+        ("norole", [NO; 14]),
+        ("anonymous", [NO; 14]),
+    ];
+    table
 }
 
 #[tokio::test]
@@ -184,6 +180,34 @@ async fn every_role_every_write_in_and_out_of_scope() {
                         }
                         "deactivate_product" => c.post(app.url(&format!("/api/v1/products/{prod}/deactivate"))),
                         "upload_image" => c.post(app.url(&format!("/api/v1/products/{prod}/images"))).body(png.clone()),
+                        "file_dossier" | "review_dossier" => {
+                            // A fresh product each time: one open dossier per product.
+                            let data = ocop_domain::product::ProductInput { name: format!("Hồ sơ {}", next_tax_code()), set_code: "09".into(), ..Default::default() }
+                                .validate(if inside { "01" } else { f.province_b.as_str() }, commune)
+                                .unwrap();
+                            let (new_product, _) = app
+                                .store
+                                .create_product(&ocop_domain::auth::Capability::system(ocop_domain::auth::Action::CreateProduct), producer, &data, 2026)
+                                .await
+                                .unwrap();
+                            let filing = json!({"kind": "first", "options": ["A.1.a.3"]});
+                            if *endpoint == "file_dossier" {
+                                c.post(app.url(&format!("/api/v1/products/{new_product}/dossiers"))).json(&filing)
+                            } else {
+                                let sheet = ocop_domain::criteria::version("qd26-2026").unwrap().sheet("09").unwrap();
+                                let f = ocop_domain::dossier::FilingInput { kind: "first".into(), options: vec!["A.1.a.3".into()], ..Default::default() }
+                                    .validate(sheet)
+                                    .unwrap();
+                                let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+                                let ctx = ocop_store::dossiers::FilingContext { criteria_version: "qd26-2026", set_code: "09", filed_on: day, commune_deadline: day };
+                                let did = app
+                                    .store
+                                    .file_dossier(&ocop_domain::auth::Capability::system(ocop_domain::auth::Action::FileDossier), new_product, &f, &ctx)
+                                    .await
+                                    .unwrap();
+                                c.post(app.url(&format!("/api/v1/dossiers/{did}/return"))).json(&json!({"conclusion": "Bổ sung giấy tờ"}))
+                            }
+                        }
                         "deactivate_user" => {
                             let target = lockable[if inside { "in" } else { "out" }];
                             c.post(app.url(&format!("/api/v1/users/{target}/deactivate")))
@@ -199,8 +223,10 @@ async fn every_role_every_write_in_and_out_of_scope() {
                     let status = r.status();
                     let allowed = status.is_success();
                     // Denials must be a refusal, never a server error or a validation slip.
+                    // Dossiers out of reach are not revealed (404), like a refusal.
                     let denial_ok = matches!(status.as_u16(), 401 | 403)
-                        || (*endpoint == "import" && status == 422);
+                        || (*endpoint == "import" && status == 422)
+                        || (*endpoint == "review_dossier" && status == 404);
                     if allowed != want || (!allowed && !denial_ok) {
                         let body = r.text().await.unwrap_or_default();
                         failures.push(format!(
