@@ -324,8 +324,26 @@ pub(crate) fn action_label(code: &str) -> &'static str {
 pub(crate) fn history_json(entries: &[ocop_store::audit::AuditEntry]) -> serde_json::Value {
     json!(entries
         .iter()
-        .map(|h| json!({"at": h.at, "actor_name": h.actor_name, "action_label": action_label(&h.action)}))
+        .map(|h| json!({"at": h.at, "actor_name": h.actor_name, "action_label": history_label(h)}))
         .collect::<Vec<_>>())
+}
+
+/// A history line's wording: a dossier's move is named by the state it reached.
+fn history_label(h: &ocop_store::audit::AuditEntry) -> &'static str {
+    if h.entity == "dossier" {
+        let status = serde_json::from_str::<serde_json::Value>(&h.after)
+            .ok()
+            .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string));
+        return match status.as_deref() {
+            None => "nộp hồ sơ",
+            Some("submitted") => "nộp lại hồ sơ",
+            Some("returned") => "UBND xã trả lại để bổ sung",
+            Some("forwarded") => "UBND xã chuyển lên tỉnh",
+            Some("withdrawn") => "rút hồ sơ",
+            Some(_) => action_label(&h.action),
+        };
+    }
+    action_label(&h.action)
 }
 
 /// Map validation errors to `{field: message}` for the form templates.
