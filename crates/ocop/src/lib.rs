@@ -97,7 +97,7 @@ pub async fn seed_demo(
         ),
         (
             "xa.demo",
-            "Cán bộ UBND xã",
+            "Phạm Văn Bình",
             Role::CommuneOfficer {
                 province: "01".into(),
                 commune: hn.commune_code.clone(),
@@ -105,7 +105,7 @@ pub async fn seed_demo(
         ),
         (
             "chuthe.demo",
-            "Đại diện chủ thể",
+            hn.representative_name.as_str(),
             Role::Producer {
                 province: hn.province_code.clone(),
                 commune: hn.commune_code.clone(),

@@ -49,7 +49,7 @@ fn scope_of(d: &ocop_store::dossiers::DossierRow) -> Scope {
 }
 
 /// The dossiers this actor may see: everything nationally, a province's, a commune's, or a producer's own.
-fn visible_filter(actor: &Actor) -> Option<DossierFilter> {
+pub(crate) fn visible_filter(actor: &Actor) -> Option<DossierFilter> {
     if actor
         .roles
         .iter()

@@ -272,10 +272,54 @@ async fn home(
     c.insert("stars".into(), json!(stars));
     c.insert(
         "scope_name".into(),
-        json!(province.and_then(|p| ocop_domain::admin_units::units()
-            .province(&p)
-            .map(|p| p.name.clone()))),
+        json!(province
+            .as_ref()
+            .and_then(|p| ocop_domain::admin_units::units()
+                .province(p)
+                .map(|p| p.name.clone()))),
     );
+    // Work waiting for this person: dossiers in their scope, and certificates
+    // of their province entering the re-evaluation window.
+    if let Some(u) = user {
+        if let Some(f) = crate::dossiers::visible_filter(&u.actor) {
+            let list = state.store.list_dossiers(&f).await.or_page(&state, user)?;
+            let today = state.today();
+            let waiting = list
+                .iter()
+                .filter(|d| d.dossier.status == "submitted")
+                .count();
+            let overdue = list
+                .iter()
+                .filter(|d| d.dossier.status == "submitted" && today > d.dossier.commune_deadline)
+                .count();
+            let forwarded = list
+                .iter()
+                .filter(|d| d.dossier.status == "forwarded")
+                .count();
+            c.insert(
+                "dossiers".into(),
+                json!({"waiting": waiting, "overdue": overdue, "forwarded": forwarded}),
+            );
+        }
+        let expiring = state
+            .store
+            .catalog(
+                &ocop_store::catalog::CatalogFilter {
+                    province: province.clone(),
+                    status: ocop_store::catalog::CatalogStatus::ExpiringSoon,
+                    per_page: 1,
+                    page: 1,
+                    ..Default::default()
+                },
+                state.today(),
+            )
+            .await
+            .or_page(&state, user)?;
+        c.insert(
+            "expiring".into(),
+            json!({"count": expiring.total, "href": format!("/danh-muc?tinh_trang=expiring_soon{}", province.as_deref().map(|p| format!("&tinh={p}")).unwrap_or_default())}),
+        );
+    }
     c.insert("flash".into(), json!(flash_text(fq.tb.as_deref())));
     Ok(render(&state, "home.html", c))
 }
