@@ -418,6 +418,9 @@ pub struct UnmetMinimum {
     /// Points the criterion must reach (0 for "some option ticked").
     pub required: u32,
     pub scored: u32,
+    /// The criterion's score as a number (a council's average is fractional).
+    #[serde(skip)]
+    pub average: f64,
 }
 
 /// The outcome of scoring one sheet.
@@ -442,7 +445,7 @@ pub struct SelectionError {
 /// The minimums a set of leaf scores fails, for every rank up to 5.
 fn unmet(
     sheet: &Sheet,
-    scores: &HashMap<usize, u32>,
+    scores: &HashMap<usize, f64>,
     ticked_under: &dyn Fn(usize) -> bool,
     case: Option<&str>,
 ) -> Vec<UnmetMinimum> {
@@ -456,15 +459,16 @@ fn unmet(
             NodeKind::Option => {
                 let leaf = sheet.leaf_of(i);
                 let required = n.points.unwrap_or(0);
-                let scored = scores.get(&leaf).copied().unwrap_or(0);
-                if scored < required || (required == 0 && !ticked_under(leaf)) {
+                let scored = scores.get(&leaf).copied().unwrap_or(0.0);
+                if scored < required as f64 || (required == 0 && !ticked_under(leaf)) {
                     out.push(UnmetMinimum {
                         id: n.id.clone(),
                         criterion: sheet.nodes[leaf].id.clone(),
                         criterion_title: sheet.nodes[leaf].title.clone(),
                         min_star: star,
                         required,
-                        scored,
+                        scored: scored.round() as u32,
+                        average: scored,
                     });
                 }
             }
@@ -476,6 +480,7 @@ fn unmet(
                     min_star: star,
                     required: 0,
                     scored: 0,
+                    average: 0.0,
                 });
             }
             _ => {}
@@ -578,13 +583,14 @@ impl Sheet {
             .iter()
             .map(|(&l, &o)| (l, self.nodes[o].points.unwrap_or(0)))
             .collect();
+        let scores_f: HashMap<usize, f64> = scores.iter().map(|(&l, &s)| (l, s as f64)).collect();
         let mut parts: BTreeMap<String, u32> = self.parts().map(|p| (p.id.clone(), 0)).collect();
         for (&leaf, &s) in &scores {
             *parts.entry(self.part_of(leaf).to_string()).or_default() += s;
         }
         let total: u32 = parts.values().sum();
         let ticked_under = |i: usize| chosen.keys().any(|&leaf| self.is_within(leaf, i));
-        let unmet = unmet(self, &scores, &ticked_under, case.as_deref());
+        let unmet = unmet(self, &scores_f, &ticked_under, case.as_deref());
         let rank = rank_of(total as f64, &unmet);
         let points_to_next_rank = if rank >= 5 {
             0
@@ -597,6 +603,67 @@ impl Sheet {
             rank,
             unmet_minimums: unmet,
             points_to_next_rank,
+        })
+    }
+
+    /// Each leaf criterion's score in a selection (already validated by `evaluate`).
+    pub fn leaf_scores(&self, options: &[String]) -> HashMap<String, u32> {
+        options
+            .iter()
+            .filter_map(|o| self.index.get(o))
+            .filter(|&&i| self.nodes[i].kind == NodeKind::Option)
+            .map(|&i| {
+                (
+                    self.nodes[self.leaf_of(i)].id.clone(),
+                    self.nodes[i].points.unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
+    /// The council's consolidated result: each criterion's score is the
+    /// members' average; the total is the average of the members' totals
+    /// (the same number); a marked criterion counts as ticked when at least
+    /// half the members ticked it. The rank follows the usual rule.
+    pub fn consolidate(
+        &self,
+        members: &[Vec<String>],
+        case: Option<&str>,
+    ) -> Result<Consolidated, SelectionError> {
+        let mut totals = Vec::new();
+        let mut sums: HashMap<usize, f64> = HashMap::new();
+        let mut ticks: HashMap<usize, usize> = HashMap::new();
+        for options in members {
+            let e = self.evaluate(options, case)?;
+            totals.push(e.total as f64);
+            for (leaf, score) in self.leaf_scores(options) {
+                let i = self.index[&leaf];
+                *sums.entry(i).or_default() += score as f64;
+                *ticks.entry(i).or_default() += 1;
+            }
+        }
+        let n = members.len().max(1) as f64;
+        let averages: HashMap<usize, f64> = sums.into_iter().map(|(k, v)| (k, v / n)).collect();
+        let half = members.len().div_ceil(2);
+        let ticked_under = |i: usize| {
+            ticks
+                .iter()
+                .filter(|(&leaf, _)| self.is_within(leaf, i))
+                .map(|(_, &c)| c)
+                .max()
+                .unwrap_or(0)
+                >= half.max(1)
+        };
+        let unmet = unmet(self, &averages, &ticked_under, case);
+        let average_total = (totals.iter().sum::<f64>() / n * 100.0).round() / 100.0;
+        let spread = totals.iter().cloned().fold(f64::MIN, f64::max)
+            - totals.iter().cloned().fold(f64::MAX, f64::min);
+        Ok(Consolidated {
+            average_total,
+            rank: rank_of(average_total, &unmet),
+            spread: if totals.is_empty() { 0.0 } else { spread },
+            member_totals: totals,
+            unmet_minimums: unmet,
         })
     }
 
@@ -646,6 +713,19 @@ impl Sheet {
             .map(|(i, _)| build(self, i))
             .collect()
     }
+}
+
+/// A council's consolidated result for one product.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Consolidated {
+    /// The average of the members' totals, to two decimals.
+    pub average_total: f64,
+    pub rank: u8,
+    /// Highest minus lowest member total.
+    pub spread: f64,
+    pub member_totals: Vec<f64>,
+    pub unmet_minimums: Vec<UnmetMinimum>,
 }
 
 /// A node with its children, in document order.
@@ -976,6 +1056,34 @@ mod tests {
         opts.push("A.1.a.1".into());
         let e = s.evaluate(&opts, None).unwrap();
         assert_eq!(e.rank, 5);
+    }
+
+    #[test]
+    fn consolidation_averages_members() {
+        let s = sheet09();
+        let full = best(s, None);
+        let mut weaker = full.clone();
+        weaker.retain(|o| !o.starts_with("A.1.a."));
+        weaker.push("A.1.a.1".into());
+        let c = s
+            .consolidate(&[full.clone(), full.clone(), weaker.clone()], None)
+            .unwrap();
+        let e_full = s.evaluate(&full, None).unwrap().total as f64;
+        let e_weak = s.evaluate(&weaker, None).unwrap().total as f64;
+        assert_eq!(c.member_totals, vec![e_full, e_full, e_weak]);
+        assert!(
+            (c.average_total - ((2.0 * e_full + e_weak) / 3.0 * 100.0).round() / 100.0).abs()
+                < 1e-9
+        );
+        assert_eq!(c.spread, e_full - e_weak);
+        assert_eq!(c.rank, 5);
+        // Two of three members leave the 3★ criterion unticked and one gives
+        // it its lowest mark: its average (1/3) is under the 1 point required.
+        let mut none = full.clone();
+        none.retain(|o| !o.starts_with("A.1.a."));
+        let c = s.consolidate(&[none.clone(), none, weaker], None).unwrap();
+        assert_eq!(c.rank, 2);
+        assert_eq!(c.unmet_minimums[0].criterion, "A.1.a");
     }
 
     #[test]
