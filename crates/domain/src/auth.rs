@@ -96,6 +96,8 @@ pub struct Scope {
     pub province: Option<String>,
     pub commune: Option<String>,
     pub producer_id: Option<i64>,
+    /// The council (evaluation round) a record belongs to.
+    pub council_id: Option<i64>,
 }
 
 impl Scope {
@@ -113,6 +115,15 @@ impl Scope {
             province: Some(p.to_string()),
             commune: Some(c.to_string()),
             producer_id: None,
+            council_id: None,
+        }
+    }
+    /// A council's work in a province.
+    pub fn council(p: &str, council_id: i64) -> Self {
+        Self {
+            province: Some(p.to_string()),
+            council_id: Some(council_id),
+            ..Self::default()
         }
     }
     pub fn producer(p: &str, c: &str, id: i64) -> Self {
@@ -120,6 +131,7 @@ impl Scope {
             province: Some(p.to_string()),
             commune: Some(c.to_string()),
             producer_id: Some(id),
+            council_id: None,
         }
     }
 }
@@ -145,6 +157,10 @@ pub enum Action {
     FileDossier,
     /// The commune's review: return or forward a dossier.
     ReviewDossier,
+    /// Set up an evaluation round and its council, assign dossiers, close scoring.
+    ManageRound,
+    /// A council member scores a dossier of their round.
+    ScoreDossier,
     CreateUser,
     GrantRole,
     DeactivateUser,
@@ -152,7 +168,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::CreateProducer,
         Action::EditProducer,
         Action::DeactivateProducer,
@@ -166,6 +182,8 @@ impl Action {
         Action::ImportRegistry,
         Action::FileDossier,
         Action::ReviewDossier,
+        Action::ManageRound,
+        Action::ScoreDossier,
         Action::CreateUser,
         Action::GrantRole,
         Action::DeactivateUser,
@@ -187,6 +205,8 @@ impl Action {
             Action::ImportRegistry => "registry.import",
             Action::FileDossier => "dossier.file",
             Action::ReviewDossier => "dossier.review",
+            Action::ManageRound => "round.manage",
+            Action::ScoreDossier => "dossier.score",
             Action::CreateUser => "user.create",
             Action::GrantRole => "user.grant_role",
             Action::DeactivateUser => "user.deactivate",
@@ -316,9 +336,11 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             | CreateUser
             | DeactivateUser
             | RevokeProvincialCertificate
-            | FileDossier => in_province(scope, province),
-            // The commune reviews; the province receives what it forwards.
-            RevokeNationalCertificate | ReviewDossier => false,
+            | FileDossier
+            | ManageRound => in_province(scope, province),
+            // The commune reviews; the province receives what it forwards;
+            // only council members score.
+            RevokeNationalCertificate | ReviewDossier | ScoreDossier => false,
             GrantRole => {
                 matches!(
                     granted,
@@ -342,7 +364,12 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             ChangeOwnPassword => true,
             _ => false,
         },
-        Role::CouncilMember { .. } | Role::PointOfSale { .. } | Role::Buyer => {
+        Role::CouncilMember { council_id } => match action {
+            ScoreDossier => scope.council_id == Some(*council_id),
+            ChangeOwnPassword => true,
+            _ => false,
+        },
+        Role::PointOfSale { .. } | Role::Buyer => {
             matches!(action, ChangeOwnPassword)
         }
     }

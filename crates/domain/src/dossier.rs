@@ -63,6 +63,10 @@ pub enum DossierStatus {
     Forwarded,
     /// Withdrawn by the producer.
     Withdrawn,
+    /// Assigned to a provincial round: its council is scoring.
+    InRound,
+    /// Scoring closed: the council's consolidated result is recorded.
+    Scored,
 }
 
 impl DossierStatus {
@@ -72,6 +76,8 @@ impl DossierStatus {
             DossierStatus::Returned => "returned",
             DossierStatus::Forwarded => "forwarded",
             DossierStatus::Withdrawn => "withdrawn",
+            DossierStatus::InRound => "in_round",
+            DossierStatus::Scored => "scored",
         }
     }
     pub fn label(self) -> &'static str {
@@ -80,17 +86,21 @@ impl DossierStatus {
             DossierStatus::Returned => "UBND xã trả lại để bổ sung",
             DossierStatus::Forwarded => "UBND xã đã chuyển lên tỉnh",
             DossierStatus::Withdrawn => "Chủ thể đã rút hồ sơ",
+            DossierStatus::InRound => "Hội đồng đang chấm điểm",
+            DossierStatus::Scored => "Hội đồng đã chấm xong",
         }
     }
+    pub const ALL: [DossierStatus; 6] = [
+        Self::Submitted,
+        Self::Returned,
+        Self::Forwarded,
+        Self::Withdrawn,
+        Self::InRound,
+        Self::Scored,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Submitted,
-            Self::Returned,
-            Self::Forwarded,
-            Self::Withdrawn,
-        ]
-        .into_iter()
-        .find(|k| k.code() == s)
+        Self::ALL.into_iter().find(|k| k.code() == s)
     }
 }
 
@@ -102,6 +112,10 @@ pub enum DossierCommand {
     Return,
     Forward,
     Withdraw,
+    /// The province assigns a forwarded dossier to a round.
+    Assign,
+    /// The council's scoring is closed with a consolidated result.
+    CloseScoring,
 }
 
 /// The state machine: the only legal moves.
@@ -113,6 +127,8 @@ pub fn transition(from: DossierStatus, cmd: DossierCommand) -> Result<DossierSta
         (Submitted, Forward) => Ok(Forwarded),
         (Returned, Resubmit) => Ok(Submitted),
         (Submitted | Returned, Withdraw) => Ok(Withdrawn),
+        (Forwarded, Assign) => Ok(InRound),
+        (InRound, CloseScoring) => Ok(Scored),
         (s, c) => Err(format!(
             "Không thể {} hồ sơ đang ở trạng thái \"{}\".",
             command_label(c),
@@ -127,6 +143,8 @@ fn command_label(c: DossierCommand) -> &'static str {
         DossierCommand::Return => "trả lại",
         DossierCommand::Forward => "chuyển lên tỉnh",
         DossierCommand::Withdraw => "rút",
+        DossierCommand::Assign => "đưa vào đợt đánh giá",
+        DossierCommand::CloseScoring => "kết thúc chấm điểm",
     }
 }
 
@@ -293,11 +311,22 @@ mod tests {
     use DossierStatus::*;
 
     #[test]
+    fn statuses_round_trip() {
+        for s in DossierStatus::ALL {
+            assert_eq!(DossierStatus::parse(s.code()), Some(s));
+        }
+    }
+
+    #[test]
     fn legal_and_illegal_transitions() {
         assert_eq!(transition(Submitted, Forward), Ok(Forwarded));
         assert_eq!(transition(Submitted, Return), Ok(Returned));
         assert_eq!(transition(Returned, Resubmit), Ok(Submitted));
         assert_eq!(transition(Returned, Withdraw), Ok(Withdrawn));
+        assert_eq!(transition(Forwarded, Assign), Ok(InRound));
+        assert_eq!(transition(InRound, CloseScoring), Ok(Scored));
+        assert!(transition(Submitted, Assign).is_err());
+        assert!(transition(InRound, Withdraw).is_err());
         for (s, c) in [
             (Forwarded, Return),
             (Forwarded, Forward),

@@ -32,6 +32,11 @@ pub struct DossierRow {
     /// JSON of the commune's review (Mẫu 03), once made.
     pub review: Option<String>,
     pub reviewed_on: Option<NaiveDate>,
+    /// The provincial round it was assigned to.
+    pub round_id: Option<i64>,
+    /// The council's consolidated total and rank, once scoring is closed.
+    pub council_total: Option<f64>,
+    pub council_rank: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,

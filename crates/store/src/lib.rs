@@ -17,6 +17,7 @@ pub mod migrate;
 pub mod password;
 pub mod reference;
 pub mod registry;
+pub mod rounds;
 pub mod testing;
 
 use ocop_domain::ValidationErrors;

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "dossiers",
         include_str!("../migrations/0004_dossiers.sql"),
     ),
+    (5, "rounds", include_str!("../migrations/0005_rounds.sql")),
 ];
 
 /// The SQL of a migration for one backend.

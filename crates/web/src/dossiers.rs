@@ -76,7 +76,13 @@ pub(crate) fn visible_filter(actor: &Actor) -> Option<DossierFilter> {
 
 async fn load(state: &State, user: &User, id: i64) -> AppResult<DossierListItem> {
     let d = state.store.dossier(id).await?;
-    if !user.actor.can_read(&scope_of(&d.dossier)) {
+    let council_member = d.dossier.round_id.is_some_and(|r| {
+        user.actor
+            .roles
+            .iter()
+            .any(|role| matches!(role, Role::CouncilMember { council_id } if *council_id == r))
+    });
+    if !user.actor.can_read(&scope_of(&d.dossier)) && !council_member {
         return Err(AppError::NotFound("hồ sơ".into()));
     }
     Ok(d)

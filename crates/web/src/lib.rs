@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod pages;
 pub mod public;
 pub mod public_catalog;
+pub mod rounds;
 pub mod session;
 pub mod templates;
 
@@ -89,6 +90,7 @@ pub fn router(state: State) -> Router {
         .merge(api::routes())
         .merge(public::routes())
         .merge(dossiers::routes())
+        .merge(rounds::routes())
         .route("/health", get(health))
         .route("/static/app.css", get(templates::stylesheet))
         .fallback(pages::not_found)

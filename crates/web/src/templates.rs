@@ -74,6 +74,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/dossiers/show.html"),
     ),
     (
+        "rounds/list.html",
+        include_str!("../templates/rounds/list.html"),
+    ),
+    (
+        "rounds/show.html",
+        include_str!("../templates/rounds/show.html"),
+    ),
+    (
+        "rounds/score.html",
+        include_str!("../templates/rounds/score.html"),
+    ),
+    (
         "public_product.html",
         include_str!("../templates/public_product.html"),
     ),

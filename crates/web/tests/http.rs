@@ -1606,3 +1606,244 @@ async fn dossier_filing_and_commune_review() {
         assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
     }
 }
+
+/// A provincial round: council, independent locked sheets, spread check, consolidated result.
+#[tokio::test]
+async fn round_council_scoring_and_consolidation() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let cap = |a| ocop_domain::auth::Capability::system(a);
+        use ocop_domain::auth::Action;
+        for name in ["tv1", "tv2", "tv3"] {
+            app.store
+                .create_user(
+                    &cap(Action::CreateUser),
+                    name,
+                    &format!("Thành viên {name}"),
+                    None,
+                    PASSWORD,
+                )
+                .await
+                .unwrap();
+        }
+        // A forwarded dossier.
+        let (admin, acsrf) = app.api_client("admin").await;
+        let p: Value = admin
+            .post(app.url(&format!("/api/v1/producers/{}/products", f.producer_a)))
+            .header("x-csrf-token", &acsrf)
+            .json(&json!({"name": "Nước mắm Cửa Khẩu", "set_code": "09"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let d: Value = admin
+            .post(app.url(&format!("/api/v1/products/{}/dossiers", p["id"])))
+            .header("x-csrf-token", &acsrf)
+            .json(&json!({"kind": "first", "options": ["A.1.a.3"]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let did = d["id"].as_i64().unwrap();
+        let review = json!({"complete": true, "local_raw_materials": "a", "local_labour": "b", "idea_origin": "c", "local_identity": "d"});
+        let (com, ccsrf) = app.api_client("commune").await;
+        assert_eq!(
+            com.post(app.url(&format!("/api/v1/dossiers/{did}/forward")))
+                .header("x-csrf-token", &ccsrf)
+                .json(&review)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+
+        // The province sets up the round and its council, and assigns the dossier.
+        let (prov, pcsrf) = app.api_client("province").await;
+        let r = prov
+            .post(app.url("/api/v1/rounds"))
+            .header("x-csrf-token", &pcsrf)
+            .json(&json!({"province": f.province_b, "name": "Đợt ngoài tỉnh", "scoring_deadline": "30/06/2027"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{}: another province's round", app.label);
+        let r = prov
+            .post(app.url("/api/v1/rounds"))
+            .header("x-csrf-token", &pcsrf)
+            .json(&json!({"province": "01", "name": "Đợt 1 năm 2027", "scoring_deadline": "30/06/2027", "max_spread": 10}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let rid = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        for (name, chair) in [("tv1", true), ("tv2", false), ("tv3", false)] {
+            let r = prov
+                .post(app.url(&format!("/api/v1/rounds/{rid}/members")))
+                .header("x-csrf-token", &pcsrf)
+                .json(&json!({"username": name, "chair": chair}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+        }
+        let (tv1, c1) = app.api_client("tv1").await;
+        let score = |client: &reqwest::Client, csrf: &str, options: Value| {
+            client
+                .post(app.url(&format!("/api/v1/dossiers/{did}/score-sheets")))
+                .header("x-csrf-token", csrf)
+                .json(&json!({"options": options}))
+                .send()
+        };
+        assert_eq!(
+            score(&tv1, &c1, json!(["A.1.a.3"])).await.unwrap().status(),
+            409,
+            "not in a round yet"
+        );
+        assert_eq!(
+            prov.post(app.url(&format!("/api/v1/rounds/{rid}/dossiers/{did}")))
+                .header("x-csrf-token", &pcsrf)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+
+        // Independent scoring: a non-member cannot score; a member sees others' sheets only after submitting.
+        let (outsider, oc) = app.api_client("commune").await;
+        assert_eq!(
+            score(&outsider, &oc, json!(["A.1.a.3"]))
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        let high = json!(["A.1.a.3", "A.1.b.3", "B.4.a.3", "C.6.a.3"]);
+        let (tv2, c2) = app.api_client("tv2").await;
+        assert_eq!(score(&tv2, &c2, high.clone()).await.unwrap().status(), 201);
+        let before: Value = tv1
+            .get(app.url(&format!("/api/v1/dossiers/{did}/score-sheets")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            before["sheets"].is_null() && before["own"].is_null(),
+            "tv1 sees nothing before submitting: {before}"
+        );
+        assert_eq!(score(&tv1, &c1, high.clone()).await.unwrap().status(), 201);
+        assert_eq!(
+            score(&tv1, &c1, high.clone()).await.unwrap().status(),
+            409,
+            "a submitted sheet is locked"
+        );
+        let after: Value = tv1
+            .get(app.url(&format!("/api/v1/dossiers/{did}/score-sheets")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(after["sheets"].as_array().unwrap().len(), 2);
+        // Closing needs every member's sheet.
+        let r = prov
+            .post(app.url(&format!("/api/v1/dossiers/{did}/close-scoring")))
+            .header("x-csrf-token", &pcsrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409);
+        assert!(r.json::<Value>().await.unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2/3"));
+        // A far lower third sheet: the spread exceeds 10 points, discussion required.
+        let (tv3, c3) = app.api_client("tv3").await;
+        assert_eq!(
+            score(&tv3, &c3, json!(["A.1.a.1"])).await.unwrap().status(),
+            201
+        );
+        let view: Value = prov
+            .get(app.url(&format!("/api/v1/dossiers/{did}/score-sheets")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(view["result"]["needs_discussion"], true, "{view}");
+        let r = prov
+            .post(app.url(&format!("/api/v1/dossiers/{did}/close-scoring")))
+            .header("x-csrf-token", &pcsrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409);
+        assert!(r.json::<Value>().await.unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("thảo luận"));
+        // With a round that tolerates the spread, scoring closes with the average.
+        let sheets = view["sheets"].as_array().unwrap();
+        let totals: Vec<f64> = sheets
+            .iter()
+            .map(|s| s["total"].as_f64().unwrap())
+            .collect();
+        let expected = ((totals.iter().sum::<f64>() / 3.0) * 100.0).round() / 100.0;
+        ocop_store::testing::execute_raw(&app.store, "UPDATE rounds SET max_spread = 100").await;
+        let r = prov
+            .post(app.url(&format!("/api/v1/dossiers/{did}/close-scoring")))
+            .header("x-csrf-token", &pcsrf)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, 200, "{}: {body}", app.label);
+        let d: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(d["status"], "scored");
+        assert!((d["council_total"].as_f64().unwrap() - expected).abs() < 1e-9);
+        assert_eq!(d["council_rank"], 1);
+        // Pages render for the office and the members.
+        let (b, _) = app.browser("tv1").await;
+        let r = b
+            .get(app.url(&format!("/dot-danh-gia/{rid}")))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("Đợt 1 năm 2027") && page.contains("Chủ tịch hội đồng"),
+            "{status} {}",
+            &page[page.len().saturating_sub(1500)..]
+        );
+        let page = b
+            .get(app.url(&format!("/ho-so/{did}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Hội đồng đánh giá"));
+        let (pb, _) = app.browser("province").await;
+        assert_eq!(
+            pb.get(app.url("/dot-danh-gia"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
+    }
+}

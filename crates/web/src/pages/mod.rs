@@ -102,6 +102,7 @@ pub(crate) fn viewer_json(user: Option<&User>) -> serde_json::Value {
                 "can_manage_users": probe(Action::CreateUser),
                 "can_import": probe(Action::ImportRegistry),
                 "can_create_producer": probe(Action::CreateProducer),
+                "can_rounds": probe(Action::ManageRound) || a.roles.iter().any(|r| matches!(r, Role::CouncilMember { .. })),
             })
         }
     }
@@ -223,6 +224,8 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "da-chuyen" => "Đã chuyển hồ sơ lên tỉnh.",
         "da-tra-lai" => "Đã trả hồ sơ để chủ thể bổ sung.",
         "da-rut" => "Đã rút hồ sơ.",
+        "da-nop-phieu" => "Đã nộp phiếu đánh giá.",
+        "da-ket-thuc" => "Đã kết thúc chấm điểm: kết quả hội đồng đã được ghi.",
         "da-thu-hoi-gcn" => "Đã thu hồi giấy chứng nhận: trang xác minh công khai hiển thị ngay.",
         "da-tai-anh" => "Đã tải ảnh lên.",
         "da-doi-mat-khau" => "Đã đổi mật khẩu.",
@@ -356,6 +359,8 @@ pub(crate) fn action_label(code: &str) -> &'static str {
         }
         "dossier.file" => "nộp / nộp lại / rút hồ sơ",
         "dossier.review" => "UBND xã xem xét hồ sơ",
+        "dossier.score" => "thành viên hội đồng nộp phiếu",
+        "round.manage" => "văn phòng OCOP tỉnh quản lý đợt đánh giá",
         "registry.import" => "nhập từ tệp",
         "user.create" => "tạo người dùng",
         "user.grant_role" => "đổi vai trò",
@@ -384,6 +389,8 @@ fn history_label(h: &ocop_store::audit::AuditEntry) -> &'static str {
             Some("returned") => "UBND xã trả lại để bổ sung",
             Some("forwarded") => "UBND xã chuyển lên tỉnh",
             Some("withdrawn") => "rút hồ sơ",
+            Some("in_round") => "đưa vào đợt đánh giá",
+            Some("scored") => "hội đồng kết thúc chấm điểm",
             Some(_) => action_label(&h.action),
         };
     }

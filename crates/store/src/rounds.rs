@@ -1,0 +1,327 @@
+//! Provincial evaluation rounds: the council, assigned dossiers, the
+//! members' independent score sheets, and the close of scoring.
+
+use crate::audit::record;
+use crate::{is_unique_violation, now, on_pool, on_tx, Result, Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use ocop_domain::auth::{Action, Capability, Role};
+use ocop_domain::dossier::{transition, DossierCommand, DossierStatus};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoundRow {
+    pub id: i64,
+    pub province_code: String,
+    pub name: String,
+    pub scoring_deadline: NaiveDate,
+    pub max_spread: f64,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberRow {
+    pub user_id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub is_chair: bool,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScoreSheetRow {
+    pub id: i64,
+    pub dossier_id: i64,
+    pub member_id: i64,
+    /// JSON array of ticked option ids.
+    pub options: String,
+    pub total: i64,
+    pub rank: i64,
+    pub submitted_at: DateTime<Utc>,
+}
+
+fn check(cap: &Capability, action: Action) -> Result<()> {
+    if cap.action() == action {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(action.code().into()))
+    }
+}
+
+fn conflict(message: impl Into<String>) -> StoreError {
+    StoreError::Conflict {
+        field: "status".into(),
+        message: message.into(),
+        message_en: "Not allowed in the current state.".into(),
+    }
+}
+
+impl Store {
+    pub async fn create_round(
+        &self,
+        cap: &Capability,
+        province: &str,
+        name: &str,
+        deadline: NaiveDate,
+        max_spread: f64,
+    ) -> Result<i64> {
+        check(cap, Action::ManageRound)?;
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+            "INSERT INTO rounds (province_code, name, scoring_deadline, max_spread, status, created_at) VALUES ($1, $2, $3, $4, 'open', $5) RETURNING id"
+        )
+        .bind(province)
+        .bind(name)
+        .bind(deadline)
+        .bind(max_spread)
+        .bind(now())
+        .fetch_one(&mut *c)
+        .await
+        })?;
+        record(&mut tx, cap, "round", &id.to_string(), None, Some(&serde_json::json!({"province": province, "name": name, "deadline": deadline, "max_spread": max_spread}))).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn round(&self, id: i64) -> Result<RoundRow> {
+        on_pool!(self, |c| sqlx::query_as::<_, RoundRow>(
+            "SELECT * FROM rounds WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await)?
+        .ok_or(StoreError::NotFound("đợt đánh giá"))
+    }
+
+    pub async fn list_rounds(&self, province: Option<&str>) -> Result<Vec<RoundRow>> {
+        Ok(on_pool!(self, |c| {
+            sqlx::query_as::<_, RoundRow>(
+            "SELECT * FROM rounds WHERE ($1 IS NULL OR province_code = $1) ORDER BY scoring_deadline DESC, id DESC"
+        )
+        .bind(province)
+        .fetch_all(c)
+        .await
+        })?)
+    }
+
+    pub async fn round_members(&self, round_id: i64) -> Result<Vec<MemberRow>> {
+        Ok(on_pool!(self, |c| {
+            sqlx::query_as::<_, MemberRow>(
+            "SELECT m.user_id, u.username, u.full_name, m.is_chair FROM round_members m JOIN users u ON u.id = m.user_id \
+             WHERE m.round_id = $1 ORDER BY m.is_chair DESC, u.username"
+        )
+        .bind(round_id)
+        .fetch_all(c)
+        .await
+        })?)
+    }
+
+    /// Add a council member; grants the council-member role of this round in the same transaction.
+    pub async fn add_round_member(
+        &self,
+        cap: &Capability,
+        round_id: i64,
+        user_id: i64,
+        chair: bool,
+    ) -> Result<()> {
+        check(cap, Action::ManageRound)?;
+        self.round(round_id).await?;
+        self.user(user_id).await?;
+        let role = Role::CouncilMember {
+            council_id: round_id,
+        };
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "INSERT INTO round_members (round_id, user_id, is_chair) VALUES ($1, $2, $3)"
+        )
+        .bind(round_id)
+        .bind(user_id)
+        .bind(chair)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::conflict(
+                    "user_id",
+                    "Người này đã là thành viên hội đồng.",
+                    "Already a member.",
+                )
+            } else {
+                e.into()
+            }
+        })?;
+        on_tx!(&mut tx, |c| {
+            sqlx::query("INSERT INTO user_roles (user_id, role, council_id, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(user_id)
+            .bind(role.code())
+            .bind(round_id)
+            .bind(now())
+            .execute(&mut *c)
+            .await
+            .map(|_| ())
+        })?;
+        record(
+            &mut tx,
+            cap,
+            "round",
+            &round_id.to_string(),
+            None,
+            Some(&serde_json::json!({"member": user_id, "chair": chair})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Move a dossier along the state machine inside `tx`, guarded by its current state.
+    async fn move_in_round(
+        &self,
+        tx: &mut crate::Tx,
+        id: i64,
+        cmd: DossierCommand,
+        set_round: Option<i64>,
+        result: Option<(f64, i64)>,
+    ) -> Result<(DossierStatus, DossierStatus)> {
+        let status: String = on_tx!(tx, |c| sqlx::query_scalar(
+            "SELECT status FROM dossiers WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await)?
+        .ok_or(StoreError::NotFound("hồ sơ"))?;
+        let from = DossierStatus::parse(&status).ok_or(StoreError::NotFound("trạng thái hồ sơ"))?;
+        let to = transition(from, cmd).map_err(conflict)?;
+        let n = on_tx!(tx, |c| {
+            sqlx::query(
+            "UPDATE dossiers SET status = $1, round_id = COALESCE($2, round_id), council_total = COALESCE($3, council_total), \
+             council_rank = COALESCE($4, council_rank), updated_at = $5, version = version + 1 WHERE id = $6 AND status = $7"
+        )
+        .bind(to.code())
+        .bind(set_round)
+        .bind(result.map(|r| r.0))
+        .bind(result.map(|r| r.1))
+        .bind(now())
+        .bind(id)
+        .bind(from.code())
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        if n == 0 {
+            return Err(conflict(
+                "Hồ sơ vừa được người khác xử lý; hãy tải lại trang.",
+            ));
+        }
+        Ok((from, to))
+    }
+
+    /// Assign a forwarded dossier of the round's province to the round.
+    pub async fn assign_to_round(
+        &self,
+        cap: &Capability,
+        round_id: i64,
+        dossier_id: i64,
+    ) -> Result<()> {
+        check(cap, Action::ManageRound)?;
+        let round = self.round(round_id).await?;
+        let d = self.dossier(dossier_id).await?;
+        if d.dossier.province_code != round.province_code {
+            return Err(StoreError::Forbidden("hồ sơ của tỉnh khác".into()));
+        }
+        let mut tx = self.begin().await?;
+        let (from, to) = self
+            .move_in_round(
+                &mut tx,
+                dossier_id,
+                DossierCommand::Assign,
+                Some(round_id),
+                None,
+            )
+            .await?;
+        record(
+            &mut tx,
+            cap,
+            "dossier",
+            &dossier_id.to_string(),
+            Some(&serde_json::json!({"status": from.code()})),
+            Some(&serde_json::json!({"status": to.code(), "round": round_id})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Submit a member's sheet; it cannot be changed afterwards.
+    pub async fn submit_score_sheet(
+        &self,
+        cap: &Capability,
+        dossier_id: i64,
+        options: &[String],
+        total: u32,
+        rank: u8,
+    ) -> Result<i64> {
+        check(cap, Action::ScoreDossier)?;
+        let d = self.dossier(dossier_id).await?;
+        if d.dossier.status != "in_round" {
+            return Err(conflict("Hồ sơ không ở giai đoạn chấm điểm."));
+        }
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+            "INSERT INTO score_sheets (dossier_id, member_id, options, total, rank, submitted_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
+        )
+        .bind(dossier_id)
+        .bind(cap.actor_id())
+        .bind(serde_json::to_string(options).unwrap_or_default())
+        .bind(total as i64)
+        .bind(rank as i64)
+        .bind(now())
+        .fetch_one(&mut *c)
+        .await)
+        .map_err(|e| if is_unique_violation(&e) { conflict("Bạn đã nộp phiếu cho hồ sơ này; phiếu đã nộp không sửa được.") } else { e.into() })?;
+        record(
+            &mut tx,
+            cap,
+            "dossier",
+            &dossier_id.to_string(),
+            None,
+            Some(&serde_json::json!({"score_sheet": id, "total": total, "rank": rank})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn score_sheets(&self, dossier_id: i64) -> Result<Vec<ScoreSheetRow>> {
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, ScoreSheetRow>(
+            "SELECT * FROM score_sheets WHERE dossier_id = $1 ORDER BY id"
+        )
+        .bind(dossier_id)
+        .fetch_all(c)
+        .await)?)
+    }
+
+    /// Close scoring with the council's consolidated result (computed by the caller with the domain).
+    pub async fn close_scoring(
+        &self,
+        cap: &Capability,
+        dossier_id: i64,
+        total: f64,
+        rank: u8,
+    ) -> Result<()> {
+        check(cap, Action::ManageRound)?;
+        let mut tx = self.begin().await?;
+        let (from, to) = self
+            .move_in_round(
+                &mut tx,
+                dossier_id,
+                DossierCommand::CloseScoring,
+                None,
+                Some((total, rank as i64)),
+            )
+            .await?;
+        record(&mut tx, cap, "dossier", &dossier_id.to_string(), Some(&serde_json::json!({"status": from.code()})), Some(&serde_json::json!({"status": to.code(), "council_total": total, "council_rank": rank}))).await?;
+        tx.commit().await
+    }
+}

@@ -1,0 +1,724 @@
+//! Provincial rounds on the web: the office sets up a round and its council,
+//! assigns forwarded dossiers, and closes scoring with the consolidated
+//! result; each member scores independently and sees the others' totals
+//! only after submitting their own sheet.
+
+use crate::api::ApiJson;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::pages::{
+    csrf_of, ctx, error_page, flash_text, render, see_other, FlashQuery, FormMap, OrPage,
+    PageResult,
+};
+use crate::session::User;
+use crate::State;
+use axum::extract::{Path, Query, State as S};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use ocop_domain::auth::{authorize, Action, Role, Scope};
+use ocop_domain::criteria::Consolidated;
+use ocop_store::rounds::{RoundRow, ScoreSheetRow};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Default largest gap between members' totals before the council must
+/// discuss and re-score (a provincial rule; set per round).
+pub const DEFAULT_MAX_SPREAD: f64 = 10.0;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/dot-danh-gia", get(list_page).post(create_page))
+        .route("/dot-danh-gia/{id}", get(round_page))
+        .route("/dot-danh-gia/{id}/thanh-vien", post(member_page))
+        .route("/dot-danh-gia/{id}/ho-so/{dossier}", post(assign_page))
+        .route("/ho-so/{id}/cham", get(score_form).post(score_page))
+        .route("/ho-so/{id}/ket-thuc-cham", post(close_page))
+        .route("/api/v1/rounds", post(api_create))
+        .route("/api/v1/rounds/{id}/members", post(api_member))
+        .route("/api/v1/rounds/{id}/dossiers/{dossier}", post(api_assign))
+        .route(
+            "/api/v1/dossiers/{id}/score-sheets",
+            get(api_sheets).post(api_score),
+        )
+        .route("/api/v1/dossiers/{id}/close-scoring", post(api_close))
+}
+
+fn manager_province(user: &User) -> Option<Option<String>> {
+    if user.actor.is_admin() {
+        return Some(None);
+    }
+    user.actor.roles.iter().find_map(|r| match r {
+        Role::ProvinceOffice { province } => Some(Some(province.clone())),
+        _ => None,
+    })
+}
+
+#[derive(Deserialize, Serialize, utoipa::ToSchema, Default)]
+#[serde(default)]
+pub struct NewRound {
+    pub province: String,
+    pub name: String,
+    /// dd/mm/yyyy or yyyy-mm-dd.
+    pub scoring_deadline: String,
+    /// Largest allowed gap between members' totals (default 10).
+    pub max_spread: Option<f64>,
+}
+
+async fn create(state: &State, user: &User, r: &NewRound) -> AppResult<i64> {
+    let province = ocop_domain::text::clean(&r.province);
+    let cap = authorize(
+        &user.actor,
+        Action::ManageRound,
+        &Scope::province(&province),
+    )?;
+    let mut errors = ocop_domain::ValidationErrors::new();
+    if ocop_domain::admin_units::units()
+        .province(&province)
+        .is_none()
+    {
+        errors.add(
+            "province",
+            "unknown",
+            "Mã tỉnh không có.",
+            "unknown province",
+        );
+    }
+    let name = ocop_domain::text::clean(&r.name);
+    if name.is_empty() {
+        errors.required("name", "Tên đợt đánh giá");
+    }
+    let deadline = ocop_domain::certificate::parse_date(&r.scoring_deadline);
+    if deadline.is_none() {
+        errors.add(
+            "scoring_deadline",
+            "invalid_format",
+            "Hạn chấm điểm phải có dạng ngày/tháng/năm.",
+            "scoring_deadline must be a date",
+        );
+    }
+    let spread = r.max_spread.unwrap_or(DEFAULT_MAX_SPREAD);
+    if !(0.0..=100.0).contains(&spread) {
+        errors.add(
+            "max_spread",
+            "out_of_range",
+            "Chênh lệch tối đa phải từ 0 đến 100 điểm.",
+            "max_spread must be 0..100",
+        );
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(state
+        .store
+        .create_round(&cap, &province, &name, deadline.expect("checked"), spread)
+        .await?)
+}
+
+async fn round_scope(state: &State, id: i64) -> AppResult<(RoundRow, Scope)> {
+    let r = state.store.round(id).await?;
+    let scope = Scope::council(&r.province_code, r.id);
+    Ok((r, scope))
+}
+
+async fn add_member(
+    state: &State,
+    user: &User,
+    id: i64,
+    username: &str,
+    chair: bool,
+) -> AppResult<()> {
+    let (_, scope) = round_scope(state, id).await?;
+    let cap = authorize(&user.actor, Action::ManageRound, &scope)?;
+    let member = state
+        .store
+        .user_by_username(username)
+        .await?
+        .ok_or_else(|| AppError::Conflict {
+            field: "username".into(),
+            message: format!("Không có người dùng \"{username}\"."),
+            message_en: "unknown user".into(),
+        })?;
+    Ok(state
+        .store
+        .add_round_member(&cap, id, member.id, chair)
+        .await?)
+}
+
+async fn assign(state: &State, user: &User, id: i64, dossier: i64) -> AppResult<()> {
+    let (_, scope) = round_scope(state, id).await?;
+    let cap = authorize(&user.actor, Action::ManageRound, &scope)?;
+    Ok(state.store.assign_to_round(&cap, id, dossier).await?)
+}
+
+/// The sheet of a dossier (its own version and set).
+fn sheet_of(
+    d: &ocop_store::dossiers::DossierRow,
+) -> AppResult<&'static ocop_domain::criteria::Sheet> {
+    ocop_domain::criteria::version(&d.criteria_version)
+        .and_then(|v| v.sheet(&d.set_code))
+        .ok_or_else(|| {
+            AppError::Internal(format!("no sheet {} {}", d.criteria_version, d.set_code))
+        })
+}
+
+#[derive(Deserialize, Serialize, utoipa::ToSchema, Default)]
+#[serde(default)]
+pub struct SheetInput {
+    /// Ticked option ids, at most one per leaf criterion.
+    pub options: Vec<String>,
+}
+
+async fn score(state: &State, user: &User, dossier_id: i64, options: &[String]) -> AppResult<i64> {
+    let d = state.store.dossier(dossier_id).await?;
+    let round_id = d.dossier.round_id.ok_or_else(|| AppError::Conflict {
+        field: "status".into(),
+        message: "Hồ sơ chưa được đưa vào đợt đánh giá.".into(),
+        message_en: "not in a round".into(),
+    })?;
+    let cap = authorize(
+        &user.actor,
+        Action::ScoreDossier,
+        &Scope::council(&d.dossier.province_code, round_id),
+    )?;
+    let sheet = sheet_of(&d.dossier)?;
+    let e = sheet
+        .evaluate(options, d.dossier.self_case.as_deref())
+        .map_err(|e| {
+            let mut errs = ocop_domain::ValidationErrors::new();
+            errs.add(&e.id, "invalid_selection", e.message, e.message_en);
+            AppError::Invalid(errs)
+        })?;
+    Ok(state
+        .store
+        .submit_score_sheet(&cap, dossier_id, options, e.total, e.rank)
+        .await?)
+}
+
+/// The council's result so far: consolidated over the submitted sheets, with the spread check.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CouncilResult {
+    pub members: usize,
+    pub submitted: usize,
+    pub consolidated: Option<Consolidated>,
+    /// The spread exceeds the round's maximum: discuss and re-score before closing.
+    pub needs_discussion: bool,
+    pub max_spread: f64,
+}
+
+async fn council_result(
+    state: &State,
+    d: &ocop_store::dossiers::DossierRow,
+) -> AppResult<(CouncilResult, Vec<ScoreSheetRow>)> {
+    let round_id = d
+        .round_id
+        .ok_or_else(|| AppError::NotFound("đợt đánh giá của hồ sơ".into()))?;
+    let round = state.store.round(round_id).await?;
+    let members = state.store.round_members(round_id).await?;
+    let sheets = state.store.score_sheets(d.id).await?;
+    let selections: Vec<Vec<String>> = sheets
+        .iter()
+        .map(|s| serde_json::from_str(&s.options).unwrap_or_default())
+        .collect();
+    let consolidated = if selections.is_empty() {
+        None
+    } else {
+        Some(
+            sheet_of(d)?
+                .consolidate(&selections, d.self_case.as_deref())
+                .map_err(|e| AppError::Internal(e.message))?,
+        )
+    };
+    let needs_discussion = consolidated
+        .as_ref()
+        .is_some_and(|c| c.spread > round.max_spread);
+    Ok((
+        CouncilResult {
+            members: members.len(),
+            submitted: sheets.len(),
+            consolidated,
+            needs_discussion,
+            max_spread: round.max_spread,
+        },
+        sheets,
+    ))
+}
+
+/// Close when every member has scored and the spread is within the round's limit.
+async fn close(state: &State, user: &User, dossier_id: i64) -> AppResult<()> {
+    let d = state.store.dossier(dossier_id).await?;
+    let round_id = d
+        .dossier
+        .round_id
+        .ok_or_else(|| AppError::NotFound("đợt đánh giá của hồ sơ".into()))?;
+    let cap = authorize(
+        &user.actor,
+        Action::ManageRound,
+        &Scope::council(&d.dossier.province_code, round_id),
+    )?;
+    let (result, _) = council_result(state, &d.dossier).await?;
+    let conflict = |m: String| AppError::Conflict {
+        field: "status".into(),
+        message: m,
+        message_en: "scoring cannot close yet".into(),
+    };
+    if result.submitted < result.members || result.members == 0 {
+        return Err(conflict(format!(
+            "Mới có {}/{} thành viên nộp phiếu.",
+            result.submitted, result.members
+        )));
+    }
+    if result.needs_discussion {
+        let spread = result
+            .consolidated
+            .as_ref()
+            .map(|c| c.spread)
+            .unwrap_or(0.0);
+        return Err(conflict(format!(
+            "Điểm các thành viên chênh nhau {spread} điểm, quá mức {} điểm: hội đồng cần thảo luận và chấm lại.",
+            result.max_spread
+        )));
+    }
+    let c = result.consolidated.expect("members scored");
+    Ok(state
+        .store
+        .close_scoring(&cap, dossier_id, c.average_total, c.rank)
+        .await?)
+}
+
+// ---------- API ----------
+
+/// Create a provincial evaluation round (provincial office).
+#[utoipa::path(post, path = "/api/v1/rounds", tag = "dossiers", request_body = NewRound,
+    responses((status = 201, body = RoundRow), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_create(
+    S(state): S<State>,
+    user: User,
+    ApiJson(body): ApiJson<NewRound>,
+) -> Response {
+    match create(&state, &user, &body).await {
+        Ok(id) => match state.store.round(id).await {
+            Ok(r) => (StatusCode::CREATED, Json(r)).into_response(),
+            Err(e) => AppError::from(e).json(),
+        },
+        Err(e) => e.json(),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewMember {
+    pub username: String,
+    #[serde(default)]
+    pub chair: bool,
+}
+
+/// Add a council member to a round (grants the council-member role for it).
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/members", tag = "dossiers", params(("id" = i64, Path)), request_body = NewMember,
+    responses((status = 201), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_member(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<NewMember>,
+) -> Response {
+    match add_member(&state, &user, id, &body.username, body.chair).await {
+        Ok(()) => StatusCode::CREATED.into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+/// Assign a forwarded dossier of the province to the round.
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/dossiers/{dossier}", tag = "dossiers", params(("id" = i64, Path), ("dossier" = i64, Path)),
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_assign(
+    S(state): S<State>,
+    user: User,
+    Path((id, dossier)): Path<(i64, i64)>,
+) -> Response {
+    match assign(&state, &user, id, dossier).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+/// Submit one's score sheet for a dossier of one's round (locked once submitted).
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/score-sheets", tag = "dossiers", params(("id" = i64, Path)), request_body = SheetInput,
+    responses((status = 201), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_score(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<SheetInput>,
+) -> Response {
+    match score(&state, &user, id, &body.options).await {
+        Ok(sid) => (StatusCode::CREATED, Json(json!({"id": sid}))).into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SheetsView {
+    /// The caller's own sheet, if submitted.
+    pub own: Option<ScoreSheetRow>,
+    /// Every sheet, shown only to members who have submitted and to the provincial office.
+    pub sheets: Option<Vec<ScoreSheetRow>>,
+    pub result: Option<CouncilResult>,
+}
+
+/// The sheets of a dossier: a member sees others' only after submitting their own.
+#[utoipa::path(get, path = "/api/v1/dossiers/{id}/score-sheets", tag = "dossiers", params(("id" = i64, Path)),
+    responses((status = 200, body = SheetsView), (status = 403, body = ErrorBody)))]
+pub async fn api_sheets(S(state): S<State>, user: User, Path(id): Path<i64>) -> Response {
+    match sheets_view(&state, &user, id).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+async fn sheets_view(state: &State, user: &User, id: i64) -> AppResult<SheetsView> {
+    let d = state.store.dossier(id).await?;
+    let round_id = d
+        .dossier
+        .round_id
+        .ok_or_else(|| AppError::NotFound("đợt đánh giá của hồ sơ".into()))?;
+    let scope = Scope::council(&d.dossier.province_code, round_id);
+    let manager = authorize(&user.actor, Action::ManageRound, &scope).is_ok();
+    let member = authorize(&user.actor, Action::ScoreDossier, &scope).is_ok();
+    if !manager && !member {
+        return Err(AppError::Forbidden(
+            "Chỉ thành viên hội đồng và văn phòng OCOP tỉnh xem phiếu chấm.".into(),
+        ));
+    }
+    let (result, sheets) = council_result(state, &d.dossier).await?;
+    let own = sheets
+        .iter()
+        .find(|s| s.member_id == user.actor.user_id)
+        .cloned();
+    let may_see_all = manager || own.is_some();
+    Ok(SheetsView {
+        own,
+        sheets: may_see_all.then_some(sheets),
+        result: may_see_all.then_some(result),
+    })
+}
+
+/// Close scoring: every member has submitted and the spread is within the limit.
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/close-scoring", tag = "dossiers", params(("id" = i64, Path)),
+    responses((status = 200, body = ocop_store::dossiers::DossierListItem), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_close(S(state): S<State>, user: User, Path(id): Path<i64>) -> Response {
+    match close(&state, &user, id).await {
+        Ok(()) => match state.store.dossier(id).await {
+            Ok(d) => Json(d).into_response(),
+            Err(e) => AppError::from(e).json(),
+        },
+        Err(e) => e.json(),
+    }
+}
+
+// ---------- pages ----------
+
+pub(crate) async fn list_page(
+    S(state): S<State>,
+    user: User,
+    Query(fq): Query<FlashQuery>,
+) -> PageResult {
+    let Some(province) = manager_province(&user) else {
+        // Council members see the rounds they sit on.
+        let mine: Vec<i64> = user
+            .actor
+            .roles
+            .iter()
+            .filter_map(|r| match r {
+                Role::CouncilMember { council_id } => Some(*council_id),
+                _ => None,
+            })
+            .collect();
+        if mine.is_empty() {
+            return Err(error_page(
+                &state,
+                Some(&user),
+                AppError::Forbidden("Chỉ văn phòng OCOP tỉnh và thành viên hội đồng.".into()),
+            ));
+        }
+        let mut rounds = Vec::new();
+        for id in mine {
+            rounds.push(state.store.round(id).await.or_page(&state, Some(&user))?);
+        }
+        return Ok(list_view(
+            &state,
+            &user,
+            rounds,
+            false,
+            fq.tb.as_deref(),
+            None,
+        ));
+    };
+    let rounds = state
+        .store
+        .list_rounds(province.as_deref())
+        .await
+        .or_page(&state, Some(&user))?;
+    Ok(list_view(
+        &state,
+        &user,
+        rounds,
+        true,
+        fq.tb.as_deref(),
+        None,
+    ))
+}
+
+fn list_view(
+    state: &State,
+    user: &User,
+    rounds: Vec<RoundRow>,
+    can_create: bool,
+    flash: Option<&str>,
+    error: Option<String>,
+) -> Response {
+    let mut c = ctx(Some(user), "rounds", "Đợt đánh giá, phân hạng");
+    c.insert("rounds".into(), json!(rounds));
+    c.insert("can_create".into(), json!(can_create));
+    c.insert("province".into(), json!(manager_province(user).flatten()));
+    c.insert("flash".into(), json!(flash_text(flash)));
+    c.insert("error".into(), json!(error));
+    render(state, "rounds/list.html", c)
+}
+
+pub(crate) async fn create_page(
+    S(state): S<State>,
+    user: User,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let body = NewRound {
+        province: get("province"),
+        name: get("name"),
+        scoring_deadline: get("scoring_deadline"),
+        max_spread: get("max_spread").replace(',', ".").parse().ok(),
+    };
+    match create(&state, &user, &body).await {
+        Ok(id) => Ok(see_other(&format!("/dot-danh-gia/{id}?tb=da-tao"))),
+        Err(e @ AppError::Invalid(_)) => {
+            let rounds = state
+                .store
+                .list_rounds(manager_province(&user).flatten().as_deref())
+                .await
+                .or_page(&state, Some(&user))?;
+            let msg = e
+                .detail()
+                .fields
+                .iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                list_view(&state, &user, rounds, true, None, Some(msg)),
+            )
+                .into_response())
+        }
+        Err(e) => Err(error_page(&state, Some(&user), e)),
+    }
+}
+
+pub(crate) async fn round_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Query(fq): Query<FlashQuery>,
+) -> PageResult {
+    let (round, scope) = round_scope(&state, id).await.or_page(&state, Some(&user))?;
+    let manager = authorize(&user.actor, Action::ManageRound, &scope).is_ok();
+    let member = authorize(&user.actor, Action::ScoreDossier, &scope).is_ok();
+    if !manager && !member {
+        return Err(error_page(
+            &state,
+            Some(&user),
+            AppError::Forbidden("Bạn không thuộc đợt đánh giá này.".into()),
+        ));
+    }
+    let members = state
+        .store
+        .round_members(id)
+        .await
+        .or_page(&state, Some(&user))?;
+    let all = state
+        .store
+        .list_dossiers(&ocop_store::dossiers::DossierFilter {
+            province: Some(round.province_code.clone()),
+            ..Default::default()
+        })
+        .await
+        .or_page(&state, Some(&user))?;
+    let mut assigned = Vec::new();
+    for d in all.iter().filter(|d| d.dossier.round_id == Some(id)) {
+        let (result, sheets) = council_result(&state, &d.dossier)
+            .await
+            .or_page(&state, Some(&user))?;
+        let own = sheets.iter().any(|s| s.member_id == user.actor.user_id);
+        assigned.push(json!({"d": d, "result": if manager || own { json!(result) } else { json!({"submitted": result.submitted, "members": result.members}) },
+            "own": own, "status_label": ocop_domain::dossier::DossierStatus::parse(&d.dossier.status).map(|s| s.label())}));
+    }
+    let available: Vec<&ocop_store::dossiers::DossierListItem> = all
+        .iter()
+        .filter(|d| d.dossier.status == "forwarded")
+        .collect();
+    let mut c = ctx(Some(&user), "rounds", &round.name);
+    c.insert("round".into(), json!(round));
+    c.insert("members".into(), json!(members));
+    c.insert("assigned".into(), json!(assigned));
+    c.insert(
+        "available".into(),
+        json!(if manager { json!(available) } else { json!([]) }),
+    );
+    c.insert("manager".into(), json!(manager));
+    c.insert("member".into(), json!(member));
+    c.insert("flash".into(), json!(flash_text(fq.tb.as_deref())));
+    Ok(render(&state, "rounds/show.html", c))
+}
+
+pub(crate) async fn member_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let username = form.get("username").cloned().unwrap_or_default();
+    add_member(
+        &state,
+        &user,
+        id,
+        username.trim(),
+        form.contains_key("chair"),
+    )
+    .await
+    .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!("/dot-danh-gia/{id}?tb=da-luu")))
+}
+
+pub(crate) async fn assign_page(
+    S(state): S<State>,
+    user: User,
+    Path((id, dossier)): Path<(i64, i64)>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    assign(&state, &user, id, dossier)
+        .await
+        .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!("/dot-danh-gia/{id}?tb=da-luu")))
+}
+
+pub(crate) async fn score_form(S(state): S<State>, user: User, Path(id): Path<i64>) -> PageResult {
+    let d = state.store.dossier(id).await.or_page(&state, Some(&user))?;
+    let round_id = d
+        .dossier
+        .round_id
+        .ok_or(AppError::NotFound("đợt đánh giá".into()))
+        .or_page(&state, Some(&user))?;
+    authorize(
+        &user.actor,
+        Action::ScoreDossier,
+        &Scope::council(&d.dossier.province_code, round_id),
+    )
+    .or_page(&state, Some(&user))?;
+    score_view(&state, &user, &d, None, json!({})).or_page(&state, Some(&user))
+}
+
+fn score_view(
+    state: &State,
+    user: &User,
+    d: &ocop_store::dossiers::DossierListItem,
+    error: Option<String>,
+    selected: serde_json::Value,
+) -> AppResult<Response> {
+    let sheet = sheet_of(&d.dossier)?;
+    let nodes = json!(sheet
+        .tree()
+        .iter()
+        .map(crate::pages::criteria_tree_json)
+        .collect::<Vec<_>>());
+    let mut c = ctx(
+        Some(user),
+        "rounds",
+        &format!("Phiếu đánh giá: {}", d.product_name),
+    );
+    c.insert("d".into(), json!(d));
+    c.insert("nodes".into(), nodes);
+    c.insert("selected".into(), selected);
+    c.insert("error".into(), json!(error));
+    Ok(render(state, "rounds/score.html", c))
+}
+
+pub(crate) async fn score_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let options: Vec<String> = form
+        .iter()
+        .filter(|(k, v)| k.as_str() != "_csrf" && !v.is_empty())
+        .map(|(_, v)| v.clone())
+        .collect();
+    match score(&state, &user, id, &options).await {
+        Ok(_) => {
+            let d = state.store.dossier(id).await.or_page(&state, Some(&user))?;
+            Ok(see_other(&format!(
+                "/dot-danh-gia/{}?tb=da-nop-phieu",
+                d.dossier.round_id.unwrap_or(0)
+            )))
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let d = state.store.dossier(id).await.or_page(&state, Some(&user))?;
+            let msg = e
+                .detail()
+                .fields
+                .iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let selected: serde_json::Map<String, serde_json::Value> = form
+                .iter()
+                .filter(|(k, _)| k.as_str() != "_csrf")
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            let page = score_view(
+                &state,
+                &user,
+                &d,
+                Some(msg),
+                serde_json::Value::Object(selected),
+            )
+            .or_page(&state, Some(&user))?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(error_page(&state, Some(&user), e)),
+    }
+}
+
+pub(crate) async fn close_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    close(&state, &user, id)
+        .await
+        .or_page(&state, Some(&user))?;
+    let d = state.store.dossier(id).await.or_page(&state, Some(&user))?;
+    Ok(see_other(&format!(
+        "/dot-danh-gia/{}?tb=da-ket-thuc",
+        d.dossier.round_id.unwrap_or(0)
+    )))
+}
