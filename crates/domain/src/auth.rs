@@ -161,6 +161,8 @@ pub enum Action {
     ManageRound,
     /// A council member scores a dossier of their round.
     ScoreDossier,
+    /// Record the province's decision on a scored dossier (and issue the certificate).
+    IssueDecision,
     CreateUser,
     GrantRole,
     DeactivateUser,
@@ -168,7 +170,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::CreateProducer,
         Action::EditProducer,
         Action::DeactivateProducer,
@@ -184,6 +186,7 @@ impl Action {
         Action::ReviewDossier,
         Action::ManageRound,
         Action::ScoreDossier,
+        Action::IssueDecision,
         Action::CreateUser,
         Action::GrantRole,
         Action::DeactivateUser,
@@ -207,6 +210,7 @@ impl Action {
             Action::ReviewDossier => "dossier.review",
             Action::ManageRound => "round.manage",
             Action::ScoreDossier => "dossier.score",
+            Action::IssueDecision => "dossier.decide",
             Action::CreateUser => "user.create",
             Action::GrantRole => "user.grant_role",
             Action::DeactivateUser => "user.deactivate",
@@ -337,7 +341,8 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             | DeactivateUser
             | RevokeProvincialCertificate
             | FileDossier
-            | ManageRound => in_province(scope, province),
+            | ManageRound
+            | IssueDecision => in_province(scope, province),
             // The commune reviews; the province receives what it forwards;
             // only council members score.
             RevokeNationalCertificate | ReviewDossier | ScoreDossier => false,

@@ -67,6 +67,12 @@ pub enum DossierStatus {
     InRound,
     /// Scoring closed: the council's consolidated result is recorded.
     Scored,
+    /// 3★–4★ recognised by the provincial chairman's decision; certificate issued.
+    Recognized,
+    /// 1★–2★: no decision, no certificate.
+    NotRecognized,
+    /// 90 points or more: "potential 5★", approved and sent to the ministry's central round.
+    SentToMinistry,
 }
 
 impl DossierStatus {
@@ -78,6 +84,9 @@ impl DossierStatus {
             DossierStatus::Withdrawn => "withdrawn",
             DossierStatus::InRound => "in_round",
             DossierStatus::Scored => "scored",
+            DossierStatus::Recognized => "recognized",
+            DossierStatus::NotRecognized => "not_recognized",
+            DossierStatus::SentToMinistry => "sent_to_ministry",
         }
     }
     pub fn label(self) -> &'static str {
@@ -88,15 +97,21 @@ impl DossierStatus {
             DossierStatus::Withdrawn => "Chủ thể đã rút hồ sơ",
             DossierStatus::InRound => "Hội đồng đang chấm điểm",
             DossierStatus::Scored => "Hội đồng đã chấm xong",
+            DossierStatus::Recognized => "Đã có quyết định công nhận và giấy chứng nhận",
+            DossierStatus::NotRecognized => "Không đạt 3 sao: không công nhận",
+            DossierStatus::SentToMinistry => "Tiềm năng 5 sao: đã gửi Bộ đánh giá",
         }
     }
-    pub const ALL: [DossierStatus; 6] = [
+    pub const ALL: [DossierStatus; 9] = [
         Self::Submitted,
         Self::Returned,
         Self::Forwarded,
         Self::Withdrawn,
         Self::InRound,
         Self::Scored,
+        Self::Recognized,
+        Self::NotRecognized,
+        Self::SentToMinistry,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -116,6 +131,8 @@ pub enum DossierCommand {
     Assign,
     /// The council's scoring is closed with a consolidated result.
     CloseScoring,
+    /// The province decides on the result (recognise, not recognise, or send to the ministry).
+    Decide,
 }
 
 /// The state machine: the only legal moves.
@@ -129,6 +146,8 @@ pub fn transition(from: DossierStatus, cmd: DossierCommand) -> Result<DossierSta
         (Submitted | Returned, Withdraw) => Ok(Withdrawn),
         (Forwarded, Assign) => Ok(InRound),
         (InRound, CloseScoring) => Ok(Scored),
+        // The outcome depends on the rank: see `decision_outcome`.
+        (Scored, Decide) => Ok(Recognized),
         (s, c) => Err(format!(
             "Không thể {} hồ sơ đang ở trạng thái \"{}\".",
             command_label(c),
@@ -145,6 +164,104 @@ fn command_label(c: DossierCommand) -> &'static str {
         DossierCommand::Withdraw => "rút",
         DossierCommand::Assign => "đưa vào đợt đánh giá",
         DossierCommand::CloseScoring => "kết thúc chấm điểm",
+        DossierCommand::Decide => "ra quyết định",
+    }
+}
+
+/// Where a decision takes a scored dossier, by the council's rank and total
+/// (Decision 26/2026 Art. 3 and 7): 90+ is "potential 5★" for the central
+/// round; 3★–4★ are recognised by the province; below 3★ nothing is issued.
+pub fn decision_outcome(rank: u8, total: f64) -> DossierStatus {
+    if total >= 90.0 && rank >= 5 {
+        DossierStatus::SentToMinistry
+    } else if rank >= 3 {
+        DossierStatus::Recognized
+    } else {
+        DossierStatus::NotRecognized
+    }
+}
+
+/// The province's recognition decision, as signed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct DecisionInput {
+    /// e.g. 1234/QĐ-UBND.
+    pub decision_number: String,
+    /// dd/mm/yyyy; the certificate's issue date.
+    pub signed_on: String,
+    /// Who signed, e.g. "Chủ tịch UBND tỉnh".
+    pub signer: String,
+    /// The issuing body, e.g. "UBND Thành phố Hà Nội".
+    pub issuer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub decision_number: String,
+    pub signed_on: NaiveDate,
+    pub signer: String,
+    pub issuer: String,
+}
+
+impl DecisionInput {
+    pub fn validate(
+        &self,
+        scored_on: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<Decision, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let decision_number = clean(&self.decision_number);
+        if decision_number.is_empty() {
+            errors.required("decision_number", "Số quyết định");
+        }
+        let signer = clean(&self.signer);
+        if signer.is_empty() {
+            errors.required("signer", "Người ký");
+        }
+        let issuer = clean(&self.issuer);
+        if issuer.is_empty() {
+            errors.required("issuer", "Cơ quan ban hành");
+        }
+        let signed_on = match crate::certificate::parse_date(&self.signed_on) {
+            Some(d) if d > today => {
+                errors.add(
+                    "signed_on",
+                    "in_future",
+                    "Ngày ký không được sau hôm nay.",
+                    "signed_on is in the future.",
+                );
+                None
+            }
+            Some(d) if d < scored_on => {
+                errors.add(
+                    "signed_on",
+                    "out_of_range",
+                    "Ngày ký không được trước ngày hội đồng chấm xong.",
+                    "signed_on is before the council's result.",
+                );
+                None
+            }
+            Some(d) => Some(d),
+            None => {
+                errors.add(
+                    "signed_on",
+                    "invalid_format",
+                    "Ngày ký phải có dạng ngày/tháng/năm.",
+                    "signed_on must be dd/mm/yyyy.",
+                );
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Decision {
+            decision_number,
+            signed_on: signed_on.expect("checked"),
+            signer,
+            issuer,
+        })
     }
 }
 
@@ -309,6 +426,18 @@ mod tests {
     use super::*;
     use DossierCommand::*;
     use DossierStatus::*;
+
+    #[test]
+    fn decision_outcomes() {
+        assert_eq!(decision_outcome(5, 92.0), SentToMinistry);
+        assert_eq!(
+            decision_outcome(4, 92.0),
+            Recognized,
+            "90+ with a 5★ minimum unmet stays provincial"
+        );
+        assert_eq!(decision_outcome(3, 55.0), Recognized);
+        assert_eq!(decision_outcome(2, 75.0), NotRecognized);
+    }
 
     #[test]
     fn statuses_round_trip() {

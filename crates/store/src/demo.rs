@@ -47,7 +47,14 @@ impl Store {
                         insert_product(&mut tx, &create_product, id, &prod.data, y).await?;
                     report.products += 1;
                     if let Some(c) = &prod.certificate {
-                        insert_certificate(&mut tx, &record, pid, c).await?;
+                        insert_certificate(
+                            &mut tx,
+                            &record,
+                            pid,
+                            c,
+                            crate::registry::SOURCE_RECORDED,
+                        )
+                        .await?;
                         report.certificates += 1;
                     }
                 }

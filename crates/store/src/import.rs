@@ -222,7 +222,14 @@ impl Store {
                 .await
                 })?;
                 if known == 0 {
-                    insert_certificate(&mut tx, cap, product_id, cert).await?;
+                    insert_certificate(
+                        &mut tx,
+                        cap,
+                        product_id,
+                        cert,
+                        crate::registry::SOURCE_RECORDED,
+                    )
+                    .await?;
                     report.certificates += 1;
                 }
             }

@@ -485,7 +485,7 @@ impl Store {
     ) -> Result<i64> {
         ensure(cap, Action::RecordCertificate)?;
         let mut tx = self.begin().await?;
-        let id = insert_certificate(&mut tx, cap, product_id, cert).await?;
+        let id = insert_certificate(&mut tx, cap, product_id, cert, SOURCE_RECORDED).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -949,15 +949,21 @@ pub(crate) async fn update_product_in(
     .await
 }
 
+/// Where a certificate comes from: recorded from before the system, or issued
+/// by a decision taken in it.
+pub(crate) const SOURCE_RECORDED: &str = "recorded";
+pub(crate) const SOURCE_DECISION: &str = "decision";
+
 pub(crate) async fn insert_certificate(
     tx: &mut Tx,
     cap: &Capability,
     product_id: i64,
     cert: &LegacyCertificate,
+    source: &str,
 ) -> Result<i64> {
     let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
         "INSERT INTO certificates (product_id, stars, decision_number, issuer, issued_on, expires_on, source, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'recorded', $7) RETURNING id"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
     )
     .bind(product_id)
     .bind(cert.stars as i64)
@@ -965,6 +971,7 @@ pub(crate) async fn insert_certificate(
     .bind(&cert.issuer)
     .bind(cert.issued_on)
     .bind(cert.expires_on)
+    .bind(source)
     .bind(now())
     .fetch_one(&mut *c)
     .await)

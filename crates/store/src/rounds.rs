@@ -325,3 +325,76 @@ impl Store {
         tx.commit().await
     }
 }
+
+impl Store {
+    /// Record the province's decision on a scored dossier. 3★–4★: the
+    /// product's certificate is issued (36 months from signing); 90+ with
+    /// 5★: sent to the ministry's central round; below 3★: not recognised.
+    /// Returns the new status and, when issued, the certificate's id.
+    pub async fn decide(
+        &self,
+        cap: &Capability,
+        dossier_id: i64,
+        decision: &ocop_domain::dossier::Decision,
+    ) -> Result<(DossierStatus, Option<i64>)> {
+        check(cap, Action::IssueDecision)?;
+        let d = self.dossier(dossier_id).await?.dossier;
+        let from =
+            DossierStatus::parse(&d.status).ok_or(StoreError::NotFound("trạng thái hồ sơ"))?;
+        transition(from, DossierCommand::Decide).map_err(conflict)?;
+        let (Some(total), Some(rank)) = (d.council_total, d.council_rank) else {
+            return Err(conflict("Hồ sơ chưa có kết quả của hội đồng."));
+        };
+        let to = ocop_domain::dossier::decision_outcome(rank as u8, total);
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, |c| {
+            sqlx::query(
+            "UPDATE dossiers SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status = $4"
+        )
+        .bind(to.code())
+        .bind(now())
+        .bind(dossier_id)
+        .bind(from.code())
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        if n == 0 {
+            return Err(conflict(
+                "Hồ sơ vừa được người khác xử lý; hãy tải lại trang.",
+            ));
+        }
+        let certificate = if to == DossierStatus::Recognized {
+            let cert = ocop_domain::certificate::LegacyCertificate {
+                stars: rank as u8,
+                decision_number: decision.decision_number.clone(),
+                issuer: decision.issuer.clone(),
+                issued_on: decision.signed_on,
+                expires_on: ocop_domain::certificate::expiry_of(decision.signed_on),
+            };
+            Some(
+                crate::registry::insert_certificate(
+                    &mut tx,
+                    cap,
+                    d.product_id,
+                    &cert,
+                    crate::registry::SOURCE_DECISION,
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+        record(
+            &mut tx,
+            cap,
+            "dossier",
+            &dossier_id.to_string(),
+            Some(&serde_json::json!({"status": from.code()})),
+            Some(&serde_json::json!({"status": to.code(), "decision": decision, "certificate": certificate})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((to, certificate))
+    }
+}

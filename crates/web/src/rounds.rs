@@ -42,6 +42,8 @@ pub fn routes() -> Router<State> {
             get(api_sheets).post(api_score),
         )
         .route("/api/v1/dossiers/{id}/close-scoring", post(api_close))
+        .route("/api/v1/dossiers/{id}/decision", post(api_decide))
+        .route("/ho-so/{id}/quyet-dinh", post(decide_page))
 }
 
 fn manager_province(user: &User) -> Option<Option<String>> {
@@ -286,7 +288,50 @@ async fn close(state: &State, user: &User, dossier_id: i64) -> AppResult<()> {
         .await?)
 }
 
+async fn decide(
+    state: &State,
+    user: &User,
+    dossier_id: i64,
+    input: &ocop_domain::dossier::DecisionInput,
+) -> AppResult<()> {
+    let d = state.store.dossier(dossier_id).await?;
+    let cap = authorize(
+        &user.actor,
+        Action::IssueDecision,
+        &Scope::producer(
+            &d.dossier.province_code,
+            &d.dossier.commune_code,
+            d.dossier.producer_id,
+        ),
+    )?;
+    let scored_on = d.dossier.updated_at.date_naive();
+    let decision = input.validate(scored_on, state.today())?;
+    state.store.decide(&cap, dossier_id, &decision).await?;
+    Ok(())
+}
+
 // ---------- API ----------
+
+/// Record the province's decision on a scored dossier: 3★–4★ issues the
+/// certificate (36 months from signing); 90+ at 5★ goes to the ministry;
+/// below 3★ is not recognised.
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/decision", tag = "dossiers", params(("id" = i64, Path)),
+    request_body = ocop_domain::dossier::DecisionInput,
+    responses((status = 200, body = ocop_store::dossiers::DossierListItem), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_decide(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ocop_domain::dossier::DecisionInput>,
+) -> Response {
+    match decide(&state, &user, id, &input).await {
+        Ok(()) => match state.store.dossier(id).await {
+            Ok(d) => Json(d).into_response(),
+            Err(e) => AppError::from(e).json(),
+        },
+        Err(e) => e.json(),
+    }
+}
 
 /// Create a provincial evaluation round (provincial office).
 #[utoipa::path(post, path = "/api/v1/rounds", tag = "dossiers", request_body = NewRound,
@@ -721,4 +766,19 @@ pub(crate) async fn close_page(
         "/dot-danh-gia/{}?tb=da-ket-thuc",
         d.dossier.round_id.unwrap_or(0)
     )))
+}
+
+pub(crate) async fn decide_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let input: ocop_domain::dossier::DecisionInput = crate::pages::input_from(&form);
+    decide(&state, &user, id, &input)
+        .await
+        .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!("/ho-so/{id}?tb=da-quyet-dinh")))
 }

@@ -1812,6 +1812,184 @@ async fn round_council_scoring_and_consolidation() {
         assert_eq!(d["status"], "scored");
         assert!((d["council_total"].as_f64().unwrap() - expected).abs() < 1e-9);
         assert_eq!(d["council_rank"], 1);
+        // The decision: below 3★ nothing is recognised; the commune cannot decide.
+        let decision = json!({"decision_number": "77/QĐ-UBND", "signed_on": "22/11/2026", "signer": "Chủ tịch UBND", "issuer": "UBND Thành phố Hà Nội"});
+        let r = com
+            .post(app.url(&format!("/api/v1/dossiers/{did}/decision")))
+            .header("x-csrf-token", &ccsrf)
+            .json(&decision)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = prov
+            .post(app.url(&format!("/api/v1/dossiers/{did}/decision")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&json!({"decision_number": ""}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let r = prov
+            .post(app.url(&format!("/api/v1/dossiers/{did}/decision")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&decision)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.json::<Value>().await.unwrap()["status"], "not_recognized");
+        let v: Value = client()
+            .get(app.url(&format!(
+                "/api/v1/verify?code={}",
+                p["code"].as_str().unwrap()
+            )))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["status"], "not_certified");
+
+        // A second product scored at the top of the sheet by all three: recognised, certificate issued.
+        let sheet = ocop_domain::criteria::version("qd26-2026")
+            .unwrap()
+            .sheet("09")
+            .unwrap();
+        fn best(nodes: &[ocop_domain::criteria::TreeNode], out: &mut Vec<String>) {
+            for n in nodes {
+                let options: Vec<&ocop_domain::criteria::TreeNode> = n
+                    .children
+                    .iter()
+                    .filter(|c| {
+                        c.kind == ocop_domain::criteria::NodeKind::Option && c.points.is_some()
+                    })
+                    .collect();
+                if let Some(o) = options.iter().max_by_key(|o| o.points) {
+                    out.push(o.id.clone());
+                }
+                best(&n.children, out);
+            }
+        }
+        let mut top = Vec::new();
+        best(&sheet.tree(), &mut top);
+        // One 5★ minimum met only at the 4★ level: the council's rank is 4 whatever the total.
+        fn leaves(
+            nodes: &[ocop_domain::criteria::TreeNode],
+            out: &mut Vec<ocop_domain::criteria::TreeNode>,
+        ) {
+            for n in nodes {
+                if n.children
+                    .iter()
+                    .any(|c| c.kind == ocop_domain::criteria::NodeKind::Option)
+                {
+                    out.push(n.clone());
+                }
+                leaves(&n.children, out);
+            }
+        }
+        let mut all_leaves = Vec::new();
+        leaves(&sheet.tree(), &mut all_leaves);
+        let (five, four) = all_leaves
+            .iter()
+            .find_map(|l| {
+                let five = l.children.iter().find(|o| o.min_star == Some(5))?;
+                let four = l.children.iter().find(|o| o.min_star == Some(4))?;
+                Some((five.id.clone(), four.id.clone()))
+            })
+            .expect("sheet 09 has a criterion with 4★ and 5★ marks");
+        let top: Vec<String> = top
+            .into_iter()
+            .map(|o| if o == five { four.clone() } else { o })
+            .collect();
+        let p2: Value = admin
+            .post(app.url(&format!("/api/v1/producers/{}/products", f.producer_a)))
+            .header("x-csrf-token", &acsrf)
+            .json(&json!({"name": "Nước mắm Cửa Khẩu thượng hạng", "set_code": "09"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let d2: Value = admin
+            .post(app.url(&format!("/api/v1/products/{}/dossiers", p2["id"])))
+            .header("x-csrf-token", &acsrf)
+            .json(&json!({"kind": "first", "options": top}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let did2 = d2["id"].as_i64().unwrap();
+        assert_eq!(
+            com.post(app.url(&format!("/api/v1/dossiers/{did2}/forward")))
+                .header("x-csrf-token", &ccsrf)
+                .json(&review)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        assert_eq!(
+            prov.post(app.url(&format!("/api/v1/rounds/{rid}/dossiers/{did2}")))
+                .header("x-csrf-token", &pcsrf)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+        for (client, csrf) in [(&tv1, &c1), (&tv2, &c2), (&tv3, &c3)] {
+            let r = client
+                .post(app.url(&format!("/api/v1/dossiers/{did2}/score-sheets")))
+                .header("x-csrf-token", csrf.as_str())
+                .json(&json!({"options": top}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+        }
+        let r = prov
+            .post(app.url(&format!("/api/v1/dossiers/{did2}/close-scoring")))
+            .header("x-csrf-token", &pcsrf)
+            .send()
+            .await
+            .unwrap();
+        let closed: Value = r.json().await.unwrap();
+        let rank = closed["council_rank"].as_i64().unwrap();
+        assert_eq!(rank, 4, "{closed}");
+        let r = prov
+            .post(app.url(&format!("/api/v1/dossiers/{did2}/decision")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&decision)
+            .send()
+            .await
+            .unwrap();
+        let decided: Value = r.json().await.unwrap();
+        assert_eq!(decided["status"], "recognized", "{decided}");
+        let v: Value = client()
+            .get(app.url(&format!(
+                "/api/v1/verify?code={}",
+                p2["code"].as_str().unwrap()
+            )))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            v["status"], "valid",
+            "the certificate issued by the decision is live at once"
+        );
+        assert_eq!(v["certificate"]["stars"], 4);
+        assert_eq!(v["certificate"]["source"], "decision");
+        assert_eq!(v["certificate"]["decision_number"], "77/QĐ-UBND");
+        assert_eq!(v["certificate"]["expires_on"], "2029-11-22");
         // Pages render for the office and the members.
         let (b, _) = app.browser("tv1").await;
         let r = b

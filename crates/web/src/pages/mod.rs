@@ -226,6 +226,7 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "da-rut" => "Đã rút hồ sơ.",
         "da-nop-phieu" => "Đã nộp phiếu đánh giá.",
         "da-ket-thuc" => "Đã kết thúc chấm điểm: kết quả hội đồng đã được ghi.",
+        "da-quyet-dinh" => "Đã ghi nhận quyết định.",
         "da-thu-hoi-gcn" => "Đã thu hồi giấy chứng nhận: trang xác minh công khai hiển thị ngay.",
         "da-tai-anh" => "Đã tải ảnh lên.",
         "da-doi-mat-khau" => "Đã đổi mật khẩu.",
@@ -361,6 +362,7 @@ pub(crate) fn action_label(code: &str) -> &'static str {
         "dossier.review" => "UBND xã xem xét hồ sơ",
         "dossier.score" => "thành viên hội đồng nộp phiếu",
         "round.manage" => "văn phòng OCOP tỉnh quản lý đợt đánh giá",
+        "dossier.decide" => "ra quyết định",
         "registry.import" => "nhập từ tệp",
         "user.create" => "tạo người dùng",
         "user.grant_role" => "đổi vai trò",
@@ -391,6 +393,9 @@ fn history_label(h: &ocop_store::audit::AuditEntry) -> &'static str {
             Some("withdrawn") => "rút hồ sơ",
             Some("in_round") => "đưa vào đợt đánh giá",
             Some("scored") => "hội đồng kết thúc chấm điểm",
+            Some("recognized") => "quyết định công nhận, cấp giấy chứng nhận",
+            Some("not_recognized") => "không công nhận (dưới 3 sao)",
+            Some("sent_to_ministry") => "gửi Bộ đánh giá 5 sao",
             Some(_) => action_label(&h.action),
         };
     }
