@@ -612,6 +612,10 @@ pub(crate) async fn round_page(
         .filter(|d| d.dossier.status == "forwarded")
         .collect();
     let mut c = ctx(Some(&user), "rounds", &round.name);
+    c.insert(
+        "province_name".into(),
+        json!(ocop_domain::admin_units::units().province(&round.province_code).map(|p| p.name.clone())),
+    );
     c.insert("round".into(), json!(round));
     c.insert("members".into(), json!(members));
     c.insert("assigned".into(), json!(assigned));
