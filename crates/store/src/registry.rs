@@ -143,6 +143,13 @@ pub struct CertificateRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// The registry records that can be deactivated.
+#[derive(Clone, Copy)]
+enum Registered {
+    Producer,
+    Product,
+}
+
 /// Largest image we store, in bytes.
 pub const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
 
@@ -330,24 +337,44 @@ impl Store {
 
     pub async fn set_producer_active(&self, cap: &Capability, id: i64, active: bool) -> Result<()> {
         ensure(cap, Action::DeactivateProducer)?;
+        self.set_active(cap, Registered::Producer, id, active).await
+    }
+
+    /// Deactivate or reactivate a registry record (records are never deleted).
+    async fn set_active(
+        &self,
+        cap: &Capability,
+        what: Registered,
+        id: i64,
+        active: bool,
+    ) -> Result<()> {
+        let (sql, entity, not_found) = match what {
+            Registered::Producer => (
+                "UPDATE producers SET active = $1, updated_at = $2, version = version + 1 WHERE id = $3",
+                "producer",
+                "chủ thể",
+            ),
+            Registered::Product => (
+                "UPDATE products SET active = $1, updated_at = $2, version = version + 1 WHERE id = $3",
+                "product",
+                "sản phẩm",
+            ),
+        };
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, |c| {
-            sqlx::query(
-            "UPDATE producers SET active = $1, updated_at = $2, version = version + 1 WHERE id = $3"
-        )
-        .bind(active)
-        .bind(now())
-        .bind(id)
-        .execute(&mut *c)
-        .await.map(|r| r.rows_affected())
-        })?;
+        let n = on_tx!(&mut tx, |c| sqlx::query(sql)
+            .bind(active)
+            .bind(now())
+            .bind(id)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected()))?;
         if n == 0 {
-            return Err(StoreError::NotFound("chủ thể"));
+            return Err(StoreError::NotFound(not_found));
         }
         record(
             &mut tx,
             cap,
-            "producer",
+            entity,
             &id.to_string(),
             Some(&serde_json::json!({ "active": !active })),
             Some(&serde_json::json!({ "active": active })),
@@ -450,30 +477,7 @@ impl Store {
 
     pub async fn set_product_active(&self, cap: &Capability, id: i64, active: bool) -> Result<()> {
         ensure(cap, Action::DeactivateProduct)?;
-        let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, |c| {
-            sqlx::query(
-            "UPDATE products SET active = $1, updated_at = $2, version = version + 1 WHERE id = $3"
-        )
-        .bind(active)
-        .bind(now())
-        .bind(id)
-        .execute(&mut *c)
-        .await.map(|r| r.rows_affected())
-        })?;
-        if n == 0 {
-            return Err(StoreError::NotFound("sản phẩm"));
-        }
-        record(
-            &mut tx,
-            cap,
-            "product",
-            &id.to_string(),
-            Some(&serde_json::json!({ "active": !active })),
-            Some(&serde_json::json!({ "active": active })),
-        )
-        .await?;
-        tx.commit().await
+        self.set_active(cap, Registered::Product, id, active).await
     }
 
     /// Record a certificate issued before this system (or outside it).

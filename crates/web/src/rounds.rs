@@ -614,7 +614,9 @@ pub(crate) async fn round_page(
     let mut c = ctx(Some(&user), "rounds", &round.name);
     c.insert(
         "province_name".into(),
-        json!(ocop_domain::admin_units::units().province(&round.province_code).map(|p| p.name.clone())),
+        json!(ocop_domain::admin_units::units()
+            .province(&round.province_code)
+            .map(|p| p.name.clone())),
     );
     c.insert("round".into(), json!(round));
     c.insert("members".into(), json!(members));
