@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 pub mod columns;
 pub mod import;
+pub mod map;
 pub mod qr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

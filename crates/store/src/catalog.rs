@@ -217,3 +217,15 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Certificates issued per year (all sources), oldest year first.
+    pub async fn certificates_by_year(&self) -> Result<Vec<(String, i64)>> {
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, (String, i64)>(
+            "SELECT SUBSTR(CAST(issued_on AS TEXT), 1, 4) AS y, COUNT(*) AS n FROM certificates \
+             GROUP BY SUBSTR(CAST(issued_on AS TEXT), 1, 4) ORDER BY y"
+        )
+        .fetch_all(c)
+        .await)?)
+    }
+}

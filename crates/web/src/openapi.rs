@@ -27,6 +27,7 @@ use utoipa::OpenApi;
         api::list_users, api::create_user, api::grant_role, api::revoke_role, api::deactivate_user, api::activate_user,
         api::change_password,
         crate::public::verify_json,
+        crate::public_catalog::statistics_json,
         crate::dossiers::api_file, crate::dossiers::api_list, crate::dossiers::api_get, crate::dossiers::api_forward,
         crate::dossiers::api_return, crate::dossiers::api_resubmit, crate::dossiers::api_withdraw,
         crate::rounds::api_create, crate::rounds::api_member, crate::rounds::api_assign, crate::rounds::api_score,

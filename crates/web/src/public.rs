@@ -26,6 +26,11 @@ pub fn routes() -> Router<State> {
         .route("/san-pham-ocop/{code_slug}", get(product_page))
         .route("/chu-the-ocop/{id_slug}", get(producer_page))
         .route("/robots.txt", get(robots))
+        .route("/thong-ke", get(crate::public_catalog::statistics_page))
+        .route(
+            "/api/v1/statistics",
+            get(crate::public_catalog::statistics_json),
+        )
         .route("/sitemap.xml", get(sitemap))
         .route("/xac-minh/{code}", get(verify_page))
         .route("/qr/{file}", get(qr))

@@ -241,3 +241,157 @@ pub async fn catalog_page(
     }
     resp
 }
+
+/// Open statistics: certified products (valid today) by stars, province,
+/// group and producer type; certificates by year; those expiring in 6 months.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Statistics {
+    pub date: chrono::NaiveDate,
+    pub total: i64,
+    pub facets: ocop_store::catalog::Facets,
+    /// Certificates issued per year (all, including since expired or revoked).
+    pub certificates_by_year: Vec<(String, i64)>,
+    pub expiring_within_6_months: i64,
+}
+
+async fn statistics(state: &State) -> Result<Statistics, crate::error::AppError> {
+    let today = state.today();
+    let current = state
+        .store
+        .catalog(
+            &CatalogFilter {
+                per_page: 1,
+                page: 1,
+                ..Default::default()
+            },
+            today,
+        )
+        .await?;
+    let expiring = state
+        .store
+        .catalog(
+            &CatalogFilter {
+                per_page: 1,
+                page: 1,
+                status: CatalogStatus::ExpiringSoon,
+                ..Default::default()
+            },
+            today,
+        )
+        .await?;
+    Ok(Statistics {
+        date: today,
+        total: current.total,
+        facets: current.facets,
+        certificates_by_year: state.store.certificates_by_year().await?,
+        expiring_within_6_months: expiring.total,
+    })
+}
+
+/// Open statistics of the programme.
+#[utoipa::path(get, path = "/api/v1/statistics", tag = "verify", responses((status = 200, body = Statistics)))]
+pub async fn statistics_json(S(state): S<State>) -> Response {
+    match statistics(&state).await {
+        Ok(s) => (
+            [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
+            axum::Json(s),
+        )
+            .into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+fn pct(n: i64, max: i64) -> i64 {
+    if max <= 0 {
+        0
+    } else {
+        (n * 100 + max - 1) / max
+    }
+}
+
+pub async fn statistics_page(S(state): S<State>, viewer: Viewer) -> Response {
+    let s = match statistics(&state).await {
+        Ok(s) => s,
+        Err(e) => return crate::pages::error_page(&state, viewer.0.as_ref(), e),
+    };
+    let u = units();
+    let f = &s.facets;
+    let stars: Vec<Value> = ["3", "4", "5"]
+        .iter()
+        .map(|k| {
+            let n = f.stars.get(*k).copied().unwrap_or(0);
+            json!({"stars": k.parse::<i64>().unwrap_or(0), "count": n, "pct": if s.total > 0 { (n as f64 * 1000.0 / s.total as f64).round() / 10.0 } else { 0.0 }})
+        })
+        .collect();
+    let pmax = f.province.values().copied().max().unwrap_or(0);
+    let mut provinces: Vec<Value> = u
+        .provinces_sorted()
+        .iter()
+        .map(|p| {
+            let n = f.province.get(&p.code).copied().unwrap_or(0);
+            json!({"code": p.code, "name": short_name(&p.name), "count": n, "pct": pct(n, pmax)})
+        })
+        .collect();
+    provinces.sort_by(|a, b| b["count"].as_i64().cmp(&a["count"].as_i64()));
+    let gmax = f.group.values().copied().max().unwrap_or(0);
+    let groups: Vec<Value> = ocop_domain::classification::groups()
+        .into_iter()
+        .map(|g| {
+            let n = f.group.get(&g.code).copied().unwrap_or(0);
+            json!({"code": g.code, "name": g.name, "count": n, "pct": pct(n, gmax)})
+        })
+        .collect();
+    let kmax = f.producer_type.values().copied().max().unwrap_or(0);
+    let kinds: Vec<Value> = ocop_domain::producer::ProducerKind::ALL
+        .iter()
+        .map(|k| {
+            let n = f.producer_type.get(k.code()).copied().unwrap_or(0);
+            json!({"code": k.code(), "name": k.label(), "count": n, "pct": pct(n, kmax)})
+        })
+        .filter(|v| v["count"].as_i64().unwrap_or(0) > 0)
+        .collect();
+    let ymax = s
+        .certificates_by_year
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0);
+    let years: Vec<Value> = s
+        .certificates_by_year
+        .iter()
+        .map(|(y, n)| json!({"year": y, "count": n, "pct": pct(*n, ymax)}))
+        .collect();
+    let shades: std::collections::HashMap<String, ocop_docs::map::Shade> = u
+        .provinces
+        .iter()
+        .map(|p| {
+            let n = f.province.get(&p.code).copied().unwrap_or(0);
+            (
+                p.code.clone(),
+                ocop_docs::map::Shade {
+                    value: n,
+                    label: format!("{}: {} sản phẩm OCOP", p.name, n),
+                    href: format!("/danh-muc?tinh={}", p.code),
+                },
+            )
+        })
+        .collect();
+    let map =
+        ocop_docs::map::national_svg(&shades, "Sản phẩm OCOP còn hiệu lực theo tỉnh, thành phố");
+    let mut c = ctx(viewer.0.as_ref(), "stats", "Thống kê");
+    c.insert("today".into(), json!(s.date));
+    c.insert("total".into(), json!(s.total));
+    c.insert("stars".into(), json!(stars));
+    c.insert("expiring".into(), json!(s.expiring_within_6_months));
+    c.insert("provinces".into(), json!(provinces));
+    c.insert("groups".into(), json!(groups));
+    c.insert("kinds".into(), json!(kinds));
+    c.insert("years".into(), json!(years));
+    c.insert("map".into(), json!(map));
+    let mut resp = render(&state, "statistics.html", c);
+    if let Ok(v) = "public, max-age=300".parse() {
+        resp.headers_mut()
+            .insert(axum::http::header::CACHE_CONTROL, v);
+    }
+    resp
+}

@@ -56,6 +56,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/criteria/sheet.html"),
     ),
     ("verify.html", include_str!("../templates/verify.html")),
+    (
+        "statistics.html",
+        include_str!("../templates/statistics.html"),
+    ),
     ("catalog.html", include_str!("../templates/catalog.html")),
     (
         "criteria/tree.html",
@@ -237,5 +241,20 @@ mod tests {
         assert_eq!(files, registered);
         // And they all parse.
         let _ = super::Templates::new();
+    }
+
+    /// The CSP allows no inline styles or scripts: templates must not carry any
+    /// (JSON-LD data blocks excepted, which browsers never execute).
+    #[test]
+    fn no_inline_styles_or_scripts() {
+        for (name, src) in super::TEMPLATES {
+            assert!(!src.contains("style=\""), "{name} has an inline style");
+            for part in src.split("<script").skip(1) {
+                assert!(
+                    part.starts_with(" type=\"application/ld+json\""),
+                    "{name} has an inline script"
+                );
+            }
+        }
     }
 }

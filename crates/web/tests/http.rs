@@ -2025,3 +2025,65 @@ async fn round_council_scoring_and_consolidation() {
         assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
     }
 }
+
+#[tokio::test]
+async fn open_statistics_and_map() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let (c, csrf) = app.api_client("admin").await;
+        for (pid, name, stars, issued) in [
+            (f.producer_a, "Chè A", "3", "01/06/2025"),
+            (f.producer_b, "Chè B", "4", "01/06/2024"),
+            (f.producer_b, "Chè C", "4", "01/01/2023"),
+        ] {
+            let p: Value = c
+                .post(app.url(&format!("/api/v1/producers/{pid}/products")))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({"name": name, "set_code": "11"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            c.post(app.url(&format!("/api/v1/products/{}/certificates", p["id"])))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({"stars": stars, "decision_number": "1/QĐ", "issuer": "UBND", "issued_on": issued}))
+                .send()
+                .await
+                .unwrap();
+        }
+        let s: Value = client()
+            .get(app.url("/api/v1/statistics"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            s["total"], 2,
+            "{}: the 2023 certificate has expired",
+            app.label
+        );
+        assert_eq!(s["facets"]["stars"], json!({"3": 1, "4": 1}));
+        assert_eq!(
+            s["certificates_by_year"],
+            json!([["2023", 1], ["2024", 1], ["2025", 1]])
+        );
+        let page = client()
+            .get(app.url("/thong-ke"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Quần đảo Hoàng Sa") && page.contains("Quần đảo Trường Sa"));
+        assert_eq!(page.matches("<path ").count(), 34);
+        assert!(
+            page.contains(&format!("href=\"/danh-muc?tinh={}\"", f.province_b))
+                || page.contains(&format!("href=\"&#x2f;danh-muc?tinh={}\"", f.province_b))
+        );
+    }
+}
