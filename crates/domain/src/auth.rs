@@ -98,6 +98,8 @@ pub struct Scope {
     pub producer_id: Option<i64>,
     /// The council (evaluation round) a record belongs to.
     pub council_id: Option<i64>,
+    /// The point of sale a record belongs to.
+    pub pos_id: Option<i64>,
 }
 
 impl Scope {
@@ -116,6 +118,7 @@ impl Scope {
             commune: Some(c.to_string()),
             producer_id: None,
             council_id: None,
+            pos_id: None,
         }
     }
     /// A council's work in a province.
@@ -126,12 +129,21 @@ impl Scope {
             ..Self::default()
         }
     }
+    /// A point of sale in a province.
+    pub fn point_of_sale(p: &str, pos_id: i64) -> Self {
+        Self {
+            province: Some(p.to_string()),
+            pos_id: Some(pos_id),
+            ..Self::default()
+        }
+    }
     pub fn producer(p: &str, c: &str, id: i64) -> Self {
         Self {
             province: Some(p.to_string()),
             commune: Some(c.to_string()),
             producer_id: Some(id),
             council_id: None,
+            pos_id: None,
         }
     }
 }
@@ -163,6 +175,10 @@ pub enum Action {
     ScoreDossier,
     /// Record the province's decision on a scored dossier (and issue the certificate).
     IssueDecision,
+    /// Register a point of sale, or change its status (approval is the province's).
+    ManagePointOfSale,
+    /// List or unlist products at a point of sale.
+    ManageListing,
     CreateUser,
     GrantRole,
     DeactivateUser,
@@ -170,7 +186,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::CreateProducer,
         Action::EditProducer,
         Action::DeactivateProducer,
@@ -187,6 +203,8 @@ impl Action {
         Action::ManageRound,
         Action::ScoreDossier,
         Action::IssueDecision,
+        Action::ManagePointOfSale,
+        Action::ManageListing,
         Action::CreateUser,
         Action::GrantRole,
         Action::DeactivateUser,
@@ -211,6 +229,8 @@ impl Action {
             Action::ManageRound => "round.manage",
             Action::ScoreDossier => "dossier.score",
             Action::IssueDecision => "dossier.decide",
+            Action::ManagePointOfSale => "pos.manage",
+            Action::ManageListing => "pos.listing",
             Action::CreateUser => "user.create",
             Action::GrantRole => "user.grant_role",
             Action::DeactivateUser => "user.deactivate",
@@ -342,7 +362,9 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             | RevokeProvincialCertificate
             | FileDossier
             | ManageRound
-            | IssueDecision => in_province(scope, province),
+            | IssueDecision
+            | ManagePointOfSale
+            | ManageListing => in_province(scope, province),
             // The commune reviews; the province receives what it forwards;
             // only council members score.
             RevokeNationalCertificate | ReviewDossier | ScoreDossier => false,
@@ -374,7 +396,12 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             ChangeOwnPassword => true,
             _ => false,
         },
-        Role::PointOfSale { .. } | Role::Buyer => {
+        Role::PointOfSale { pos_id } => match action {
+            ManageListing => scope.pos_id == Some(*pos_id),
+            ChangeOwnPassword => true,
+            _ => false,
+        },
+        Role::Buyer => {
             matches!(action, ChangeOwnPassword)
         }
     }

@@ -16,6 +16,7 @@ pub mod dossier;
 pub mod error;
 pub mod gs1;
 pub mod ids;
+pub mod market;
 pub mod producer;
 pub mod product;
 pub mod text;

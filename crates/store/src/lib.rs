@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod demo;
 pub mod dossiers;
 pub mod import;
+pub mod markets;
 pub mod migrate;
 pub mod password;
 pub mod reference;

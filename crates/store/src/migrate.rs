@@ -21,6 +21,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0004_dossiers.sql"),
     ),
     (5, "rounds", include_str!("../migrations/0005_rounds.sql")),
+    (
+        6,
+        "points_of_sale",
+        include_str!("../migrations/0006_points_of_sale.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend.

@@ -14,6 +14,7 @@ pub mod error;
 pub mod export {
     pub use crate::pages::{export_file, producer_cells, product_cells, ExportScope};
 }
+pub mod markets;
 pub mod openapi;
 pub mod pages;
 pub mod public;
@@ -91,6 +92,7 @@ pub fn router(state: State) -> Router {
         .merge(public::routes())
         .merge(dossiers::routes())
         .merge(rounds::routes())
+        .merge(markets::routes())
         .route("/health", get(health))
         .route("/static/app.css", get(templates::stylesheet))
         .fallback(pages::not_found)

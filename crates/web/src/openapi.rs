@@ -28,6 +28,8 @@ use utoipa::OpenApi;
         api::change_password,
         crate::public::verify_json,
         crate::public_catalog::statistics_json,
+        crate::markets::api_list, crate::markets::api_create, crate::markets::api_get, crate::markets::api_status,
+        crate::markets::api_listing,
         crate::dossiers::api_file, crate::dossiers::api_list, crate::dossiers::api_get, crate::dossiers::api_forward,
         crate::dossiers::api_return, crate::dossiers::api_resubmit, crate::dossiers::api_withdraw,
         crate::rounds::api_create, crate::rounds::api_member, crate::rounds::api_assign, crate::rounds::api_score,
@@ -42,6 +44,7 @@ use utoipa::OpenApi;
         (name = "products", description = "Sản phẩm và giấy chứng nhận"),
         (name = "import", description = "Nhập dữ liệu từ tệp"),
         (name = "verify", description = "Xác minh sản phẩm, giấy chứng nhận OCOP"),
+        (name = "markets", description = "Điểm giới thiệu và bán sản phẩm OCOP"),
         (name = "users", description = "Người dùng và vai trò"),
     )
 )]
@@ -72,6 +75,7 @@ const TAG_TITLES: &[(&str, &str)] = &[
     ("products", "Sản phẩm, chứng nhận"),
     ("import", "Nhập dữ liệu"),
     ("verify", "Xác minh sản phẩm"),
+    ("markets", "Điểm bán"),
     ("users", "Người dùng"),
 ];
 

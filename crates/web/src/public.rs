@@ -693,6 +693,14 @@ pub async fn product_page(
     c.insert("certificate".into(), json!(cert));
     c.insert("status".into(), json!(status));
     c.insert("status_label".into(), json!(status_label));
+    c.insert(
+        "where_to_buy".into(),
+        json!(state
+            .store
+            .where_to_buy(id, state.today())
+            .await
+            .unwrap_or_default()),
+    );
     c.insert("x".into(), json!(x));
     let tag = format!(
         "{}|{status}|{:?}|{}",

@@ -62,6 +62,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("catalog.html", include_str!("../templates/catalog.html")),
     (
+        "markets/list.html",
+        include_str!("../templates/markets/list.html"),
+    ),
+    (
+        "markets/show.html",
+        include_str!("../templates/markets/show.html"),
+    ),
+    (
+        "markets/directory.html",
+        include_str!("../templates/markets/directory.html"),
+    ),
+    (
         "criteria/tree.html",
         include_str!("../templates/criteria/tree.html"),
     ),

@@ -23,7 +23,7 @@ fn next_tax_code() -> String {
     }
 }
 
-const ENDPOINTS: [&str; 15] = [
+const ENDPOINTS: [&str; 16] = [
     "create_producer",
     "update_producer",
     "deactivate_producer",
@@ -39,25 +39,26 @@ const ENDPOINTS: [&str; 15] = [
     "file_dossier",
     "review_dossier",
     "create_round",
+    "create_point_of_sale",
 ];
 
 /// (role, [(in scope, out of scope) for each endpoint]) — true means allowed.
-fn expected() -> Vec<(&'static str, [(bool, bool); 15])> {
+fn expected() -> Vec<(&'static str, [(bool, bool); 16])> {
     const ALL: (bool, bool) = (true, true);
     const IN: (bool, bool) = (true, false);
     const NO: (bool, bool) = (false, false);
     #[rustfmt::skip]
     let table = vec![
-        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
-        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO, NO, NO, NO]),
+        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
+        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO]),
         // An account has no unit until a role is granted: creating one is not scoped.
         // The commune reviews dossiers; the province only receives them.
-        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN, IN, NO, IN]),
-        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO, IN, IN, NO]),
-        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO, IN, NO, NO]),
-        ("buyer", [NO; 15]),
-        ("norole", [NO; 15]),
-        ("anonymous", [NO; 15]),
+        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN, IN, NO, IN, IN]),
+        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO, IN, IN, NO, NO]),
+        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO, IN, NO, NO, NO]),
+        ("buyer", [NO; 16]),
+        ("norole", [NO; 16]),
+        ("anonymous", [NO; 16]),
     ];
     table
 }
@@ -211,6 +212,9 @@ async fn every_role_every_write_in_and_out_of_scope() {
                         }
                         "create_round" => c.post(app.url("/api/v1/rounds")).json(&json!({
                             "province": if inside { "01" } else { f.province_b.as_str() }, "name": "Đợt thử quyền", "scoring_deadline": "30/06/2027"
+                        })),
+                        "create_point_of_sale" => c.post(app.url("/api/v1/points-of-sale")).json(&json!({
+                            "name": "Điểm thử quyền", "operator": "Đơn vị", "address": "Số 1", "commune_code": commune, "location_type": "market"
                         })),
                         "deactivate_user" => {
                             let target = lockable[if inside { "in" } else { "out" }];

@@ -2087,3 +2087,236 @@ async fn open_statistics_and_map() {
         );
     }
 }
+
+/// Points of sale: registration and approval by the province, listings that
+/// require a valid certificate and are suspended the moment it is revoked,
+/// the operator confined to its own point, the public directory and "where to buy".
+#[tokio::test]
+async fn points_of_sale_and_listings() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let (admin, acsrf) = app.api_client("admin").await;
+        let mut codes = Vec::new();
+        for (name, cert) in [
+            ("Nước mắm bày bán", Some("01/06/2025")),
+            ("Nước mắm hết hạn", Some("01/01/2023")),
+            ("Nước mắm chưa chứng nhận", None),
+        ] {
+            let p: Value = admin
+                .post(app.url(&format!("/api/v1/producers/{}/products", f.producer_a)))
+                .header("x-csrf-token", &acsrf)
+                .json(&json!({"name": name, "set_code": "09"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if let Some(issued) = cert {
+                admin
+                    .post(app.url(&format!("/api/v1/products/{}/certificates", p["id"])))
+                    .header("x-csrf-token", &acsrf)
+                    .json(&json!({"stars": "4", "decision_number": "5/QĐ", "issuer": "UBND", "issued_on": issued}))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            codes.push((
+                p["id"].as_i64().unwrap(),
+                p["code"].as_str().unwrap().to_string(),
+            ));
+        }
+        let (prov, pcsrf) = app.api_client("province").await;
+        let body = json!({"name": "Điểm OCOP Ga Hà Nội", "operator": "Công ty Thương mại ga", "address": "120 Lê Duẩn",
+            "commune_code": f.commune_a, "location_type": "transport_hub", "lat": 21.02, "lon": 105.84});
+        let r = prov
+            .post(app.url("/api/v1/points-of-sale"))
+            .header("x-csrf-token", &pcsrf)
+            .json(&json!({"name": ""}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let mut other = body.clone();
+        other["commune_code"] = json!(f.commune_b);
+        let r = prov
+            .post(app.url("/api/v1/points-of-sale"))
+            .header("x-csrf-token", &pcsrf)
+            .json(&other)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{}: another province", app.label);
+        let r = prov
+            .post(app.url("/api/v1/points-of-sale"))
+            .header("x-csrf-token", &pcsrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let pos = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let status = |s: &str| {
+            prov.post(app.url(&format!("/api/v1/points-of-sale/{pos}/status")))
+                .header("x-csrf-token", &pcsrf)
+                .json(&json!({"status": s}))
+                .send()
+        };
+        assert_eq!(
+            status("active").await.unwrap().status(),
+            409,
+            "approval comes first"
+        );
+        assert_eq!(status("approved").await.unwrap().status(), 204);
+        assert_eq!(status("active").await.unwrap().status(), 204);
+        // The operator account lists products at its own point only.
+        let op = app
+            .store
+            .create_user(
+                &ocop_domain::auth::Capability::system(ocop_domain::auth::Action::CreateUser),
+                "diemban",
+                "Người vận hành",
+                None,
+                PASSWORD,
+            )
+            .await
+            .unwrap();
+        app.store
+            .grant_role(
+                &ocop_domain::auth::Capability::system(ocop_domain::auth::Action::GrantRole),
+                op,
+                &ocop_domain::auth::Role::PointOfSale { pos_id: pos },
+            )
+            .await
+            .unwrap();
+        let (oc, ocsrf) = app.api_client("diemban").await;
+        let list = |code: &str| {
+            oc.post(app.url(&format!("/api/v1/points-of-sale/{pos}/listings")))
+                .header("x-csrf-token", &ocsrf)
+                .json(&json!({"product_code": code}))
+                .send()
+        };
+        assert_eq!(list(&codes[0].1).await.unwrap().status(), 204);
+        assert_eq!(
+            list(&codes[0].1).await.unwrap().status(),
+            409,
+            "listed once"
+        );
+        assert_eq!(
+            list(&codes[1].1).await.unwrap().status(),
+            409,
+            "expired certificate"
+        );
+        assert_eq!(
+            list(&codes[2].1).await.unwrap().status(),
+            409,
+            "no certificate"
+        );
+        let r = prov
+            .post(app.url("/api/v1/points-of-sale"))
+            .header("x-csrf-token", &pcsrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let pos2 = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let r = oc
+            .post(app.url(&format!("/api/v1/points-of-sale/{pos2}/listings")))
+            .header("x-csrf-token", &ocsrf)
+            .json(&json!({"product_code": codes[0].1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "not its point");
+        // Public: the directory shows active points; the product page says where to buy.
+        let dir: Value = client()
+            .get(app.url("/api/v1/points-of-sale?province=01"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(dir.as_array().unwrap().len(), 1, "only the active point");
+        let page = client()
+            .get(app.url("/noi-ban?tinh=01"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Điểm OCOP Ga Hà Nội"));
+        let base = app.base.clone();
+        let product_page = |code: String| {
+            let base = base.clone();
+            async move {
+                let r = client()
+                    .get(format!("{base}/san-pham-ocop/{code}"))
+                    .send()
+                    .await
+                    .unwrap();
+                let loc = r.headers()["location"].to_str().unwrap().to_string();
+                client()
+                    .get(format!("{base}{loc}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(product_page(codes[0].1.clone()).await.contains("Nơi mua"));
+        // Revoking the certificate suspends the listing at once.
+        let v: Value = client()
+            .get(app.url(&format!("/api/v1/verify?code={}", codes[0].1)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let cert = v["certificate"]["id"].as_i64().unwrap();
+        let r = prov
+            .post(app.url(&format!("/api/v1/certificates/{cert}/revoke")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&json!({"ground": "legal_violation", "detail": "QĐ 9/QĐ-UBND"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let detail: Value = client()
+            .get(app.url(&format!("/api/v1/points-of-sale/{pos}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(detail["listings"][0]["active"], false, "{detail}");
+        let page = product_page(codes[0].1.clone()).await;
+        assert!(!page.contains("Nơi mua"));
+        // The pages render for the office and the operator.
+        let (b, _) = app.browser("province").await;
+        assert_eq!(
+            b.get(app.url(&format!("/diem-ban/{pos}")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let (ob, _) = app.browser("diemban").await;
+        let page = ob
+            .get(app.url("/diem-ban"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Điểm OCOP Ga Hà Nội"));
+        assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
+    }
+}

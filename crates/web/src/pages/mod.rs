@@ -102,6 +102,7 @@ pub(crate) fn viewer_json(user: Option<&User>) -> serde_json::Value {
                 "can_manage_users": probe(Action::CreateUser),
                 "can_import": probe(Action::ImportRegistry),
                 "can_create_producer": probe(Action::CreateProducer),
+                "can_pos": probe(Action::ManagePointOfSale) || a.roles.iter().any(|r| matches!(r, Role::PointOfSale { .. })),
                 "can_rounds": probe(Action::ManageRound) || a.roles.iter().any(|r| matches!(r, Role::CouncilMember { .. })),
             })
         }
@@ -363,6 +364,8 @@ pub(crate) fn action_label(code: &str) -> &'static str {
         "dossier.score" => "thành viên hội đồng nộp phiếu",
         "round.manage" => "văn phòng OCOP tỉnh quản lý đợt đánh giá",
         "dossier.decide" => "ra quyết định",
+        "pos.manage" => "quản lý điểm bán",
+        "pos.listing" => "bày bán sản phẩm",
         "registry.import" => "nhập từ tệp",
         "user.create" => "tạo người dùng",
         "user.grant_role" => "đổi vai trò",

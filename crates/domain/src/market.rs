@@ -1,0 +1,278 @@
+//! Points of introduction and sale of OCOP products (Decision 950/QĐ-BCT,
+//! 2023) and the products they list. A listing is live only while the
+//! product holds a valid 3★+ certificate: it is derived at every read, so
+//! an expiry or a revocation suspends it at that very moment.
+
+use crate::admin_units::AdminUnits;
+use crate::certificate::{status_on, CertificateStatus};
+use crate::error::ValidationErrors;
+use crate::ids::parse_phone;
+use crate::text::clean;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Location types of Decision 950/QĐ-BCT.
+pub const LOCATION_TYPES: [(&str, &str); 8] = [
+    ("transport_hub", "Nhà ga, sân bay, bến cảng"),
+    ("rest_stop", "Trạm dừng nghỉ"),
+    ("market", "Trung tâm thương mại, siêu thị, chợ"),
+    ("tourism", "Điểm du lịch, nhà hàng, khách sạn"),
+    ("craft_village", "Làng nghề"),
+    ("commercial_centre", "Trung tâm thương mại, cụm công nghiệp"),
+    ("fair_centre", "Trung tâm hội chợ, triển lãm"),
+    ("post_office", "Bưu điện"),
+];
+
+pub fn location_label(code: &str) -> Option<&'static str> {
+    LOCATION_TYPES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+}
+
+/// A point's status, with its legal moves.
+pub const POS_STATUSES: [(&str, &str); 5] = [
+    ("proposed", "Đề xuất"),
+    ("approved", "Đã được Sở Công Thương chấp thuận"),
+    ("active", "Đang hoạt động"),
+    ("suspended", "Tạm dừng"),
+    ("closed", "Đã đóng cửa"),
+];
+
+pub fn status_label(code: &str) -> Option<&'static str> {
+    POS_STATUSES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+}
+
+/// May a point go from `from` to `to`? Closing is final.
+pub fn status_move_allowed(from: &str, to: &str) -> bool {
+    matches!(
+        (from, to),
+        ("proposed", "approved")
+            | ("approved", "active")
+            | ("active", "suspended")
+            | ("suspended", "active")
+            | ("proposed" | "approved" | "active" | "suspended", "closed")
+    )
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct PointOfSaleInput {
+    pub name: String,
+    /// The operating organisation.
+    pub operator: String,
+    pub phone: String,
+    pub address: String,
+    pub commune_code: String,
+    /// One of the location types of Decision 950/QĐ-BCT.
+    pub location_type: String,
+    /// Decimal degrees; both or neither.
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// dd/mm/yyyy.
+    pub opened_on: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PointOfSaleData {
+    pub name: String,
+    pub operator: String,
+    pub phone: Option<String>,
+    pub address: String,
+    pub commune_code: String,
+    pub province_code: String,
+    pub location_type: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub opened_on: Option<NaiveDate>,
+}
+
+impl PointOfSaleInput {
+    pub fn validate(&self, units: &AdminUnits) -> Result<PointOfSaleData, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let name = clean(&self.name);
+        if name.is_empty() {
+            e.required("name", "Tên điểm bán");
+        }
+        let operator = clean(&self.operator);
+        if operator.is_empty() {
+            e.required("operator", "Đơn vị vận hành");
+        }
+        let phone = match clean(&self.phone) {
+            p if p.is_empty() => None,
+            p => match parse_phone(&p) {
+                Ok(p) => Some(p),
+                Err(err) => {
+                    e.add("phone", err.code, err.message, err.message_en);
+                    None
+                }
+            },
+        };
+        let address = clean(&self.address);
+        if address.is_empty() {
+            e.required("address", "Địa chỉ");
+        }
+        let commune_code = clean(&self.commune_code);
+        let province_code = match units.commune(&commune_code) {
+            Some(c) => c.province_code.clone(),
+            None => {
+                e.add(
+                    "commune_code",
+                    "unknown",
+                    format!("Mã xã \"{commune_code}\" không có."),
+                    "unknown commune_code",
+                );
+                String::new()
+            }
+        };
+        let location_type = clean(&self.location_type);
+        if location_label(&location_type).is_none() {
+            e.add(
+                "location_type",
+                "invalid_choice",
+                "Chọn loại địa điểm theo Quyết định 950/QĐ-BCT.",
+                "location_type is not one of Decision 950's types.",
+            );
+        }
+        match (self.lat, self.lon) {
+            (Some(lat), Some(lon))
+                if !((7.0..=24.0).contains(&lat) && (102.0..=118.0).contains(&lon)) =>
+            {
+                e.add(
+                    "lat",
+                    "out_of_range",
+                    "Toạ độ nằm ngoài lãnh thổ Việt Nam.",
+                    "coordinates outside Vietnam",
+                );
+            }
+            (Some(_), None) | (None, Some(_)) => e.add(
+                "lon",
+                "required",
+                "Nhập cả vĩ độ và kinh độ.",
+                "give both lat and lon",
+            ),
+            _ => {}
+        }
+        let opened_on = match self.opened_on.trim() {
+            "" => None,
+            s => match crate::certificate::parse_date(s) {
+                Some(d) => Some(d),
+                None => {
+                    e.add(
+                        "opened_on",
+                        "invalid_format",
+                        "Ngày khai trương phải có dạng ngày/tháng/năm.",
+                        "opened_on must be dd/mm/yyyy",
+                    );
+                    None
+                }
+            },
+        };
+        e.into_result(PointOfSaleData {
+            name,
+            operator,
+            phone,
+            address,
+            commune_code,
+            province_code,
+            location_type,
+            lat: self.lat,
+            lon: self.lon,
+            opened_on,
+        })
+    }
+}
+
+/// Whether a listing is live, from the product's current certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingState {
+    Active,
+    /// Suspended because the certificate expired, was revoked, or never existed.
+    Suspended,
+}
+
+/// A product may be listed, and stays listed, while its certificate of 3★
+/// or more is valid (including in its last six months).
+pub fn listing_state(
+    stars: Option<i64>,
+    expires_on: Option<NaiveDate>,
+    revoked_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> ListingState {
+    match (stars, expires_on) {
+        (Some(s), Some(exp)) if s >= 3 => match status_on(exp, revoked_on, today) {
+            CertificateStatus::Valid | CertificateStatus::ExpiringSoon => ListingState::Active,
+            _ => ListingState::Suspended,
+        },
+        _ => ListingState::Suspended,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn listings_follow_the_certificate() {
+        let today = d(2026, 11, 22);
+        assert_eq!(
+            listing_state(Some(4), Some(d(2027, 1, 1)), None, today),
+            ListingState::Active
+        );
+        assert_eq!(
+            listing_state(Some(4), Some(d(2026, 11, 21)), None, today),
+            ListingState::Suspended
+        );
+        assert_eq!(
+            listing_state(Some(4), Some(d(2028, 1, 1)), Some(d(2026, 11, 22)), today),
+            ListingState::Suspended
+        );
+        assert_eq!(
+            listing_state(None, None, None, today),
+            ListingState::Suspended
+        );
+    }
+
+    #[test]
+    fn status_moves() {
+        assert!(status_move_allowed("proposed", "approved"));
+        assert!(status_move_allowed("active", "suspended"));
+        assert!(!status_move_allowed("closed", "active"));
+        assert!(
+            !status_move_allowed("proposed", "active"),
+            "approval comes first"
+        );
+    }
+
+    #[test]
+    fn validation_names_fields() {
+        let e = PointOfSaleInput {
+            lat: Some(40.0),
+            lon: Some(100.0),
+            ..Default::default()
+        }
+        .validate(crate::admin_units::units())
+        .unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "name",
+                "operator",
+                "address",
+                "commune_code",
+                "location_type",
+                "lat"
+            ]
+        );
+    }
+}

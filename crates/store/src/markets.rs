@@ -1,0 +1,264 @@
+//! Points of sale and their listings.
+
+use crate::audit::record;
+use crate::{is_unique_violation, now, on_pool, on_tx, Result, Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use ocop_domain::auth::{Action, Capability};
+use ocop_domain::market::{listing_state, status_move_allowed, ListingState, PointOfSaleData};
+use ocop_domain::text::fold_vi;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PointOfSaleRow {
+    pub id: i64,
+    pub name: String,
+    pub operator: String,
+    pub phone: Option<String>,
+    pub address: String,
+    pub commune_code: String,
+    pub province_code: String,
+    pub location_type: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub opened_on: Option<NaiveDate>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A listing with its product and its live state today.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ListingRow {
+    pub pos_id: i64,
+    pub pos_name: String,
+    pub product_id: i64,
+    pub product_name: String,
+    pub product_code: String,
+    pub listed_on: NaiveDate,
+    pub stars: Option<i64>,
+    pub expires_on: Option<NaiveDate>,
+    pub revoked_on: Option<NaiveDate>,
+    #[sqlx(skip)]
+    pub active: bool,
+}
+
+fn check(cap: &Capability, action: Action) -> Result<()> {
+    if cap.action() == action {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(action.code().into()))
+    }
+}
+
+const LISTING_SELECT: &str = "SELECT l.pos_id, s.name AS pos_name, l.product_id, p.name AS product_name, p.code AS product_code, l.listed_on, \
+     ce.stars, ce.expires_on, ce.revoked_on FROM pos_listings l JOIN points_of_sale s ON s.id = l.pos_id JOIN products p ON p.id = l.product_id \
+     LEFT JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1)";
+
+fn with_state(mut rows: Vec<ListingRow>, today: NaiveDate) -> Vec<ListingRow> {
+    for r in &mut rows {
+        r.active =
+            listing_state(r.stars, r.expires_on, r.revoked_on, today) == ListingState::Active;
+    }
+    rows
+}
+
+impl Store {
+    pub async fn create_point_of_sale(&self, cap: &Capability, d: &PointOfSaleData) -> Result<i64> {
+        check(cap, Action::ManagePointOfSale)?;
+        let t = now();
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+            "INSERT INTO points_of_sale (name, name_fold, sort_key, operator, phone, address, commune_code, province_code, location_type, \
+             lat, lon, opened_on, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'proposed', $13, $13) RETURNING id"
+        )
+        .bind(&d.name)
+        .bind(fold_vi(&d.name))
+        .bind(crate::sort_key(&d.name))
+        .bind(&d.operator)
+        .bind(&d.phone)
+        .bind(&d.address)
+        .bind(&d.commune_code)
+        .bind(&d.province_code)
+        .bind(&d.location_type)
+        .bind(d.lat)
+        .bind(d.lon)
+        .bind(d.opened_on)
+        .bind(t)
+        .fetch_one(&mut *c)
+        .await
+        })?;
+        record(
+            &mut tx,
+            cap,
+            "point_of_sale",
+            &id.to_string(),
+            None,
+            Some(&serde_json::to_value(d).unwrap_or_default()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn point_of_sale(&self, id: i64) -> Result<PointOfSaleRow> {
+        on_pool!(self, |c| sqlx::query_as::<_, PointOfSaleRow>(
+            "SELECT id, name, operator, phone, address, commune_code, province_code, location_type, lat, lon, opened_on, status, created_at, updated_at \
+             FROM points_of_sale WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await)?
+        .ok_or(StoreError::NotFound("điểm bán"))
+    }
+
+    /// Points of sale in Vietnamese name order; `public_only` keeps the active ones.
+    pub async fn list_points_of_sale(
+        &self,
+        province: Option<&str>,
+        location_type: Option<&str>,
+        public_only: bool,
+    ) -> Result<Vec<PointOfSaleRow>> {
+        Ok(on_pool!(self, |c| {
+            sqlx::query_as::<_, PointOfSaleRow>(
+            "SELECT id, name, operator, phone, address, commune_code, province_code, location_type, lat, lon, opened_on, status, created_at, updated_at \
+             FROM points_of_sale WHERE ($1 IS NULL OR province_code = $1) AND ($2 IS NULL OR location_type = $2) AND (NOT $3 OR status = 'active') \
+             ORDER BY sort_key, id LIMIT 5000"
+        )
+        .bind(province)
+        .bind(location_type)
+        .bind(public_only)
+        .fetch_all(c)
+        .await
+        })?)
+    }
+
+    /// Move a point along its statuses (approval, activation, suspension, closing).
+    pub async fn set_point_of_sale_status(
+        &self,
+        cap: &Capability,
+        id: i64,
+        to: &str,
+    ) -> Result<()> {
+        check(cap, Action::ManagePointOfSale)?;
+        let before = self.point_of_sale(id).await?;
+        if !status_move_allowed(&before.status, to) {
+            return Err(StoreError::conflict(
+                "status",
+                format!(
+                    "Không chuyển được từ \"{}\" sang \"{}\".",
+                    ocop_domain::market::status_label(&before.status).unwrap_or(&before.status),
+                    ocop_domain::market::status_label(to).unwrap_or(to)
+                ),
+                "This status change is not allowed.",
+            ));
+        }
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, |c| {
+            sqlx::query(
+            "UPDATE points_of_sale SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4"
+        )
+        .bind(to)
+        .bind(now())
+        .bind(id)
+        .bind(&before.status)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        if n == 0 {
+            return Err(StoreError::conflict(
+                "status",
+                "Điểm bán vừa được người khác cập nhật.",
+                "Changed meanwhile.",
+            ));
+        }
+        record(
+            &mut tx,
+            cap,
+            "point_of_sale",
+            &id.to_string(),
+            Some(&serde_json::json!({"status": before.status})),
+            Some(&serde_json::json!({"status": to})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// List a product; it must hold a valid 3★+ certificate today.
+    pub async fn add_listing(
+        &self,
+        cap: &Capability,
+        pos_id: i64,
+        product_id: i64,
+        today: NaiveDate,
+    ) -> Result<()> {
+        check(cap, Action::ManageListing)?;
+        let x = self.product(product_id).await?;
+        if listing_state(x.stars, x.expires_on, x.revoked_on, today) != ListingState::Active {
+            return Err(StoreError::conflict(
+                "product_code",
+                "Chỉ bày bán sản phẩm có giấy chứng nhận OCOP từ 3 sao còn hiệu lực.",
+                "Only products with a valid 3-star-or-better certificate can be listed.",
+            ));
+        }
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "INSERT INTO pos_listings (pos_id, product_id, listed_on) VALUES ($1, $2, $3)"
+        )
+        .bind(pos_id)
+        .bind(product_id)
+        .bind(today)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::conflict(
+                    "product_code",
+                    "Sản phẩm đã có trong danh sách.",
+                    "Already listed.",
+                )
+            } else {
+                e.into()
+            }
+        })?;
+        record(
+            &mut tx,
+            cap,
+            "point_of_sale",
+            &pos_id.to_string(),
+            None,
+            Some(&serde_json::json!({"listed": product_id})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// A point's listings, each with its live state today.
+    pub async fn listings_of_pos(&self, pos_id: i64, today: NaiveDate) -> Result<Vec<ListingRow>> {
+        let sql = format!("{LISTING_SELECT} WHERE l.pos_id = $1 ORDER BY p.sort_key");
+        let rows = on_pool!(self, |c| sqlx::query_as::<_, ListingRow>(&sql)
+            .bind(pos_id)
+            .fetch_all(c)
+            .await)?;
+        Ok(with_state(rows, today))
+    }
+
+    /// Where to buy a product: active points whose listing is live today.
+    pub async fn where_to_buy(&self, product_id: i64, today: NaiveDate) -> Result<Vec<ListingRow>> {
+        let sql = format!(
+            "{LISTING_SELECT} WHERE l.product_id = $1 AND s.status = 'active' ORDER BY s.sort_key"
+        );
+        let rows = on_pool!(self, |c| sqlx::query_as::<_, ListingRow>(&sql)
+            .bind(product_id)
+            .fetch_all(c)
+            .await)?;
+        Ok(with_state(rows, today)
+            .into_iter()
+            .filter(|r| r.active)
+            .collect())
+    }
+}

@@ -1,0 +1,444 @@
+//! Points of sale on the web: registration and status by the province,
+//! listings by the point's operator (or the province), the public
+//! directory, and "where to buy" on product pages.
+
+use crate::api::{ApiJson, ApiQuery};
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::pages::{
+    csrf_of, ctx, error_page, flash_text, input_from, options, render, see_other, FlashQuery,
+    FormMap, OrPage, PageResult,
+};
+use crate::session::{User, Viewer};
+use crate::State;
+use axum::extract::{Path, Query, State as S};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use ocop_domain::admin_units::{short_name, units};
+use ocop_domain::auth::{authorize, Action, Role, Scope};
+use ocop_domain::market::{
+    location_label, status_label, PointOfSaleInput, LOCATION_TYPES, POS_STATUSES,
+};
+use ocop_store::markets::PointOfSaleRow;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/diem-ban", get(admin_list).post(create_page))
+        .route("/diem-ban/{id}", get(show_page))
+        .route("/diem-ban/{id}/trang-thai", post(status_page))
+        .route("/diem-ban/{id}/san-pham", post(listing_page))
+        .route("/noi-ban", get(directory))
+        .route("/api/v1/points-of-sale", get(api_list).post(api_create))
+        .route("/api/v1/points-of-sale/{id}", get(api_get))
+        .route("/api/v1/points-of-sale/{id}/status", post(api_status))
+        .route("/api/v1/points-of-sale/{id}/listings", post(api_listing))
+}
+
+fn pos_json(p: &PointOfSaleRow) -> serde_json::Value {
+    let mut v = json!(p);
+    v["location_label"] = json!(location_label(&p.location_type));
+    v["status_label"] = json!(status_label(&p.status));
+    v["province_name"] = json!(units()
+        .province(&p.province_code)
+        .map(|x| short_name(&x.name).to_string()));
+    v["commune_name"] = json!(units().commune(&p.commune_code).map(|x| x.name.clone()));
+    v
+}
+
+async fn create(state: &State, user: &User, input: &PointOfSaleInput) -> AppResult<i64> {
+    let d = input.validate(units())?;
+    let cap = authorize(
+        &user.actor,
+        Action::ManagePointOfSale,
+        &Scope::province(&d.province_code),
+    )?;
+    Ok(state.store.create_point_of_sale(&cap, &d).await?)
+}
+
+async fn set_status(state: &State, user: &User, id: i64, status: &str) -> AppResult<()> {
+    let p = state.store.point_of_sale(id).await?;
+    let cap = authorize(
+        &user.actor,
+        Action::ManagePointOfSale,
+        &Scope::point_of_sale(&p.province_code, id),
+    )?;
+    Ok(state
+        .store
+        .set_point_of_sale_status(&cap, id, status)
+        .await?)
+}
+
+async fn list_product(state: &State, user: &User, id: i64, product_code: &str) -> AppResult<()> {
+    let p = state.store.point_of_sale(id).await?;
+    let cap = authorize(
+        &user.actor,
+        Action::ManageListing,
+        &Scope::point_of_sale(&p.province_code, id),
+    )?;
+    let product = state
+        .store
+        .product_id_by_code(product_code.trim())
+        .await?
+        .ok_or_else(|| AppError::Conflict {
+            field: "product_code".into(),
+            message: format!("Không có sản phẩm mã \"{}\".", product_code.trim()),
+            message_en: "unknown product code".into(),
+        })?;
+    Ok(state
+        .store
+        .add_listing(&cap, id, product, state.today())
+        .await?)
+}
+
+// ---------- API ----------
+
+#[derive(Deserialize, utoipa::IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct PosQuery {
+    pub province: Option<String>,
+    /// A location type of Decision 950/QĐ-BCT.
+    pub location_type: Option<String>,
+}
+
+/// Active points of introduction and sale (public).
+#[utoipa::path(get, path = "/api/v1/points-of-sale", tag = "markets", params(PosQuery), responses((status = 200, body = Vec<PointOfSaleRow>)))]
+pub async fn api_list(S(state): S<State>, ApiQuery(q): ApiQuery<PosQuery>) -> Response {
+    match state
+        .store
+        .list_points_of_sale(
+            q.province.as_deref().filter(|s| !s.is_empty()),
+            q.location_type.as_deref().filter(|s| !s.is_empty()),
+            true,
+        )
+        .await
+    {
+        Ok(l) => Json(l).into_response(),
+        Err(e) => AppError::from(e).json(),
+    }
+}
+
+/// Register a point of sale (provincial office); it starts as proposed.
+#[utoipa::path(post, path = "/api/v1/points-of-sale", tag = "markets", request_body = PointOfSaleInput,
+    responses((status = 201, body = PointOfSaleRow), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_create(
+    S(state): S<State>,
+    user: User,
+    ApiJson(input): ApiJson<PointOfSaleInput>,
+) -> Response {
+    match create(&state, &user, &input).await {
+        Ok(id) => match state.store.point_of_sale(id).await {
+            Ok(p) => (StatusCode::CREATED, Json(p)).into_response(),
+            Err(e) => AppError::from(e).json(),
+        },
+        Err(e) => e.json(),
+    }
+}
+
+/// One point of sale with its listings and their live state.
+#[utoipa::path(get, path = "/api/v1/points-of-sale/{id}", tag = "markets", params(("id" = i64, Path)), responses((status = 200), (status = 404, body = ErrorBody)))]
+pub async fn api_get(S(state): S<State>, Path(id): Path<i64>) -> Response {
+    let p = match state.store.point_of_sale(id).await {
+        Ok(p) => p,
+        Err(e) => return AppError::from(e).json(),
+    };
+    match state.store.listings_of_pos(id, state.today()).await {
+        Ok(l) => Json(json!({"point_of_sale": p, "listings": l})).into_response(),
+        Err(e) => AppError::from(e).json(),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct StatusBody {
+    /// proposed, approved, active, suspended, closed
+    pub status: String,
+}
+
+/// Change a point's status (approval by the province's industry-and-trade office).
+#[utoipa::path(post, path = "/api/v1/points-of-sale/{id}/status", tag = "markets", params(("id" = i64, Path)), request_body = StatusBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_status(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> Response {
+    match set_status(&state, &user, id, &body.status).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ListingBody {
+    pub product_code: String,
+}
+
+/// List a product at a point of sale: it needs a valid 3★+ certificate; the
+/// listing is suspended automatically when the certificate expires or is revoked.
+#[utoipa::path(post, path = "/api/v1/points-of-sale/{id}/listings", tag = "markets", params(("id" = i64, Path)), request_body = ListingBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_listing(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ListingBody>,
+) -> Response {
+    match list_product(&state, &user, id, &body.product_code).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+// ---------- pages ----------
+
+fn managed_province(user: &User) -> Option<Option<String>> {
+    if user.actor.is_admin() {
+        return Some(None);
+    }
+    user.actor.roles.iter().find_map(|r| match r {
+        Role::ProvinceOffice { province } => Some(Some(province.clone())),
+        _ => None,
+    })
+}
+
+pub(crate) async fn admin_list(
+    S(state): S<State>,
+    user: User,
+    Query(fq): Query<FlashQuery>,
+) -> PageResult {
+    let own: Vec<i64> = user
+        .actor
+        .roles
+        .iter()
+        .filter_map(|r| match r {
+            Role::PointOfSale { pos_id } => Some(*pos_id),
+            _ => None,
+        })
+        .collect();
+    let (points, can_create) = match managed_province(&user) {
+        Some(p) => (
+            state
+                .store
+                .list_points_of_sale(p.as_deref(), None, false)
+                .await
+                .or_page(&state, Some(&user))?,
+            true,
+        ),
+        None if !own.is_empty() => {
+            let mut v = Vec::new();
+            for id in own {
+                v.push(
+                    state
+                        .store
+                        .point_of_sale(id)
+                        .await
+                        .or_page(&state, Some(&user))?,
+                );
+            }
+            (v, false)
+        }
+        None => {
+            return Err(error_page(
+                &state,
+                Some(&user),
+                AppError::Forbidden("Chỉ văn phòng OCOP tỉnh và người vận hành điểm bán.".into()),
+            ))
+        }
+    };
+    admin_view(
+        &state,
+        &user,
+        points,
+        can_create,
+        None,
+        json!({}),
+        flash_text(fq.tb.as_deref()),
+    )
+}
+
+fn admin_view(
+    state: &State,
+    user: &User,
+    points: Vec<PointOfSaleRow>,
+    can_create: bool,
+    error: Option<String>,
+    v: serde_json::Value,
+    flash: Option<&str>,
+) -> PageResult {
+    let mut c = ctx(Some(user), "pos", "Điểm giới thiệu và bán sản phẩm OCOP");
+    c.insert(
+        "points".into(),
+        json!(points.iter().map(pos_json).collect::<Vec<_>>()),
+    );
+    c.insert("can_create".into(), json!(can_create));
+    c.insert(
+        "types".into(),
+        options(
+            LOCATION_TYPES
+                .iter()
+                .map(|(c, l)| (c.to_string(), l.to_string())),
+        ),
+    );
+    c.insert("error".into(), json!(error));
+    c.insert("v".into(), v);
+    c.insert("flash".into(), json!(flash));
+    Ok(render(state, "markets/list.html", c))
+}
+
+pub(crate) async fn create_page(
+    S(state): S<State>,
+    user: User,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let mut input: PointOfSaleInput = input_from(&form);
+    input.lat = form
+        .get("lat")
+        .and_then(|s| s.replace(',', ".").trim().parse().ok());
+    input.lon = form
+        .get("lon")
+        .and_then(|s| s.replace(',', ".").trim().parse().ok());
+    match create(&state, &user, &input).await {
+        Ok(id) => Ok(see_other(&format!("/diem-ban/{id}?tb=da-tao"))),
+        Err(e @ AppError::Invalid(_)) => {
+            let points = state
+                .store
+                .list_points_of_sale(managed_province(&user).flatten().as_deref(), None, false)
+                .await
+                .or_page(&state, Some(&user))?;
+            let msg = e
+                .detail()
+                .fields
+                .iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let page = admin_view(&state, &user, points, true, Some(msg), json!(form), None)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(error_page(&state, Some(&user), e)),
+    }
+}
+
+pub(crate) async fn show_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Query(fq): Query<FlashQuery>,
+) -> PageResult {
+    let p = state
+        .store
+        .point_of_sale(id)
+        .await
+        .or_page(&state, Some(&user))?;
+    let scope = Scope::point_of_sale(&p.province_code, id);
+    let can_manage = authorize(&user.actor, Action::ManagePointOfSale, &scope).is_ok();
+    let can_list = authorize(&user.actor, Action::ManageListing, &scope).is_ok();
+    if !can_manage && !can_list {
+        return Err(error_page(
+            &state,
+            Some(&user),
+            AppError::Forbidden("Bạn không quản lý điểm bán này.".into()),
+        ));
+    }
+    let listings = state
+        .store
+        .listings_of_pos(id, state.today())
+        .await
+        .or_page(&state, Some(&user))?;
+    let moves: Vec<serde_json::Value> = POS_STATUSES
+        .iter()
+        .filter(|(c, _)| ocop_domain::market::status_move_allowed(&p.status, c))
+        .map(|(c, l)| json!({"value": c, "label": l}))
+        .collect();
+    let mut c = ctx(Some(&user), "pos", &p.name);
+    c.insert("p".into(), pos_json(&p));
+    c.insert("listings".into(), json!(listings));
+    c.insert("can_manage".into(), json!(can_manage));
+    c.insert("can_list".into(), json!(can_list));
+    c.insert("moves".into(), json!(moves));
+    c.insert("flash".into(), json!(flash_text(fq.tb.as_deref())));
+    Ok(render(&state, "markets/show.html", c))
+}
+
+pub(crate) async fn status_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    set_status(
+        &state,
+        &user,
+        id,
+        form.get("status").map(String::as_str).unwrap_or(""),
+    )
+    .await
+    .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!("/diem-ban/{id}?tb=da-luu")))
+}
+
+pub(crate) async fn listing_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    list_product(
+        &state,
+        &user,
+        id,
+        form.get("product_code").map(String::as_str).unwrap_or(""),
+    )
+    .await
+    .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!("/diem-ban/{id}?tb=da-luu")))
+}
+
+#[derive(Deserialize, Default)]
+pub struct DirectoryQuery {
+    tinh: Option<String>,
+    loai: Option<String>,
+}
+
+/// The public directory of active points of sale.
+pub async fn directory(
+    S(state): S<State>,
+    viewer: Viewer,
+    Query(q): Query<DirectoryQuery>,
+) -> Response {
+    let province = q.tinh.filter(|s| !s.is_empty());
+    let kind = q.loai.filter(|s| !s.is_empty());
+    let points = match state
+        .store
+        .list_points_of_sale(province.as_deref(), kind.as_deref(), true)
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, viewer.0.as_ref(), e.into()),
+    };
+    let mut c = ctx(viewer.0.as_ref(), "directory", "Điểm bán sản phẩm OCOP");
+    c.insert(
+        "points".into(),
+        json!(points.iter().map(pos_json).collect::<Vec<_>>()),
+    );
+    c.insert("provinces".into(), crate::pages::province_options());
+    c.insert(
+        "types".into(),
+        options(
+            LOCATION_TYPES
+                .iter()
+                .map(|(c, l)| (c.to_string(), l.to_string())),
+        ),
+    );
+    c.insert("f".into(), json!({"province": province, "kind": kind}));
+    render(&state, "markets/directory.html", c)
+}
