@@ -426,7 +426,9 @@ pub(crate) fn csrf_of(form: &FormMap) -> &str {
     form.get("_csrf").map(|s| s.as_str()).unwrap_or("")
 }
 
-/// Deserialize a typed input from a form map (unknown keys ignored).
+/// Deserialize a typed input from a form map (unknown keys ignored). Only
+/// for inputs whose fields are all text: a field of another type fails the
+/// whole conversion and yields the default (empty) input.
 pub(crate) fn input_from<T: serde::de::DeserializeOwned + Default>(form: &FormMap) -> T {
     serde_json::to_value(form)
         .and_then(serde_json::from_value)
