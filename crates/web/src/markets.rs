@@ -5,8 +5,8 @@
 use crate::api::{ApiJson, ApiQuery};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::pages::{
-    csrf_of, ctx, error_page, flash_text, input_from, options, render, see_other, FlashQuery,
-    FormMap, OrPage, PageResult,
+    csrf_of, ctx, error_page, flash_text, options, render, see_other, FlashQuery, FormMap, OrPage,
+    PageResult,
 };
 use crate::session::{User, Viewer};
 use crate::State;
@@ -295,13 +295,23 @@ pub(crate) async fn create_page(
 ) -> PageResult {
     user.check_csrf(csrf_of(&form))
         .or_page(&state, Some(&user))?;
-    let mut input: PointOfSaleInput = input_from(&form);
-    input.lat = form
-        .get("lat")
-        .and_then(|s| s.replace(',', ".").trim().parse().ok());
-    input.lon = form
-        .get("lon")
-        .and_then(|s| s.replace(',', ".").trim().parse().ok());
+    // Built field by field: the coordinates are numbers, the rest text.
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let number = |k: &str| {
+        form.get(k)
+            .and_then(|s| s.replace(',', ".").trim().parse::<f64>().ok())
+    };
+    let input = PointOfSaleInput {
+        name: get("name"),
+        operator: get("operator"),
+        phone: get("phone"),
+        address: get("address"),
+        commune_code: get("commune_code"),
+        location_type: get("location_type"),
+        lat: number("lat"),
+        lon: number("lon"),
+        opened_on: get("opened_on"),
+    };
     match create(&state, &user, &input).await {
         Ok(id) => Ok(see_other(&format!("/diem-ban/{id}?tb=da-tao"))),
         Err(e @ AppError::Invalid(_)) => {
