@@ -262,6 +262,20 @@ impl Actor {
         self.roles.contains(&Role::Admin)
     }
 
+    /// The scope this actor administers as an OCOP office: national for a
+    /// system administrator, its province for a provincial office, none for
+    /// everyone else. Account management, imports, rounds and the network of
+    /// points of sale are all run from this scope.
+    pub fn office_scope(&self) -> Option<Scope> {
+        if self.is_admin() {
+            return Some(Scope::national());
+        }
+        self.roles.iter().find_map(|r| match r {
+            Role::ProvinceOffice { province } => Some(Scope::province(province)),
+            _ => None,
+        })
+    }
+
     /// The narrowest unit this actor's work concerns, for default filters.
     pub fn home_scope(&self) -> Scope {
         for r in &self.roles {

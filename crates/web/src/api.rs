@@ -1217,7 +1217,9 @@ pub async fn create_user(
     user: User,
     ApiJson(body): ApiJson<NewUser>,
 ) -> ApiResult<Response> {
-    let scope = crate::pages::import_scope(&user.actor)
+    let scope = user
+        .actor
+        .office_scope()
         .ok_or_else(|| AppError::Forbidden("Bạn không tạo được người dùng.".into()).json())?;
     let cap = authorize(&user.actor, Action::CreateUser, &scope).map_err(j)?;
     if let Some(e) = body.email.as_deref().filter(|e| !e.is_empty()) {
@@ -1328,7 +1330,9 @@ pub async fn revoke_role(
 }
 
 async fn user_active(state: State, user: User, id: i64, active: bool) -> ApiResult<Response> {
-    let scope = crate::pages::manage_scope(&user)
+    let scope = user
+        .actor
+        .office_scope()
         .ok_or_else(|| AppError::Forbidden("Bạn không quản lý người dùng.".into()).json())?;
     let grants = state.store.grants(id).await.map_err(j)?;
     state.store.user(id).await.map_err(j)?;

@@ -92,7 +92,9 @@ impl AppError {
             AppError::NotFound(what) => (
                 "not_found",
                 format!("Không tìm thấy {what}."),
-                format!("Not found: {what}."),
+                // `what` is Vietnamese; the English twin stays generic rather
+                // than mixing the two languages in one sentence.
+                "Not found.".into(),
             ),
             AppError::Invalid(_) => (
                 "invalid",

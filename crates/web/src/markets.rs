@@ -194,16 +194,6 @@ pub async fn api_listing(
 
 // ---------- pages ----------
 
-fn managed_province(user: &User) -> Option<Option<String>> {
-    if user.actor.is_admin() {
-        return Some(None);
-    }
-    user.actor.roles.iter().find_map(|r| match r {
-        Role::ProvinceOffice { province } => Some(Some(province.clone())),
-        _ => None,
-    })
-}
-
 pub(crate) async fn admin_list(
     S(state): S<State>,
     user: User,
@@ -218,7 +208,7 @@ pub(crate) async fn admin_list(
             _ => None,
         })
         .collect();
-    let (points, can_create) = match managed_province(&user) {
+    let (points, can_create) = match user.actor.office_scope().map(|s| s.province) {
         Some(p) => (
             state
                 .store
@@ -317,7 +307,14 @@ pub(crate) async fn create_page(
         Err(e @ AppError::Invalid(_)) => {
             let points = state
                 .store
-                .list_points_of_sale(managed_province(&user).flatten().as_deref(), None, false)
+                .list_points_of_sale(
+                    user.actor
+                        .office_scope()
+                        .and_then(|s| s.province)
+                        .as_deref(),
+                    None,
+                    false,
+                )
                 .await
                 .or_page(&state, Some(&user))?;
             let msg = e

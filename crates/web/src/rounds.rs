@@ -46,16 +46,6 @@ pub fn routes() -> Router<State> {
         .route("/ho-so/{id}/quyet-dinh", post(decide_page))
 }
 
-fn manager_province(user: &User) -> Option<Option<String>> {
-    if user.actor.is_admin() {
-        return Some(None);
-    }
-    user.actor.roles.iter().find_map(|r| match r {
-        Role::ProvinceOffice { province } => Some(Some(province.clone())),
-        _ => None,
-    })
-}
-
 #[derive(Deserialize, Serialize, utoipa::ToSchema, Default)]
 #[serde(default)]
 pub struct NewRound {
@@ -467,7 +457,7 @@ pub(crate) async fn list_page(
     user: User,
     Query(fq): Query<FlashQuery>,
 ) -> PageResult {
-    let Some(province) = manager_province(&user) else {
+    let Some(province) = user.actor.office_scope().map(|s| s.province) else {
         // Council members see the rounds they sit on.
         let mine: Vec<i64> = user
             .actor
@@ -524,7 +514,10 @@ fn list_view(
     let mut c = ctx(Some(user), "rounds", "Đợt đánh giá, phân hạng");
     c.insert("rounds".into(), json!(rounds));
     c.insert("can_create".into(), json!(can_create));
-    c.insert("province".into(), json!(manager_province(user).flatten()));
+    c.insert(
+        "province".into(),
+        json!(user.actor.office_scope().and_then(|s| s.province)),
+    );
     c.insert("flash".into(), json!(flash_text(flash)));
     c.insert("error".into(), json!(error));
     render(state, "rounds/list.html", c)
@@ -549,7 +542,12 @@ pub(crate) async fn create_page(
         Err(e @ AppError::Invalid(_)) => {
             let rounds = state
                 .store
-                .list_rounds(manager_province(&user).flatten().as_deref())
+                .list_rounds(
+                    user.actor
+                        .office_scope()
+                        .and_then(|s| s.province)
+                        .as_deref(),
+                )
                 .await
                 .or_page(&state, Some(&user))?;
             let msg = e

@@ -16,20 +16,8 @@ use ocop_domain::auth::{authorize, authorize_grant, Action, Role, Scope, ROLE_CO
 use ocop_store::accounts::Grant;
 use serde_json::json;
 
-/// The scope in which this user may manage accounts: national for an
-/// administrator, the province for a provincial office, none otherwise.
-pub(crate) fn manage_scope(user: &User) -> Option<Scope> {
-    if user.actor.is_admin() {
-        return Some(Scope::national());
-    }
-    user.actor.roles.iter().find_map(|r| match r {
-        Role::ProvinceOffice { province } => Some(Scope::province(province)),
-        _ => None,
-    })
-}
-
 fn require_manager(state: &State, user: &User) -> Result<Scope, Response> {
-    manage_scope(user).ok_or_else(|| {
+    user.actor.office_scope().ok_or_else(|| {
         super::error_page(
             state,
             Some(user),

@@ -9,23 +9,11 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ocop_docs::columns::{PRODUCER_COLUMNS, PRODUCT_COLUMNS};
 use ocop_docs::Format;
-use ocop_domain::auth::{authorize, Action, Actor, Role, Scope};
+use ocop_domain::auth::{authorize, Action, Actor, Role};
 use ocop_domain::certificate::format_date;
 use ocop_store::import::ImportResult;
 use ocop_store::registry::{ProducerFilter, ProducerListItem, ProductFilter, ProductListItem};
 use serde_json::json;
-
-/// The widest scope in which this actor may import: national for an
-/// administrator, a province for its office.
-pub(crate) fn import_scope(actor: &Actor) -> Option<Scope> {
-    if actor.is_admin() {
-        return Some(Scope::national());
-    }
-    actor.roles.iter().find_map(|r| match r {
-        Role::ProvinceOffice { province } => Some(Scope::province(province)),
-        _ => None,
-    })
-}
 
 fn view(
     state: &State,
@@ -42,7 +30,7 @@ fn view(
 }
 
 pub async fn page(S(state): S<State>, user: User) -> PageResult {
-    if import_scope(&user.actor).is_none() {
+    if user.actor.office_scope().is_none() {
         return Err(super::error_page(
             &state,
             Some(&user),
@@ -62,7 +50,8 @@ pub(crate) async fn run_import(
     bytes: &[u8],
     filename: &str,
 ) -> Result<ImportResult, AppError> {
-    let scope = import_scope(actor)
+    let scope = actor
+        .office_scope()
         .ok_or_else(|| AppError::Forbidden("Bạn không có quyền nhập dữ liệu.".into()))?;
     let cap = authorize(actor, Action::ImportRegistry, &scope)?;
     let format = Format::from_name(filename).unwrap_or_else(|| Format::sniff(bytes));

@@ -19,11 +19,11 @@ use minijinja::Value;
 use ocop_domain::auth::{Action, Actor, Role, Scope};
 use serde_json::{json, Map};
 
-pub(crate) use admin::{manage_scope, visible};
+pub(crate) use admin::visible;
 pub(crate) use criteria::tree_json as criteria_tree_json;
+pub(crate) use exchange::run_import;
 pub(crate) use exchange::{download, export_scope};
 pub use exchange::{export_file, producer_cells, product_cells, ExportScope};
-pub(crate) use exchange::{import_scope, run_import};
 pub(crate) use products::check_image;
 
 pub fn routes() -> Router<State> {
