@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{apps, client, hidden, PASSWORD};
+use common::{add_product_by_form, apps, client, hidden, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -45,24 +45,8 @@ async fn every_page_renders() {
         let f = app.fixture().await;
         let (c, csrf) = app.browser("admin").await;
         // A product to show.
-        let r = c
-            .post(app.url(&format!("/chu-the/{}/san-pham/moi", f.producer_a)))
-            .form(&[
-                ("_csrf", csrf.as_str()),
-                ("name", "Nước mắm Vạn Phần"),
-                ("set_code", "09"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303, "{}", app.label);
-        let product_path = r.headers()["location"]
-            .to_str()
-            .unwrap()
-            .split('?')
-            .next()
-            .unwrap()
-            .to_string();
+        let product_path =
+            add_product_by_form(&app, &c, &csrf, f.producer_a, "Nước mắm Vạn Phần", "09").await;
         let admin_id = app
             .store
             .user_by_username("admin")
@@ -509,24 +493,8 @@ async fn images_are_checked_and_served_safely() {
     for app in apps().await {
         let f = app.fixture().await;
         let (c, csrf) = app.browser("producer").await;
-        let r = c
-            .post(app.url(&format!("/chu-the/{}/san-pham/moi", f.producer_a)))
-            .form(&[
-                ("_csrf", csrf.as_str()),
-                ("name", "Mật ong bạc hà"),
-                ("set_code", "04"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303, "{}", app.label);
-        let product = r.headers()["location"]
-            .to_str()
-            .unwrap()
-            .split('?')
-            .next()
-            .unwrap()
-            .to_string();
+        let product =
+            add_product_by_form(&app, &c, &csrf, f.producer_a, "Mật ong bạc hà", "04").await;
         let upload = |bytes: Vec<u8>, name: &'static str| {
             let form = reqwest::multipart::Form::new()
                 .text("_csrf", csrf.clone())

@@ -216,6 +216,27 @@ impl App {
     }
 }
 
+/// Add a product through the HTML form as a logged-in browser; the path of
+/// the new product's page (the redirect, without its notice).
+pub async fn add_product_by_form(
+    app: &App,
+    c: &reqwest::Client,
+    csrf: &str,
+    producer_id: i64,
+    name: &str,
+    set_code: &str,
+) -> String {
+    let r = c
+        .post(app.url(&format!("/chu-the/{producer_id}/san-pham/moi")))
+        .form(&[("_csrf", csrf), ("name", name), ("set_code", set_code)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}: add product {name}", app.label);
+    let location = r.headers()["location"].to_str().unwrap();
+    location.split('?').next().unwrap().to_string()
+}
+
 /// A client that keeps cookies and does not follow redirects.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
