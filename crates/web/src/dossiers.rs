@@ -475,15 +475,6 @@ pub(crate) async fn new_page(S(state): S<State>, user: User, Path(id): Path<i64>
     .or_page(&state, Some(&user))
 }
 
-fn error_text(e: &AppError) -> String {
-    let d = e.detail();
-    let mut parts: Vec<String> = d.fields.iter().map(|f| f.message.clone()).collect();
-    if parts.is_empty() {
-        parts.push(d.message);
-    }
-    parts.join(" ")
-}
-
 pub(crate) async fn file_page(
     S(state): S<State>,
     user: User,
@@ -503,7 +494,7 @@ pub(crate) async fn file_page(
                 &x,
                 &format!("/san-pham/{id}/ho-so/moi"),
                 json!(form),
-                Some(error_text(&e)),
+                Some(e.summary()),
                 selected,
             )
             .or_page(&state, Some(&user))?;
@@ -574,7 +565,7 @@ pub(crate) async fn resubmit_page(
                 &x,
                 &format!("/ho-so/{id}/nop-lai"),
                 json!(form),
-                Some(error_text(&e)),
+                Some(e.summary()),
                 selected,
             )
             .or_page(&state, Some(&user))?;
@@ -715,7 +706,7 @@ pub(crate) async fn review_page(
                 &user,
                 id,
                 None,
-                Some(error_text(&e)),
+                Some(e.summary()),
                 Some(json!(form)),
             )
             .await?;

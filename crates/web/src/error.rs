@@ -81,6 +81,19 @@ impl AppError {
         }
     }
 
+    /// The whole error as one Vietnamese sentence for a form's banner: the
+    /// messages of every field at fault, or the general message when no
+    /// field is named.
+    pub fn summary(&self) -> String {
+        let d = self.detail();
+        let parts: Vec<String> = d.fields.into_iter().map(|f| f.message).collect();
+        if parts.is_empty() {
+            d.message
+        } else {
+            parts.join(" ")
+        }
+    }
+
     pub fn detail(&self) -> ErrorDetail {
         let (code, message, message_en): (&str, String, String) = match self {
             AppError::Unauthenticated => (

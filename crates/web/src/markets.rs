@@ -317,13 +317,7 @@ pub(crate) async fn create_page(
                 )
                 .await
                 .or_page(&state, Some(&user))?;
-            let msg = e
-                .detail()
-                .fields
-                .iter()
-                .map(|f| f.message.clone())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let msg = e.summary();
             let page = admin_view(&state, &user, points, true, Some(msg), json!(form), None)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }

@@ -550,13 +550,7 @@ pub(crate) async fn create_page(
                 )
                 .await
                 .or_page(&state, Some(&user))?;
-            let msg = e
-                .detail()
-                .fields
-                .iter()
-                .map(|f| f.message.clone())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let msg = e.summary();
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 list_view(&state, &user, rounds, true, None, Some(msg)),
@@ -728,13 +722,7 @@ pub(crate) async fn score_page(
         }
         Err(e @ AppError::Invalid(_)) => {
             let d = state.store.dossier(id).await.or_page(&state, Some(&user))?;
-            let msg = e
-                .detail()
-                .fields
-                .iter()
-                .map(|f| f.message.clone())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let msg = e.summary();
             let selected: serde_json::Map<String, serde_json::Value> = form
                 .iter()
                 .filter(|(k, _)| k.as_str() != "_csrf")
