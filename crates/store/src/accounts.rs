@@ -2,7 +2,7 @@
 //! the cookie carries a random token; only its SHA-256 is kept).
 
 use crate::audit::record;
-use crate::{is_unique_violation, now, on_pool, on_tx, password, Result, Store, StoreError};
+use crate::{now, on_pool, on_tx, password, unique_conflict, Result, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use ocop_domain::auth::{Action, Actor, Capability, Role};
 use rand::RngCore;
@@ -208,11 +208,13 @@ impl Store {
         .fetch_one(&mut *c)
         .await)
         .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::conflict("username", "Tên đăng nhập đã có người dùng.", "username is taken.")
-            } else {
-                e.into()
-            }
+            unique_conflict(e, |_| {
+                StoreError::conflict(
+                    "username",
+                    "Tên đăng nhập đã có người dùng.",
+                    "username is taken.",
+                )
+            })
         })?;
         record(
             &mut tx,

@@ -139,11 +139,16 @@ impl StoreError {
     }
 }
 
-/// Is this database error a violation of a UNIQUE constraint?
-pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(d) => d.is_unique_violation(),
-        _ => false,
+/// A database error as a store error, with a violation of a UNIQUE
+/// constraint turned into the conflict a person can act on (`conflict` sees
+/// the error, to tell which constraint it was).
+pub(crate) fn unique_conflict(
+    e: sqlx::Error,
+    conflict: impl FnOnce(&sqlx::Error) -> StoreError,
+) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => conflict(&e),
+        _ => e.into(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Points of sale and their listings.
 
 use crate::audit::record;
-use crate::{is_unique_violation, now, on_pool, on_tx, Result, Store, StoreError};
+use crate::{now, on_pool, on_tx, unique_conflict, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::auth::{Action, Capability};
 use ocop_domain::market::{listing_state, status_move_allowed, ListingState, PointOfSaleData};
@@ -215,15 +215,13 @@ impl Store {
         .await
         .map(|_| ()))
         .map_err(|e| {
-            if is_unique_violation(&e) {
+            unique_conflict(e, |_| {
                 StoreError::conflict(
                     "product_code",
                     "Sản phẩm đã có trong danh sách.",
                     "Already listed.",
                 )
-            } else {
-                e.into()
-            }
+            })
         })?;
         record(
             &mut tx,

@@ -3,7 +3,7 @@
 
 use crate::audit::record;
 use crate::{
-    is_unique_violation, like_pattern, now, on_pool, on_tx, Page, Result, Store, StoreError, Tx,
+    like_pattern, now, on_pool, on_tx, unique_conflict, Page, Result, Store, StoreError, Tx,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::auth::{Action, Capability};
@@ -173,21 +173,18 @@ fn clamp_paging(page: i64, per_page: i64) -> (i64, i64) {
 }
 
 fn producer_conflict(e: sqlx::Error) -> StoreError {
-    if is_unique_violation(&e) {
+    unique_conflict(e, |_| {
         StoreError::conflict(
             "registration_number",
             "Mã số thuế / số đăng ký này đã có chủ thể khác sử dụng.",
             "registration_number is already registered.",
         )
-    } else {
-        e.into()
-    }
+    })
 }
 
 fn product_conflict(e: sqlx::Error) -> StoreError {
-    if is_unique_violation(&e) {
-        let msg = e.to_string();
-        if msg.contains("gtin") {
+    unique_conflict(e, |e| {
+        if e.to_string().contains("gtin") {
             StoreError::conflict(
                 "gtin",
                 "GTIN này đã được gán cho sản phẩm khác.",
@@ -200,9 +197,7 @@ fn product_conflict(e: sqlx::Error) -> StoreError {
                 "code is already used.",
             )
         }
-    } else {
-        e.into()
-    }
+    })
 }
 
 const PRODUCER_LIST_FROM: &str = "FROM producers p JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \

@@ -2,7 +2,7 @@
 //! members' independent score sheets, and the close of scoring.
 
 use crate::audit::record;
-use crate::{is_unique_violation, now, on_pool, on_tx, Result, Store, StoreError};
+use crate::{now, on_pool, on_tx, unique_conflict, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::auth::{Action, Capability, Role};
 use ocop_domain::dossier::{transition, DossierCommand, DossierStatus};
@@ -144,15 +144,13 @@ impl Store {
         .await
         .map(|_| ()))
         .map_err(|e| {
-            if is_unique_violation(&e) {
+            unique_conflict(e, |_| {
                 StoreError::conflict(
                     "user_id",
                     "Người này đã là thành viên hội đồng.",
                     "Already a member.",
                 )
-            } else {
-                e.into()
-            }
+            })
         })?;
         on_tx!(&mut tx, |c| {
             sqlx::query("INSERT INTO user_roles (user_id, role, council_id, created_at) VALUES ($1, $2, $3, $4)")
@@ -279,7 +277,11 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *c)
         .await)
-        .map_err(|e| if is_unique_violation(&e) { conflict("Bạn đã nộp phiếu cho hồ sơ này; phiếu đã nộp không sửa được.") } else { e.into() })?;
+        .map_err(|e| {
+            unique_conflict(e, |_| {
+                conflict("Bạn đã nộp phiếu cho hồ sơ này; phiếu đã nộp không sửa được.")
+            })
+        })?;
         record(
             &mut tx,
             cap,
