@@ -23,6 +23,10 @@ struct Cli {
         default_value = "sqlite://data/ocop.db"
     )]
     database_url: String,
+    /// Directory of the search index (derived data, rebuilt when missing);
+    /// default: beside the SQLite file, or ./data/search-index
+    #[arg(long, global = true, env = "OCOP_INDEX_DIR")]
+    index_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -59,6 +63,8 @@ enum Command {
         /// Output file (SQLite) or directory-less file name for pg_dump's custom format (PostgreSQL)
         out: PathBuf,
     },
+    /// Rebuild the catalog's search index from the database (server stopped)
+    Reindex,
     /// Audit log tools
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -180,7 +186,27 @@ async fn main() -> Result<()> {
         .command
         .unwrap_or(Command::Serve(ServeArgs::parse_default()));
     match command {
-        Command::Serve(args) => serve(&cli.database_url, args).await,
+        Command::Serve(args) => {
+            serve(
+                &cli.database_url,
+                &index_dir(&cli.database_url, &cli.index_dir),
+                args,
+            )
+            .await
+        }
+        Command::Reindex => {
+            let store = open(&cli.database_url).await?;
+            let dir = index_dir(&cli.database_url, &cli.index_dir);
+            let search = ocop_search::Search::open(store, Some(&dir)).await?;
+            let started = std::time::Instant::now();
+            let n = search.rebuild().await?;
+            println!(
+                "Đã dựng lại chỉ mục tìm kiếm {}: {n} sản phẩm trong {:.2} s.",
+                dir.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Migrate => {
             init_logging(false);
             let store = open(&cli.database_url).await?;
@@ -289,7 +315,22 @@ fn print_accounts(accounts: &[ocop::DemoAccount]) {
     }
 }
 
-async fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
+/// The search index's directory: as given, else beside the SQLite file, else
+/// `data/search-index`.
+fn index_dir(database_url: &str, given: &Option<PathBuf>) -> PathBuf {
+    if let Some(d) = given {
+        return d.clone();
+    }
+    match database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+    {
+        Some(path) => PathBuf::from(format!("{path}.search")),
+        None => PathBuf::from("data/search-index"),
+    }
+}
+
+async fn serve(database_url: &str, index_dir: &std::path::Path, args: ServeArgs) -> Result<()> {
     init_logging(args.log_json);
     let started = std::time::Instant::now();
     let store = open(database_url).await?;
@@ -300,8 +341,15 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<()> {
     } else if store.user_count().await? == 0 {
         println!("Chưa có tài khoản nào: tạo quản trị viên bằng `ocop user create admin --full-name \"…\" --role admin`.");
     }
+    let search = ocop_search::Search::open(store.clone(), Some(index_dir))
+        .await
+        .context("chỉ mục tìm kiếm")?;
+    // Writes made by other processes (a command-line import) reach the
+    // index within this interval; this process's own writes at once.
+    let _follower = search.follow(std::time::Duration::from_millis(500));
     let state = ocop_web::AppState::new(
         store.clone(),
+        search,
         ocop_web::Config {
             secure_cookies: args.secure_cookies,
             today: None,

@@ -1,11 +1,10 @@
-//! The public catalog of certified products: filters, facet counts, sorting
-//! and paging, answered by SQL on either backend. (The Vietnamese full-text
-//! search index of issue 4 will take over `q`; the filters and facets stay.)
+//! The public catalog of certified products: the query and answer types, and
+//! what the search index (crate `ocop-search`) is built from: every catalog
+//! entry, and the outbox that says which entries changed.
 
 use crate::registry::ProductListItem;
-use crate::{like_pattern, on_pool, Result, Store};
+use crate::{on_pool, Result, Store};
 use chrono::NaiveDate;
-use ocop_domain::text::fold_vi;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -36,7 +35,7 @@ impl CatalogStatus {
         })
     }
 
-    fn code(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             CatalogStatus::Current => "current",
             CatalogStatus::Valid => "valid",
@@ -50,7 +49,7 @@ impl CatalogStatus {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CatalogSort {
-    /// Name order until the search index ranks matches.
+    /// Best match first when searching; name order otherwise.
     #[default]
     Relevance,
     Stars,
@@ -67,15 +66,6 @@ impl CatalogSort {
             "newest" => CatalogSort::Newest,
             _ => return None,
         })
-    }
-
-    /// A fixed ORDER BY per variant: no request text ever reaches the SQL.
-    fn order_by(self) -> &'static str {
-        match self {
-            CatalogSort::Relevance | CatalogSort::Name => "p.sort_key, p.id",
-            CatalogSort::Stars => "ce.stars DESC, p.sort_key, p.id",
-            CatalogSort::Newest => "ce.issued_on DESC, p.id DESC",
-        }
     }
 }
 
@@ -108,6 +98,7 @@ pub struct Facets {
     pub status: BTreeMap<String, i64>,
 }
 
+/// One page of the catalog, as the search index answers it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CatalogPage {
     pub total: i64,
@@ -117,104 +108,103 @@ pub struct CatalogPage {
     pub facets: Facets,
 }
 
-/// The current certificate of each product, and every filter. Parameters:
-/// $1 name pattern, $2 code pattern, $3 province, $4 commune, $5 group, $6 set,
-/// $7 stars, $8 producer kind, $9 today, $10 today + 180 days, $11 status.
-const FROM_WHERE: &str = "FROM products p JOIN producers o ON o.id = p.producer_id \
+/// One product of the public catalog as the search index needs it: the
+/// product with its producer, place and current (latest) certificate.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CatalogEntry {
+    pub id: i64,
+    pub name: String,
+    /// Vietnamese collation key (hex), as stored.
+    pub sort_key: String,
+    pub code: String,
+    pub producer_name: String,
+    pub producer_kind: String,
+    pub commune_code: String,
+    pub commune_name: String,
+    pub province_code: String,
+    pub province_name: String,
+    pub group_code: Option<String>,
+    pub set_code: String,
+    pub stars: i64,
+    pub issued_on: NaiveDate,
+    pub expires_on: NaiveDate,
+    pub revoked_on: Option<NaiveDate>,
+}
+
+/// Products that belong in the catalog: active, of an active producer, with a
+/// certificate; the latest certificate is the one that counts.
+const ENTRY_SELECT: &str = "SELECT p.id, p.name, p.sort_key, p.code, o.name AS producer_name, o.kind AS producer_kind, \
+     p.commune_code, c.name AS commune_name, p.province_code, pr.name AS province_name, p.group_code, p.set_code, \
+     ce.stars, ce.issued_on, ce.expires_on, ce.revoked_on \
+     FROM products p JOIN producers o ON o.id = p.producer_id \
      JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
      JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
-     WHERE p.active AND o.active \
-       AND ($1 IS NULL OR p.name_fold LIKE $1 ESCAPE '\\' OR o.name_fold LIKE $1 ESCAPE '\\' OR p.code LIKE $2 ESCAPE '\\') \
-       AND ($3 IS NULL OR p.province_code = $3) AND ($4 IS NULL OR p.commune_code = $4) \
-       AND ($5 IS NULL OR p.group_code = $5) AND ($6 IS NULL OR p.set_code = $6) \
-       AND ($7 IS NULL OR ce.stars = $7) AND ($8 IS NULL OR o.kind = $8) \
-       AND ( $11 = 'all' \
-          OR ($11 = 'current' AND ce.revoked_on IS NULL AND ce.expires_on >= $9) \
-          OR ($11 = 'valid' AND ce.revoked_on IS NULL AND ce.expires_on > $10) \
-          OR ($11 = 'expiring_soon' AND ce.revoked_on IS NULL AND ce.expires_on >= $9 AND ce.expires_on <= $10) \
-          OR ($11 = 'expired' AND ce.revoked_on IS NULL AND ce.expires_on < $9) \
-          OR ($11 = 'revoked' AND ce.revoked_on IS NOT NULL) )";
+     WHERE p.active AND o.active";
 
-const STATUS_EXPR: &str =
-    "CASE WHEN ce.revoked_on IS NOT NULL THEN 'revoked' WHEN ce.expires_on < $9 THEN 'expired' \
-     WHEN ce.expires_on <= $10 THEN 'expiring_soon' ELSE 'valid' END";
+/// A change recorded in the outbox, in commit order.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub entity: String,
+    pub entity_id: String,
+}
 
 impl Store {
-    /// One page of the catalog with its facet counts.
-    pub async fn catalog(&self, f: &CatalogFilter, today: NaiveDate) -> Result<CatalogPage> {
-        let page = f.page.max(1);
-        let per_page = f.per_page.clamp(1, 200);
-        let q = f.q.as_deref().map(fold_vi).filter(|s| !s.trim().is_empty());
-        let name_pat = q.as_deref().map(|s| like_pattern(s.trim()));
-        let code_pat = f.q.as_deref().map(|s| like_pattern(s.trim()));
-        let soon = today + chrono::Duration::days(ocop_domain::certificate::EXPIRING_SOON_DAYS);
-        macro_rules! binds {
-            ($q:expr, $status:expr) => {
-                $q.bind(&name_pat)
-                    .bind(&code_pat)
-                    .bind(&f.province)
-                    .bind(&f.commune)
-                    .bind(&f.group)
-                    .bind(&f.set_code)
-                    .bind(f.stars)
-                    .bind(&f.producer_kind)
-                    .bind(today)
-                    .bind(soon)
-                    .bind($status)
-            };
-        }
-        let status = f.status.code();
-        let total: i64 = on_pool!(self, |c| binds!(
-            sqlx::query_scalar(&format!("SELECT COUNT(*) {FROM_WHERE}")),
-            status
+    /// Every product of the catalog, for building the search index.
+    pub async fn catalog_entries(&self) -> Result<Vec<CatalogEntry>> {
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, CatalogEntry>(
+            ENTRY_SELECT
         )
-        .fetch_one(c)
-        .await)?;
-        let list_sql = format!(
-            "{} {FROM_WHERE} ORDER BY {} LIMIT $12 OFFSET $13",
-            crate::registry::PRODUCT_LIST_SELECT,
-            f.sort.order_by()
-        );
-        let items = on_pool!(self, |c| binds!(
-            sqlx::query_as::<_, ProductListItem>(&list_sql),
-            status
-        )
-        .bind(per_page)
-        .bind((page - 1) * per_page)
         .fetch_all(c)
-        .await)?;
-        let mut facets = Facets::default();
-        for (name, expr, status) in [
-            ("stars", "CAST(ce.stars AS TEXT)", status),
-            ("province", "p.province_code", status),
-            ("group", "p.group_code", status),
-            ("producer_type", "o.kind", status),
-            ("status", STATUS_EXPR, "all"),
-        ] {
-            let sql = format!("SELECT {expr} AS k, COUNT(*) AS n {FROM_WHERE} GROUP BY {expr}");
-            let rows: Vec<(Option<String>, i64)> =
-                on_pool!(self, |c| binds!(sqlx::query_as(&sql), status)
-                    .fetch_all(c)
-                    .await)?;
-            let map: BTreeMap<String, i64> = rows
-                .into_iter()
-                .filter_map(|(k, n)| k.map(|k| (k, n)))
-                .collect();
-            match name {
-                "stars" => facets.stars = map,
-                "province" => facets.province = map,
-                "group" => facets.group = map,
-                "producer_type" => facets.producer_type = map,
-                _ => facets.status = map,
-            }
-        }
-        Ok(CatalogPage {
-            total,
-            page,
-            per_page,
-            items,
-            facets,
-        })
+        .await)?)
+    }
+
+    /// One product's catalog entry; `None` when it is not (or no longer) in
+    /// the catalog.
+    pub async fn catalog_entry(&self, product_id: i64) -> Result<Option<CatalogEntry>> {
+        let sql = format!("{ENTRY_SELECT} AND p.id = $1");
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, CatalogEntry>(&sql)
+            .bind(product_id)
+            .fetch_optional(c)
+            .await)?)
+    }
+
+    /// The newest outbox id (0 when empty).
+    pub async fn outbox_last_id(&self) -> Result<i64> {
+        let id: Option<i64> = on_pool!(self, |c| sqlx::query_scalar("SELECT MAX(id) FROM outbox")
+            .fetch_one(c)
+            .await)?;
+        Ok(id.unwrap_or(0))
+    }
+
+    /// Outbox entries after `after`, oldest first, at most `limit`.
+    pub async fn outbox_after(&self, after: i64, limit: i64) -> Result<Vec<OutboxEntry>> {
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, OutboxEntry>(
+            "SELECT id, entity, entity_id FROM outbox WHERE id > $1 ORDER BY id LIMIT $2"
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?)
+    }
+
+    /// The products whose catalog entry a change to `entity` may have touched:
+    /// the product itself, every product of a producer, the product of a
+    /// dossier (a decision issues its certificate). Other entities touch none.
+    pub async fn products_touched_by(&self, entity: &str, entity_id: &str) -> Result<Vec<i64>> {
+        let Ok(id) = entity_id.parse::<i64>() else {
+            return Ok(Vec::new());
+        };
+        let sql = match entity {
+            "product" => return Ok(vec![id]),
+            "producer" => "SELECT id FROM products WHERE producer_id = $1",
+            "dossier" => "SELECT product_id FROM dossiers WHERE id = $1",
+            _ => return Ok(Vec::new()),
+        };
+        Ok(on_pool!(self, |c| sqlx::query_scalar::<_, i64>(sql)
+            .bind(id)
+            .fetch_all(c)
+            .await)?)
     }
 }
 

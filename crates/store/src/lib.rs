@@ -27,6 +27,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,10 @@ pub(crate) enum Pools {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pools: Pools,
+    /// Transactions committed through this handle (and its clones). Derived
+    /// indexes compare it with what they have applied, so a read that follows
+    /// a write in this process sees the write without polling the database.
+    commits: Arc<AtomicU64>,
 }
 
 /// A write transaction on either backend.
@@ -60,6 +66,7 @@ pub struct Tx {
     /// tip is written back once, at commit (see `audit::record`).
     pub(crate) audit_tip: Option<(i64, String)>,
     pub(crate) tip_dirty: bool,
+    commits: Arc<AtomicU64>,
 }
 
 pub enum TxConn {
@@ -163,6 +170,7 @@ impl Store {
                 .await?;
             Ok(Store {
                 pools: Pools::Postgres(pool),
+                commits: Arc::default(),
             })
         } else {
             let path = url
@@ -191,6 +199,7 @@ impl Store {
                 .await?;
             Ok(Store {
                 pools: Pools::Sqlite { read, write },
+                commits: Arc::default(),
             })
         }
     }
@@ -212,7 +221,13 @@ impl Store {
             conn,
             audit_tip: None,
             tip_dirty: false,
+            commits: self.commits.clone(),
         })
+    }
+
+    /// How many write transactions this process has committed so far.
+    pub fn commit_count(&self) -> u64 {
+        self.commits.load(Ordering::Acquire)
     }
 
     /// Is the database reachable? Used by `/health`.
@@ -238,6 +253,7 @@ impl Tx {
             TxConn::Sqlite(t) => t.commit().await?,
             TxConn::Postgres(t) => t.commit().await?,
         }
+        self.commits.fetch_add(1, Ordering::Release);
         Ok(())
     }
 

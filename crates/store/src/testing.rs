@@ -9,6 +9,8 @@ use crate::Store;
 pub struct TestDb {
     pub store: Store,
     pub label: &'static str,
+    /// For a second, independent connection (another process's view).
+    pub url: String,
     _dir: Option<tempfile_dir::Dir>,
 }
 
@@ -31,13 +33,13 @@ fn unique_name() -> String {
 pub async fn sqlite() -> TestDb {
     let dir = std::env::temp_dir().join(unique_name());
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let store = Store::connect(&format!("sqlite://{}", dir.join("ocop.db").display()))
-        .await
-        .expect("sqlite");
+    let url = format!("sqlite://{}", dir.join("ocop.db").display());
+    let store = Store::connect(&url).await.expect("sqlite");
     store.migrate().await.expect("migrate");
     TestDb {
         store,
         label: "sqlite",
+        url,
         _dir: Some(tempfile_dir::Dir(dir)),
     }
 }
@@ -65,13 +67,13 @@ pub async fn postgres() -> Option<TestDb> {
             .expect("create test database");
     }
     let (base, _) = url.rsplit_once('/').expect("URL has a database path");
-    let store = Store::connect(&format!("{base}/{name}"))
-        .await
-        .expect("connect test database");
+    let url = format!("{base}/{name}");
+    let store = Store::connect(&url).await.expect("connect test database");
     store.migrate().await.expect("migrate");
     Some(TestDb {
         store,
         label: "postgres",
+        url,
         _dir: None,
     })
 }

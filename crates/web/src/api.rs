@@ -15,6 +15,7 @@ use ocop_domain::certificate::{status_on, LegacyCertificateInput};
 use ocop_domain::classification::product_sets;
 use ocop_domain::producer::ProducerInput;
 use ocop_domain::product::ProductInput;
+use ocop_domain::ValidationErrors;
 use ocop_store::registry::{ProducerFilter, ProducerRow, ProductListItem};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -105,12 +106,15 @@ impl<T: DeserializeOwned, St: Send + Sync> FromRequestParts<St> for ApiQuery<T> 
         axum::extract::Query::<T>::try_from_uri(&parts.uri)
             .map(|axum::extract::Query(v)| ApiQuery(v))
             .map_err(|e| {
-                AppError::bad_request(
-                    "bad_query",
-                    format!("Tham số truy vấn không hợp lệ: {}", e.body_text()),
-                    format!("Invalid query parameter: {}", e.body_text()),
-                )
-                .json()
+                // serde names the parameter first: "…: stars: invalid digit…".
+                let text = e.body_text();
+                let detail = text.split_once(": ").map_or(text.as_str(), |(_, d)| d);
+                let name = detail
+                    .split_once(": ")
+                    .map(|(n, _)| n)
+                    .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or("query");
+                bad_param(name, "không hợp lệ.", detail)
             })
     }
 }
@@ -463,26 +467,32 @@ fn own_producer(user: &User) -> Option<i64> {
 fn check_paging(page: Option<i64>, per_page: Option<i64>) -> AppResult<(i64, i64)> {
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(50);
+    let mut e = ValidationErrors::new();
     if page < 1 {
-        return Err(AppError::bad_request(
+        e.add(
+            "page",
             "bad_query",
             "Tham số page phải ≥ 1.",
             "page must be >= 1.",
-        ));
+        );
     }
     if !(1..=200).contains(&per_page) {
-        return Err(AppError::bad_request(
+        e.add(
+            "per_page",
             "bad_query",
             "Tham số per_page phải từ 1 đến 200.",
             "per_page must be 1..200.",
-        ));
+        );
+    }
+    if !e.0.is_empty() {
+        return Err(AppError::Invalid(e));
     }
     Ok((page, per_page))
 }
 
 /// Producers, filtered and paged, in Vietnamese name order. A producer account sees only itself.
 #[utoipa::path(get, path = "/api/v1/producers", tag = "producers", params(ProducerQuery),
-    responses((status = 200, body = ocop_store::Page<ocop_store::registry::ProducerListItem>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ocop_store::Page<ocop_store::registry::ProducerListItem>), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_producers(
     S(state): S<State>,
     user: User,
@@ -755,19 +765,22 @@ pub(crate) fn product_item(x: &ProductListItem, today: chrono::NaiveDate) -> Pro
     }
 }
 
-fn bad_param(name: &str, vi: &str, en: &str) -> Response {
-    AppError::bad_request(
+/// A query parameter that cannot be used: 422, naming the parameter.
+pub(crate) fn bad_param(name: &str, vi: &str, en: &str) -> Response {
+    let mut e = ValidationErrors::new();
+    e.add(
+        name,
         "bad_query",
         format!("Tham số {name}: {vi}"),
         format!("{name}: {en}"),
-    )
-    .json()
+    );
+    AppError::Invalid(e).json()
 }
 
 /// The catalog of certified products, filtered, sorted and paged, with facet
 /// counts. Public: no login needed. By default only certificates valid today.
 #[utoipa::path(get, path = "/api/v1/products", tag = "products", params(ProductQuery),
-    responses((status = 200, body = ProductPage), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = ProductPage), (status = 422, body = ErrorBody)))]
 pub async fn list_products(
     S(state): S<State>,
     ApiQuery(q): ApiQuery<ProductQuery>,
@@ -849,7 +862,7 @@ pub async fn list_products(
         per_page,
     };
     let today = state.today();
-    let result = state.store.catalog(&f, today).await.map_err(j)?;
+    let result = state.search.catalog(&f, today).await.map_err(j)?;
     Ok(Json(ProductPage {
         total: result.total,
         page: result.page,
@@ -1166,7 +1179,7 @@ pub struct ExportQuery {
 /// Export producers or products (in the caller's scope) as CSV or XLSX, in the import format.
 #[utoipa::path(get, path = "/api/v1/export/{kind}", tag = "import",
     params(("kind" = String, Path, description = "producers or products"), ExportQuery),
-    responses((status = 200, description = "The file", content_type = "text/csv"), (status = 403, body = ErrorBody), (status = 400, body = ErrorBody)))]
+    responses((status = 200, description = "The file", content_type = "text/csv"), (status = 403, body = ErrorBody), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn export(
     S(state): S<State>,
     user: User,

@@ -224,7 +224,7 @@ pub struct DossierQuery {
 
 /// Dossiers visible to the caller (a commune's, a province's, a producer's own), oldest deadline first.
 #[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", params(DossierQuery),
-    responses((status = 200, body = Vec<DossierListItem>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<DossierListItem>), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn api_list(
     S(state): S<State>,
     user: User,

@@ -202,6 +202,15 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<ocop_search::SearchError> for AppError {
+    fn from(e: ocop_search::SearchError) -> Self {
+        match e {
+            ocop_search::SearchError::Store(e) => e.into(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<Denied> for AppError {
     fn from(d: Denied) -> Self {
         AppError::Forbidden(d.message)

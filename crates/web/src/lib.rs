@@ -47,15 +47,18 @@ pub struct Config {
 
 pub struct AppState {
     pub store: Store,
+    /// The catalog's search index, derived from `store`.
+    pub search: Arc<ocop_search::Search>,
     pub config: Config,
     pub templates: templates::Templates,
     pub limiter: session::LoginLimiter,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: Config) -> Arc<Self> {
+    pub fn new(store: Store, search: Arc<ocop_search::Search>, config: Config) -> Arc<Self> {
         Arc::new(Self {
             store,
+            search,
             config,
             templates: templates::Templates::new(),
             limiter: session::LoginLimiter::default(),
@@ -95,6 +98,7 @@ pub fn router(state: State) -> Router {
         .merge(markets::routes())
         .route("/health", get(health))
         .route("/static/app.css", get(templates::stylesheet))
+        .route("/static/search.js", get(templates::search_script))
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(session::origin_check))

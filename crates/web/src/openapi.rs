@@ -27,6 +27,7 @@ use utoipa::OpenApi;
         api::list_users, api::create_user, api::grant_role, api::revoke_role, api::deactivate_user, api::activate_user,
         api::change_password,
         crate::public::verify_json,
+        crate::public_catalog::suggest_json,
         crate::public_catalog::statistics_json,
         crate::markets::api_list, crate::markets::api_create, crate::markets::api_get, crate::markets::api_status,
         crate::markets::api_listing,

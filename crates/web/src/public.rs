@@ -35,6 +35,7 @@ pub fn routes() -> Router<State> {
         .route("/xac-minh/{code}", get(verify_page))
         .route("/qr/{file}", get(qr))
         .route("/api/v1/verify", get(verify_json))
+        .route("/api/v1/suggest", get(crate::public_catalog::suggest_json))
 }
 
 /// The answer to "is this a genuine, valid OCOP product?".
@@ -434,7 +435,7 @@ pub struct VerifyQuery {
 
 /// The verification answer as JSON: status valid / expiring_soon / expired / revoked / not_certified / not_found.
 #[utoipa::path(get, path = "/api/v1/verify", tag = "verify", params(VerifyQuery),
-    responses((status = 200, body = Verification), (status = 404, body = Verification), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Verification), (status = 404, body = Verification), (status = 400, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn verify_json(
     S(state): S<State>,
     headers: HeaderMap,
@@ -824,7 +825,7 @@ pub async fn sitemap(S(state): S<State>, headers: HeaderMap) -> Response {
     let mut page = 1;
     loop {
         let r = match state
-            .store
+            .search
             .catalog(
                 &ocop_store::catalog::CatalogFilter { page, ..f.clone() },
                 state.today(),

@@ -1,15 +1,17 @@
 //! The public catalog page: certified products with facet links (no
 //! JavaScript: every filter is a link, so URLs are shareable).
 
+use crate::error::AppError;
 use crate::pages::{ctx, render};
 use crate::session::{urlencode, Viewer};
 use crate::State;
 use axum::extract::{Query, State as S};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use ocop_domain::admin_units::{short_name, units};
 use ocop_store::catalog::{CatalogFilter, CatalogSort, CatalogStatus};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -94,7 +96,7 @@ pub async fn catalog_page(
         ..Default::default()
     };
     let today = state.today();
-    let result = match state.store.catalog(&f, today).await {
+    let result = match state.search.catalog(&f, today).await {
         Ok(r) => r,
         Err(e) => return crate::pages::error_page(&state, viewer.0.as_ref(), e.into()),
     };
@@ -257,7 +259,7 @@ pub struct Statistics {
 async fn statistics(state: &State) -> Result<Statistics, crate::error::AppError> {
     let today = state.today();
     let current = state
-        .store
+        .search
         .catalog(
             &CatalogFilter {
                 per_page: 1,
@@ -268,7 +270,7 @@ async fn statistics(state: &State) -> Result<Statistics, crate::error::AppError>
         )
         .await?;
     let expiring = state
-        .store
+        .search
         .catalog(
             &CatalogFilter {
                 per_page: 1,
@@ -394,4 +396,63 @@ pub async fn statistics_page(S(state): S<State>, viewer: Viewer) -> Response {
             .insert(axum::http::header::CACHE_CONTROL, v);
     }
     resp
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestQuery {
+    /// What has been typed so far; the last word matches as a prefix.
+    pub q: String,
+    /// How many suggestions (1–20, default 8).
+    pub limit: Option<usize>,
+}
+
+/// A product suggested for the search box.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SuggestItem {
+    pub id: i64,
+    pub name: String,
+    pub province: String,
+    /// The product's public page.
+    pub url: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SuggestList {
+    pub items: Vec<SuggestItem>,
+}
+
+/// Suggestions as you type: the best-matching catalog products (accents
+/// optional, prefix of the last word, one typo tolerated).
+#[utoipa::path(get, path = "/api/v1/suggest", tag = "catalog", params(SuggestQuery),
+    responses((status = 200, body = SuggestList), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn suggest_json(
+    S(state): S<State>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<SuggestQuery>,
+) -> Response {
+    let limit = q.limit.unwrap_or(8);
+    if !(1..=20).contains(&limit) {
+        return crate::api::bad_param("limit", "phải từ 1 đến 20.", "must be 1 to 20.");
+    }
+    match state.search.suggest(&q.q, limit).await {
+        Ok(found) => {
+            let items = found
+                .into_iter()
+                .map(|s| SuggestItem {
+                    url: crate::public::product_path(&s.code, &s.name),
+                    id: s.id,
+                    name: s.name,
+                    province: s.province,
+                })
+                .collect();
+            let mut r = Json(SuggestList { items }).into_response();
+            // Typed-ahead answers are worth caching briefly in the browser.
+            r.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("public, max-age=60"),
+            );
+            r
+        }
+        Err(e) => AppError::from(e).json(),
+    }
 }

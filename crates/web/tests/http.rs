@@ -458,21 +458,21 @@ async fn api_crud_errors_and_history() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        assert!(r.json::<Value>().await.unwrap()["error"]["message_en"]
-            .as_str()
-            .unwrap()
-            .contains("per_page"));
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["fields"][0]["field"],
+            "per_page"
+        );
         let r = client()
             .get(app.url("/api/v1/products?stars=abc"))
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        assert!(r.json::<Value>().await.unwrap()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("stars"));
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["fields"][0]["field"],
+            "stars"
+        );
         // History, newest first.
         let h: Value = c
             .get(app.url(&format!("/api/v1/producers/{id}/history")))
@@ -1157,7 +1157,7 @@ async fn catalog_facets_sorting_and_status() {
     for app in apps().await {
         let f = app.fixture().await;
         let (c, csrf) = app.api_client("admin").await;
-        // (producer, name, set, stars, issued): Vietnamese order is Ánh < Bánh < Chè < Đậu < Ổi.
+        // (producer, name, set, (stars, issued)): Vietnamese order is Ánh < Bánh < Chè < Đậu < Ổi.
         let rows = [
             (f.producer_a, "Ổi Đông Dư", "01", Some(("3", "01/06/2025"))),
             (
@@ -1176,27 +1176,9 @@ async fn catalog_facets_sorting_and_status() {
             ),
             (f.producer_b, "Chưa chứng nhận", "01", None),
         ];
+        let admin = (c, csrf);
         for (pid, name, set, cert) in rows {
-            let p: Value = c
-                .post(app.url(&format!("/api/v1/producers/{pid}/products")))
-                .header("x-csrf-token", &csrf)
-                .json(&json!({"name": name, "set_code": set}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if let Some((stars, issued)) = cert {
-                let r = c
-                    .post(app.url(&format!("/api/v1/products/{}/certificates", p["id"])))
-                    .header("x-csrf-token", &csrf)
-                    .json(&json!({"stars": stars, "decision_number": "9/QĐ", "issuer": "UBND", "issued_on": issued}))
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 201);
-            }
+            app.api_product(&admin, pid, name, set, cert).await;
         }
         let get = |q: &str| {
             let url = app.url(&format!("/api/v1/products?{q}"));
@@ -1258,13 +1240,11 @@ async fn catalog_facets_sorting_and_status() {
             "page=0",
         ] {
             let r = get(bad).await;
-            assert_eq!(r.status(), 400, "{bad}");
+            assert_eq!(r.status(), 422, "{bad}");
             let name = bad.split('=').next().unwrap();
-            assert!(
-                r.json::<Value>().await.unwrap()["error"]["message_en"]
-                    .as_str()
-                    .unwrap()
-                    .contains(name),
+            assert_eq!(
+                r.json::<Value>().await.unwrap()["error"]["fields"][0]["field"],
+                name,
                 "{bad}"
             );
         }

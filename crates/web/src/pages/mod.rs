@@ -307,7 +307,7 @@ async fn home(
             );
         }
         let expiring = state
-            .store
+            .search
             .catalog(
                 &ocop_store::catalog::CatalogFilter {
                     province: province.clone(),

@@ -32,8 +32,12 @@ pub struct Fixture {
 pub async fn spawn(db: TestDb) -> App {
     let store = db.store.clone();
     store.seed_reference(units()).await.unwrap();
+    let search = ocop_search::Search::open(store.clone(), None)
+        .await
+        .unwrap();
     let state = ocop_web::AppState::new(
         store.clone(),
+        search,
         ocop_web::Config {
             secure_cookies: false,
             today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()),
@@ -163,6 +167,64 @@ impl App {
             }
         }
         f
+    }
+
+    /// GET `path` anonymously and parse the JSON answer.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        client()
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// A product of `producer` added through the API, with a certificate
+    /// (`stars`, issued `dd/mm/yyyy`) when given. Returns the product's id
+    /// and the certificate's.
+    pub async fn api_product(
+        &self,
+        (c, csrf): &(reqwest::Client, String),
+        producer: i64,
+        name: &str,
+        set: &str,
+        certificate: Option<(&str, &str)>,
+    ) -> (i64, Option<i64>) {
+        let r = c
+            .post(self.url(&format!("/api/v1/producers/{producer}/products")))
+            .header("x-csrf-token", csrf)
+            .json(&serde_json::json!({"name": name, "set_code": set}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}: add {name}", self.label);
+        let product: serde_json::Value = r.json().await.unwrap();
+        let id = product["id"].as_i64().unwrap();
+        let Some((stars, issued)) = certificate else {
+            return (id, None);
+        };
+        let r = c
+                .post(self.url(&format!("/api/v1/products/{id}/certificates")))
+                .header("x-csrf-token", csrf)
+                .json(&serde_json::json!({"stars": stars, "decision_number": "9/QĐ", "issuer": "UBND", "issued_on": issued}))
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(r.status(), 201, "{}: certify {name}", self.label);
+        let verified: serde_json::Value = client()
+            .get(self.url(&format!(
+                "/api/v1/verify?code={}",
+                product["code"].as_str().unwrap()
+            )))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (id, verified["certificate"]["id"].as_i64())
     }
 
     /// A client logged in through the API, with its CSRF token.

@@ -1,0 +1,226 @@
+//! Catalog search. Two derived structures answer every catalog query without
+//! touching the database until the page's products are fetched:
+//!
+//! - the text index (`text`, tantivy) finds the products matching `q`, with
+//!   accents or without, prefixes and one typo, ranked;
+//! - the facet table (`table`) filters those, counts the facets, sorts and
+//!   pages, in Vietnamese name order.
+//!
+//! Both are built from the store at start-up (the text index is kept on disk
+//! and only rebuilt when it does not match the database) and follow it
+//! through the outbox: every audited write leaves an outbox row in its own
+//! transaction; [`Search::catch_up`] applies the rows it has not seen. A
+//! read that follows a write made through this process catches up first, so
+//! it sees the write; writes by other processes (a command-line import) are
+//! picked up by [`Search::follow`] within its interval.
+
+mod table;
+mod text;
+
+use chrono::NaiveDate;
+use ocop_store::catalog::{CatalogEntry, CatalogFilter, CatalogPage};
+use ocop_store::{Store, StoreError};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use table::Table;
+pub use text::Suggestion;
+use text::{TextIndex, TextReader};
+
+/// Outbox rows read per step of catching up.
+const OUTBOX_BATCH: i64 = 1000;
+
+/// Past this many touched products in one step, rebuilding from one query
+/// beats fetching entries one by one (a large import).
+const REBUILD_THRESHOLD: usize = 2000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("chỉ mục tìm kiếm: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("chỉ mục tìm kiếm: {0}")]
+    Directory(#[from] tantivy::directory::error::OpenDirectoryError),
+    #[error("thư mục chỉ mục {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error(
+        "chỉ mục tìm kiếm đang được một tiến trình khác dùng (máy chủ đang chạy?); \
+         hãy dừng tiến trình đó, hoặc khởi động lại máy chủ để nó tự đồng bộ"
+    )]
+    Locked,
+}
+
+pub type Result<T> = std::result::Result<T, SearchError>;
+
+/// What the writer side has applied.
+struct Sync {
+    text: TextIndex,
+    /// The last outbox row reflected in both the text index and the table.
+    applied: i64,
+}
+
+pub struct Search {
+    store: Store,
+    reader: TextReader,
+    table: RwLock<Arc<Table>>,
+    sync: tokio::sync::Mutex<Sync>,
+    /// `store.commit_count()` when the last catch-up began: while it is
+    /// unchanged, nothing was written through this process since.
+    seen_commits: AtomicU64,
+}
+
+impl Search {
+    /// Open (or build) the search structures for `store`. `dir` keeps the
+    /// text index between runs; `None` keeps it in memory.
+    pub async fn open(store: Store, dir: Option<&Path>) -> Result<Arc<Search>> {
+        let commits = store.commit_count();
+        // Read the outbox position before the entries: a write in between is
+        // then replayed by the catch-up below (replaying is harmless).
+        let last = store.outbox_last_id().await?;
+        let entries = store.catalog_entries().await?;
+        let mut text = TextIndex::open(dir)?;
+        let applied = match text.reader.applied_outbox_id() {
+            // An index that matches the database only needs what changed
+            // since its last commit.
+            Some(a) if a <= last && text.reader.num_docs() == entries.len() as u64 => a,
+            _ => {
+                text.rebuild(&entries, last)?;
+                last
+            }
+        };
+        let search = Arc::new(Search {
+            store,
+            reader: text.reader.clone(),
+            table: RwLock::new(Arc::new(Table::build(&entries))),
+            sync: tokio::sync::Mutex::new(Sync { text, applied }),
+            seen_commits: AtomicU64::new(commits),
+        });
+        search.catch_up().await?;
+        Ok(search)
+    }
+
+    /// Rebuild both structures from the database (`ocop reindex`).
+    pub async fn rebuild(&self) -> Result<usize> {
+        let mut sync = self.sync.lock().await;
+        let commits = self.store.commit_count();
+        let last = self.store.outbox_last_id().await?;
+        let entries = self.store.catalog_entries().await?;
+        sync.text.rebuild(&entries, last)?;
+        sync.applied = last;
+        self.publish(Table::build(&entries));
+        self.seen_commits.store(commits, Ordering::Release);
+        Ok(entries.len())
+    }
+
+    /// Apply every outbox row not yet applied. Returns how many rows.
+    pub async fn catch_up(&self) -> Result<usize> {
+        let mut sync = self.sync.lock().await;
+        let commits = self.store.commit_count();
+        let mut rows = 0;
+        loop {
+            let batch = self.store.outbox_after(sync.applied, OUTBOX_BATCH).await?;
+            let Some(last) = batch.last().map(|e| e.id) else {
+                break;
+            };
+            rows += batch.len();
+            let mut touched = HashSet::new();
+            for e in &batch {
+                touched.extend(
+                    self.store
+                        .products_touched_by(&e.entity, &e.entity_id)
+                        .await?,
+                );
+            }
+            if touched.len() > REBUILD_THRESHOLD {
+                let entries = self.store.catalog_entries().await?;
+                sync.text.rebuild(&entries, last)?;
+                self.publish(Table::build(&entries));
+            } else if !touched.is_empty() {
+                let mut entries: Vec<CatalogEntry> = Vec::new();
+                for id in &touched {
+                    entries.extend(self.store.catalog_entry(*id).await?);
+                }
+                let ids: Vec<i64> = touched.iter().copied().collect();
+                sync.text.apply(&ids, &entries, last)?;
+                let table = self.current().updated(&touched, &entries);
+                self.publish(table);
+            }
+            sync.applied = last;
+        }
+        self.seen_commits.store(commits, Ordering::Release);
+        Ok(rows)
+    }
+
+    /// Catch up every `every` (for writes made by other processes) until the
+    /// program ends. Errors are logged and retried at the next tick.
+    pub fn follow(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let search = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let Some(search) = search.upgrade() else {
+                    return;
+                };
+                if let Err(e) = search.catch_up().await {
+                    tracing::warn!(error = %e, "search index catch-up failed");
+                }
+            }
+        })
+    }
+
+    fn current(&self) -> Arc<Table> {
+        self.table.read().expect("table lock").clone()
+    }
+
+    fn publish(&self, table: Table) {
+        *self.table.write().expect("table lock") = Arc::new(table);
+    }
+
+    /// Catch up first if this process wrote since the last catch-up.
+    async fn fresh(&self) -> Result<()> {
+        if self.store.commit_count() != self.seen_commits.load(Ordering::Acquire) {
+            self.catch_up().await?;
+        }
+        Ok(())
+    }
+
+    /// Search text of a filter, if it has any word.
+    fn query_text(f: &CatalogFilter) -> Option<&str> {
+        f.q.as_deref().filter(|q| !q.trim().is_empty())
+    }
+
+    /// One page of the catalog with its facet counts.
+    pub async fn catalog(&self, f: &CatalogFilter, today: NaiveDate) -> Result<CatalogPage> {
+        self.fresh().await?;
+        let scores = match Self::query_text(f) {
+            Some(q) => Some(self.reader.search(q)?),
+            None => None,
+        };
+        let answer = self.current().answer(f, scores.as_ref(), today);
+        let mut items = Vec::with_capacity(answer.ids.len());
+        for id in answer.ids {
+            match self.store.product(id).await {
+                Ok(item) => items.push(item),
+                // Deleted between the index and this read: skip it.
+                Err(StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(CatalogPage {
+            total: answer.total,
+            page: f.page.max(1),
+            per_page: f.per_page.clamp(1, 200),
+            items,
+            facets: answer.facets,
+        })
+    }
+
+    /// The best `limit` products for what is being typed.
+    pub async fn suggest(&self, q: &str, limit: usize) -> Result<Vec<Suggestion>> {
+        self.fresh().await?;
+        self.reader.suggest(q, limit)
+    }
+}

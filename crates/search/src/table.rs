@@ -1,0 +1,333 @@
+//! The facet table: every catalog entry's filterable attributes, compact and
+//! kept in Vietnamese name order, so that filters, facet counts, sorting and
+//! paging are one pass over memory (no SQL per search).
+
+use chrono::NaiveDate;
+use ocop_domain::certificate::EXPIRING_SOON_DAYS;
+use ocop_store::catalog::{CatalogEntry, CatalogFilter, CatalogSort, CatalogStatus, Facets};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+/// Distinct values of one attribute (province codes, set codes…), numbered
+/// in order of first appearance. Values are never removed: the few hundred
+/// that exist cost nothing, and numbers stay stable across updates.
+#[derive(Debug, Clone, Default)]
+struct Interner {
+    values: Vec<String>,
+    numbers: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn intern(&mut self, value: &str) -> u32 {
+        if let Some(n) = self.numbers.get(value) {
+            return *n;
+        }
+        let n = self.values.len() as u32;
+        self.values.push(value.to_string());
+        self.numbers.insert(value.to_string(), n);
+        n
+    }
+
+    fn number(&self, value: &str) -> Option<u32> {
+        self.numbers.get(value).copied()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    id: i64,
+    /// The collation key's bytes: rows are kept sorted by (key, id).
+    key: Arc<[u8]>,
+    stars: u8,
+    province: u32,
+    commune: u32,
+    group: Option<u32>,
+    set: u32,
+    kind: u32,
+    issued_on: NaiveDate,
+    expires_on: NaiveDate,
+    revoked: bool,
+}
+
+/// The certificate status a row has on `today`, as the catalog names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Valid,
+    ExpiringSoon,
+    Expired,
+    Revoked,
+}
+
+impl Status {
+    fn code(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::ExpiringSoon => "expiring_soon",
+            Status::Expired => "expired",
+            Status::Revoked => "revoked",
+        }
+    }
+
+    fn shown_by(self, wanted: CatalogStatus) -> bool {
+        match wanted {
+            CatalogStatus::All => true,
+            CatalogStatus::Current => matches!(self, Status::Valid | Status::ExpiringSoon),
+            CatalogStatus::Valid => self == Status::Valid,
+            CatalogStatus::ExpiringSoon => self == Status::ExpiringSoon,
+            CatalogStatus::Expired => self == Status::Expired,
+            CatalogStatus::Revoked => self == Status::Revoked,
+        }
+    }
+}
+
+/// A comparison of two rows (by position).
+type RowOrder<'a> = Box<dyn Fn(&u32, &u32) -> std::cmp::Ordering + 'a>;
+
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    rows: Vec<Row>,
+    /// Product id → position in `rows`.
+    positions: HashMap<i64, u32>,
+    provinces: Interner,
+    communes: Interner,
+    groups: Interner,
+    sets: Interner,
+    kinds: Interner,
+}
+
+/// What a query asks of the table once `q` has been matched: the positions of
+/// the page's rows, the total and the facet counts.
+#[derive(Debug, Clone, Default)]
+pub struct TableAnswer {
+    pub total: i64,
+    pub ids: Vec<i64>,
+    pub facets: Facets,
+}
+
+/// A filter resolved to interned numbers. `None` inside means "no filter";
+/// a value that the table has never seen matches nothing.
+struct Resolved {
+    province: Option<Option<u32>>,
+    commune: Option<Option<u32>>,
+    group: Option<Option<u32>>,
+    set: Option<Option<u32>>,
+    kind: Option<Option<u32>>,
+    stars: Option<i64>,
+}
+
+fn matches(want: Option<Option<u32>>, have: Option<u32>) -> bool {
+    match want {
+        None => true,
+        Some(w) => w.is_some() && w == have,
+    }
+}
+
+fn decode_key(hex_key: &str) -> Arc<[u8]> {
+    // A malformed key (never written by the store) sorts as its raw bytes.
+    hex::decode(hex_key)
+        .unwrap_or_else(|_| hex_key.as_bytes().to_vec())
+        .into()
+}
+
+impl Table {
+    pub fn build(entries: &[CatalogEntry]) -> Table {
+        let mut t = Table::default();
+        t.rows = entries.iter().map(|e| t.row(e)).collect();
+        t.reorder();
+        t
+    }
+
+    fn row(&mut self, e: &CatalogEntry) -> Row {
+        Row {
+            id: e.id,
+            key: decode_key(&e.sort_key),
+            stars: e.stars.clamp(0, 5) as u8,
+            province: self.provinces.intern(&e.province_code),
+            commune: self.communes.intern(&e.commune_code),
+            group: e.group_code.as_deref().map(|g| self.groups.intern(g)),
+            set: self.sets.intern(&e.set_code),
+            kind: self.kinds.intern(&e.producer_kind),
+            issued_on: e.issued_on,
+            expires_on: e.expires_on,
+            revoked: e.revoked_on.is_some(),
+        }
+    }
+
+    fn reorder(&mut self) {
+        self.rows
+            .sort_unstable_by(|a, b| a.key.cmp(&b.key).then(a.id.cmp(&b.id)));
+        self.positions = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id, i as u32))
+            .collect();
+    }
+
+    /// A copy with `removed` products taken out and `entries` put in (an
+    /// entry replaces the row of its product). Copy-on-write: readers keep
+    /// the table they started with.
+    pub fn updated(&self, removed: &HashSet<i64>, entries: &[CatalogEntry]) -> Table {
+        let mut t = self.clone();
+        let replaced: HashSet<i64> = entries.iter().map(|e| e.id).collect();
+        t.rows
+            .retain(|r| !removed.contains(&r.id) && !replaced.contains(&r.id));
+        let new_rows: Vec<Row> = entries.iter().map(|e| t.row(e)).collect();
+        t.rows.extend(new_rows);
+        t.reorder();
+        t
+    }
+
+    fn resolve(&self, f: &CatalogFilter) -> Resolved {
+        let pick = |i: &Interner, v: &Option<String>| v.as_deref().map(|v| i.number(v));
+        Resolved {
+            province: pick(&self.provinces, &f.province),
+            commune: pick(&self.communes, &f.commune),
+            group: pick(&self.groups, &f.group),
+            set: pick(&self.sets, &f.set_code),
+            kind: pick(&self.kinds, &f.producer_kind),
+            stars: f.stars,
+        }
+    }
+
+    /// Filter, count facets, sort and page. `scores`, when searching, holds
+    /// every matching product with its relevance; rows outside it are out.
+    pub fn answer(
+        &self,
+        f: &CatalogFilter,
+        scores: Option<&HashMap<i64, f32>>,
+        today: NaiveDate,
+    ) -> TableAnswer {
+        let soon = today + chrono::Duration::days(EXPIRING_SOON_DAYS);
+        let want = self.resolve(f);
+        let mut hits: Vec<u32> = Vec::new();
+        let mut stars = [0i64; 6];
+        let mut status: BTreeMap<String, i64> = BTreeMap::new();
+        let mut province: HashMap<u32, i64> = HashMap::new();
+        let mut group: HashMap<u32, i64> = HashMap::new();
+        let mut kind: HashMap<u32, i64> = HashMap::new();
+        let mut status_counts = [0i64; 4];
+        // With a search, visit only the matches (in name order, so ties keep
+        // Vietnamese order); without one, every row.
+        let candidates: Box<dyn Iterator<Item = u32>> = match scores {
+            Some(s) => {
+                let mut p: Vec<u32> = s
+                    .keys()
+                    .filter_map(|id| self.positions.get(id).copied())
+                    .collect();
+                p.sort_unstable();
+                Box::new(p.into_iter())
+            }
+            None => Box::new(0..self.rows.len() as u32),
+        };
+        for pos in candidates {
+            let r = &self.rows[pos as usize];
+            if !(matches(want.province, Some(r.province))
+                && matches(want.commune, Some(r.commune))
+                && matches(want.group, r.group)
+                && matches(want.set, Some(r.set))
+                && matches(want.kind, Some(r.kind))
+                && want.stars.is_none_or(|s| s == r.stars as i64))
+            {
+                continue;
+            }
+            let st = if r.revoked {
+                Status::Revoked
+            } else if r.expires_on < today {
+                Status::Expired
+            } else if r.expires_on <= soon {
+                Status::ExpiringSoon
+            } else {
+                Status::Valid
+            };
+            // The status facet counts every status, so it ignores the
+            // status filter; the other facets count what is shown.
+            status_counts[st as usize] += 1;
+            if !st.shown_by(f.status) {
+                continue;
+            }
+            stars[r.stars as usize] += 1;
+            *province.entry(r.province).or_default() += 1;
+            if let Some(g) = r.group {
+                *group.entry(g).or_default() += 1;
+            }
+            *kind.entry(r.kind).or_default() += 1;
+            hits.push(pos);
+        }
+        for st in [
+            Status::Valid,
+            Status::ExpiringSoon,
+            Status::Expired,
+            Status::Revoked,
+        ] {
+            if status_counts[st as usize] > 0 {
+                status.insert(st.code().to_string(), status_counts[st as usize]);
+            }
+        }
+        let named = |i: &Interner, m: HashMap<u32, i64>| -> BTreeMap<String, i64> {
+            m.into_iter()
+                .map(|(k, n)| (i.values[k as usize].clone(), n))
+                .collect()
+        };
+        let facets = Facets {
+            stars: stars
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(s, n)| (s.to_string(), *n))
+                .collect(),
+            province: named(&self.provinces, province),
+            group: named(&self.groups, group),
+            producer_type: named(&self.kinds, kind),
+            status,
+        };
+        let total = hits.len() as i64;
+        let per_page = f.per_page.clamp(1, 200) as usize;
+        let start = ((f.page.max(1) - 1) as usize).saturating_mul(per_page);
+        let end = start.saturating_add(per_page).min(hits.len());
+        let ids = if start >= hits.len() {
+            Vec::new()
+        } else {
+            self.order(&mut hits, f.sort, scores, end);
+            hits[start..end]
+                .iter()
+                .map(|p| self.rows[*p as usize].id)
+                .collect()
+        };
+        TableAnswer { total, ids, facets }
+    }
+
+    /// Put the first `end` hits in the requested order (hits arrive in name
+    /// order). Only the requested prefix is sorted: a page of 20 out of
+    /// 200,000 does not pay for a full sort.
+    fn order(
+        &self,
+        hits: &mut [u32],
+        sort: CatalogSort,
+        scores: Option<&HashMap<i64, f32>>,
+        end: usize,
+    ) {
+        let row = |p: &u32| &self.rows[*p as usize];
+        let cmp: RowOrder = match (sort, scores) {
+            (CatalogSort::Name, _) | (CatalogSort::Relevance, None) => return,
+            (CatalogSort::Relevance, Some(s)) => Box::new(move |a, b| {
+                let sa = s.get(&row(a).id).copied().unwrap_or(0.0);
+                let sb = s.get(&row(b).id).copied().unwrap_or(0.0);
+                sb.total_cmp(&sa).then(a.cmp(b))
+            }),
+            (CatalogSort::Stars, _) => {
+                Box::new(move |a, b| row(b).stars.cmp(&row(a).stars).then(a.cmp(b)))
+            }
+            (CatalogSort::Newest, _) => Box::new(move |a, b| {
+                row(b)
+                    .issued_on
+                    .cmp(&row(a).issued_on)
+                    .then(row(b).id.cmp(&row(a).id))
+            }),
+        };
+        if end < hits.len() {
+            hits.select_nth_unstable_by(end, |a, b| cmp(a, b));
+        }
+        hits[..end].sort_unstable_by(|a, b| cmp(a, b));
+    }
+}
