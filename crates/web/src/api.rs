@@ -730,6 +730,8 @@ pub struct ProductItem {
     pub stars: Option<i64>,
     pub active: bool,
     pub certificate: CertificateSummary,
+    /// The product's public page (verification, QR code, where to buy).
+    pub url: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -762,6 +764,7 @@ pub(crate) fn product_item(x: &ProductListItem, today: chrono::NaiveDate) -> Pro
                 .map(|e| status_on(e, x.revoked_on, today).code().to_string()),
             expires_on: x.expires_on,
         },
+        url: crate::public::product_path(&x.product.code, &x.product.name),
     }
 }
 

@@ -406,6 +406,7 @@ pub async fn lookup(S(state): S<State>, viewer: Viewer, Query(q): Query<LookupQu
     let Some(input) = q.so.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
         let mut c = ctx(viewer.0.as_ref(), "", "Xác minh sản phẩm OCOP");
         c.insert("product".into(), json!(null));
+        c.insert("landing".into(), json!(true));
         c.insert(
             "message".into(),
             json!("Nhập số giấy chứng nhận, mã sản phẩm hoặc mã vạch in trên bao bì để kiểm tra."),

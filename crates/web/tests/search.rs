@@ -52,6 +52,21 @@ async fn accents_are_optional_and_d_folds() {
             "{}",
             app.label
         );
+        // The HTML catalog answers the same, each card linking to its page.
+        let page = client()
+            .get(app.url("/danh-muc?q=nuoc+mam+van+phan"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Nước mắm Vạn Phần"), "{}", app.label);
+        assert!(
+            page.contains("san-pham-ocop&#x2f;") || page.contains("san-pham-ocop/"),
+            "{}: cards link to product pages",
+            app.label
+        );
         assert_eq!(
             names(&app, "q=dien%20bien").await,
             ["Gạo nếp Tú Lệ"],
