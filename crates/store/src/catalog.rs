@@ -208,6 +208,45 @@ impl Store {
     }
 }
 
+/// Certificates issued in one year, by star rank.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct YearStars {
+    pub year: String,
+    /// Star rank ("3", "4", "5") → certificates issued that year.
+    pub stars: BTreeMap<String, i64>,
+    pub total: i64,
+}
+
+impl Store {
+    /// Certificates issued per year and star rank (all sources, including
+    /// those since expired or revoked), oldest year first.
+    pub async fn certificates_by_year_and_stars(&self) -> Result<Vec<YearStars>> {
+        let rows: Vec<(String, i64, i64)> = on_pool!(self, |c| {
+            sqlx::query_as(
+            "SELECT SUBSTR(CAST(issued_on AS TEXT), 1, 4) AS y, CAST(stars AS BIGINT) AS s, COUNT(*) AS n FROM certificates \
+             GROUP BY SUBSTR(CAST(issued_on AS TEXT), 1, 4), stars ORDER BY y, s"
+        )
+        .fetch_all(c)
+        .await
+        })?;
+        let mut out: Vec<YearStars> = Vec::new();
+        for (year, stars, n) in rows {
+            if out.last().is_none_or(|l| l.year != year) {
+                out.push(YearStars {
+                    year: year.clone(),
+                    stars: BTreeMap::new(),
+                    total: 0,
+                });
+            }
+            let last = out.last_mut().expect("pushed above");
+            last.stars.insert(stars.to_string(), n);
+            last.total += n;
+        }
+        Ok(out)
+    }
+}
+
 impl Store {
     /// Certificates issued per year (all sources), oldest year first.
     pub async fn certificates_by_year(&self) -> Result<Vec<(String, i64)>> {

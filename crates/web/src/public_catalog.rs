@@ -253,6 +253,8 @@ pub struct Statistics {
     pub facets: ocop_store::catalog::Facets,
     /// Certificates issued per year (all, including since expired or revoked).
     pub certificates_by_year: Vec<(String, i64)>,
+    /// The same by star rank: the trend of each rank.
+    pub certificates_by_year_and_stars: Vec<ocop_store::catalog::YearStars>,
     pub expiring_within_6_months: i64,
 }
 
@@ -286,6 +288,7 @@ async fn statistics(state: &State) -> Result<Statistics, crate::error::AppError>
         total: current.total,
         facets: current.facets,
         certificates_by_year: state.store.certificates_by_year().await?,
+        certificates_by_year_and_stars: state.store.certificates_by_year_and_stars().await?,
         expiring_within_6_months: expiring.total,
     })
 }
@@ -389,6 +392,7 @@ pub async fn statistics_page(S(state): S<State>, viewer: Viewer) -> Response {
     c.insert("groups".into(), json!(groups));
     c.insert("kinds".into(), json!(kinds));
     c.insert("years".into(), json!(years));
+    c.insert("year_stars".into(), json!(s.certificates_by_year_and_stars));
     c.insert("map".into(), json!(map));
     let mut resp = render(&state, "statistics.html", c);
     if let Ok(v) = "public, max-age=300".parse() {

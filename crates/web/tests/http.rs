@@ -1979,27 +1979,15 @@ async fn open_statistics_and_map() {
     for app in apps().await {
         let f = app.fixture().await;
         let (c, csrf) = app.api_client("admin").await;
+        let admin = (c, csrf);
         for (pid, name, stars, issued) in [
             (f.producer_a, "Chè A", "3", "01/06/2025"),
             (f.producer_b, "Chè B", "4", "01/06/2024"),
             (f.producer_b, "Chè C", "4", "01/01/2023"),
+            (f.producer_a, "Chè D", "5", "15/03/2025"),
         ] {
-            let p: Value = c
-                .post(app.url(&format!("/api/v1/producers/{pid}/products")))
-                .header("x-csrf-token", &csrf)
-                .json(&json!({"name": name, "set_code": "11"}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            c.post(app.url(&format!("/api/v1/products/{}/certificates", p["id"])))
-                .header("x-csrf-token", &csrf)
-                .json(&json!({"stars": stars, "decision_number": "1/QĐ", "issuer": "UBND", "issued_on": issued}))
-                .send()
-                .await
-                .unwrap();
+            app.api_product(&admin, pid, name, "11", Some((stars, issued)))
+                .await;
         }
         let s: Value = client()
             .get(app.url("/api/v1/statistics"))
@@ -2010,14 +1998,24 @@ async fn open_statistics_and_map() {
             .await
             .unwrap();
         assert_eq!(
-            s["total"], 2,
+            s["total"], 3,
             "{}: the 2023 certificate has expired",
             app.label
         );
-        assert_eq!(s["facets"]["stars"], json!({"3": 1, "4": 1}));
+        assert_eq!(s["facets"]["stars"], json!({"3": 1, "4": 1, "5": 1}));
         assert_eq!(
             s["certificates_by_year"],
-            json!([["2023", 1], ["2024", 1], ["2025", 1]])
+            json!([["2023", 1], ["2024", 1], ["2025", 2]])
+        );
+        assert_eq!(
+            s["certificates_by_year_and_stars"],
+            json!([
+                {"year": "2023", "stars": {"4": 1}, "total": 1},
+                {"year": "2024", "stars": {"4": 1}, "total": 1},
+                {"year": "2025", "stars": {"3": 1, "5": 1}, "total": 2},
+            ]),
+            "{}",
+            app.label
         );
         let page = client()
             .get(app.url("/thong-ke"))
