@@ -159,7 +159,7 @@ test('public pages meet accessibility basics', async () => {
   const product = list.items[0];
   const productPage = await (await ctx.request.get(`${base}/api/v1/suggest?q=${encodeURIComponent(product.name)}&limit=1`)).json();
   const pages = ['/', '/danh-muc', '/danh-muc?q=nuoc+mam', productPage.items[0].url, '/xac-minh', `/xac-minh/${product.code}`,
-    '/thong-ke', '/tieu-chi', '/noi-ban', '/dang-nhap'];
+    '/thong-ke', '/du-lieu-mo', '/tieu-chi', '/noi-ban', '/dang-nhap'];
   const failures = [];
   for (const [w, h] of [[1280, 900], [390, 844]]) {
     const page = await ctx.newPage();

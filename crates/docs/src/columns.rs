@@ -88,3 +88,69 @@ pub const PRODUCT_COLUMNS: &[Column] = &[
         "dd/mm/yyyy. Hạn = ngày cấp + 36 tháng.",
     ),
 ];
+
+/// The open data set of OCOP products (`/du-lieu-mo`): one row per product
+/// that holds or held a certificate, with the latest certificate's status on
+/// the day of the download. The page `/du-lieu-mo` documents them from this
+/// list; a column is never renamed or removed, only added.
+pub const OPEN_DATA_COLUMNS: &[Column] = &[
+    col(
+        "code",
+        "Mã sản phẩm",
+        true,
+        "Mã (T)-(X)-(STT)-(Năm): tỉnh, xã, số thứ tự, năm.",
+    ),
+    col("name", "Tên sản phẩm", true, ""),
+    col("gtin", "GTIN", false, "Mã vạch GS1 14 chữ số, nếu có."),
+    col(
+        "set_code",
+        "Bộ sản phẩm",
+        true,
+        "01–26, Phụ lục I Quyết định 26/2026.",
+    ),
+    col("group_code", "Nhóm sản phẩm", true, "I–VI."),
+    col("producer", "Chủ thể", true, ""),
+    col(
+        "province_code",
+        "Mã tỉnh",
+        true,
+        "Mã tỉnh, thành phố hiện hành (34 đơn vị).",
+    ),
+    col("province", "Tỉnh, thành phố", true, ""),
+    col(
+        "commune_code",
+        "Mã xã",
+        true,
+        "Mã xã, phường, đặc khu hiện hành (5 chữ số).",
+    ),
+    col("commune", "Xã, phường, đặc khu", true, ""),
+    col("stars", "Hạng sao", true, "3, 4 hoặc 5."),
+    col(
+        "certificate_number",
+        "Số giấy chứng nhận",
+        true,
+        "Số công khai, tra cứu được tại /xac-minh.",
+    ),
+    col("decision_number", "Quyết định công nhận", true, ""),
+    col("issuer", "Cơ quan công nhận", true, ""),
+    col("issued_on", "Ngày cấp", true, "YYYY-MM-DD."),
+    col("expires_on", "Hiệu lực đến", true, "YYYY-MM-DD (36 tháng)."),
+    col(
+        "revoked_on",
+        "Ngày thu hồi",
+        false,
+        "YYYY-MM-DD, nếu bị thu hồi.",
+    ),
+    col(
+        "status",
+        "Tình trạng",
+        true,
+        "valid, expiring_soon (còn ≤ 180 ngày), expired, revoked — tính tại ngày tải.",
+    ),
+    col(
+        "url",
+        "Trang sản phẩm",
+        true,
+        "Địa chỉ trang công khai của sản phẩm.",
+    ),
+];

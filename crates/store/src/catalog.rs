@@ -150,6 +150,23 @@ pub struct OutboxEntry {
 }
 
 impl Store {
+    /// Every product of the catalog with its latest certificate, whatever its
+    /// status, in Vietnamese name order: the open data set.
+    pub async fn open_data_products(&self) -> Result<Vec<ProductListItem>> {
+        let sql = format!(
+            "{} FROM products p JOIN producers o ON o.id = p.producer_id \
+             JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
+             JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
+             WHERE p.active AND o.active ORDER BY p.sort_key, p.id",
+            crate::registry::PRODUCT_LIST_SELECT
+        );
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, ProductListItem>(
+            &sql
+        )
+        .fetch_all(c)
+        .await)?)
+    }
+
     /// Every product of the catalog, for building the search index.
     pub async fn catalog_entries(&self) -> Result<Vec<CatalogEntry>> {
         Ok(on_pool!(self, |c| sqlx::query_as::<_, CatalogEntry>(

@@ -15,6 +15,7 @@ pub mod export {
     pub use crate::pages::{export_file, producer_cells, product_cells, ExportScope};
 }
 pub mod markets;
+pub mod open_data;
 pub mod openapi;
 pub mod pages;
 pub mod public;

@@ -32,6 +32,8 @@ pub fn routes() -> Router<State> {
             get(crate::public_catalog::statistics_json),
         )
         .route("/sitemap.xml", get(sitemap))
+        .route("/du-lieu-mo", get(crate::open_data::open_data_page))
+        .route("/du-lieu-mo/{file}", get(crate::open_data::open_data_file))
         .route("/xac-minh/{code}", get(verify_page))
         .route("/qr/{file}", get(qr))
         .route("/api/v1/verify", get(verify_json))
@@ -241,7 +243,7 @@ fn wants_linkset(headers: &HeaderMap, q: &LinkTypeQuery) -> bool {
 }
 
 /// The public base URL for links and QR codes.
-fn base_url(state: &State, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(state: &State, headers: &HeaderMap) -> String {
     if let Some(u) = &state.config.public_url {
         return u.trim_end_matches('/').to_string();
     }
@@ -821,6 +823,8 @@ pub async fn sitemap(S(state): S<State>, headers: HeaderMap) -> Response {
         format!("{base}/danh-muc"),
         format!("{base}/xac-minh"),
         format!("{base}/tieu-chi"),
+        format!("{base}/thong-ke"),
+        format!("{base}/du-lieu-mo"),
     ];
     // Pages of 200 until done (a sitemap holds up to 50,000 URLs).
     let mut page = 1;

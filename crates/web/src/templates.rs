@@ -102,6 +102,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/rounds/score.html"),
     ),
     (
+        "open_data.html",
+        include_str!("../templates/open_data.html"),
+    ),
+    (
         "public_product.html",
         include_str!("../templates/public_product.html"),
     ),

@@ -2266,3 +2266,89 @@ async fn points_of_sale_and_listings() {
         assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
     }
 }
+
+/// Open data: the catalog as CSV, XLSX and JSON at stable URLs, every
+/// certified product with its status on the day, and the schema page.
+#[tokio::test]
+async fn open_data_downloads() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let admin = app.api_client("admin").await;
+        app.api_product(
+            &admin,
+            f.producer_a,
+            "Ổi Đông Dư",
+            "01",
+            Some(("3", "01/06/2025")),
+        )
+        .await;
+        app.api_product(
+            &admin,
+            f.producer_b,
+            "Bánh cốm",
+            "06",
+            Some(("4", "01/01/2023")),
+        )
+        .await;
+        app.api_product(&admin, f.producer_b, "Chưa chứng nhận", "01", None)
+            .await;
+        let get = |path: &'static str| {
+            let url = app.url(path);
+            async move { client().get(url).send().await.unwrap() }
+        };
+        let csv = get("/du-lieu-mo/san-pham-ocop.csv").await;
+        assert_eq!(csv.status(), 200);
+        assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+        let text = csv.text().await.unwrap();
+        let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+        assert!(lines[0].starts_with("code,name,gtin,set_code,group_code,producer"));
+        assert_eq!(
+            lines.len(),
+            3,
+            "{}: header + two certified products",
+            app.label
+        );
+        assert!(
+            lines[1].contains("Bánh cốm") && lines[1].contains(",expired,"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[2].contains("Ổi Đông Dư") && lines[2].contains(",valid,"),
+            "{}",
+            lines[2]
+        );
+        let xlsx = get("/du-lieu-mo/san-pham-ocop.xlsx")
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let rows = ocop_docs::read(
+            &xlsx,
+            ocop_docs::Format::Xlsx,
+            ocop_docs::columns::OPEN_DATA_COLUMNS,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].get("stars"), "3");
+        let json: Value = get("/du-lieu-mo/san-pham-ocop.json")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(json["count"], 2);
+        assert_eq!(json["items"][0]["status"], "expired");
+        assert_eq!(json["items"][0]["group_code"], "I");
+        assert_eq!(json["items"][0]["revoked_on"], Value::Null);
+        assert!(json["items"][1]["url"]
+            .as_str()
+            .unwrap()
+            .contains("/san-pham-ocop/"));
+        assert_eq!(get("/du-lieu-mo/khac.csv").await.status(), 404);
+        assert_eq!(get("/du-lieu-mo/san-pham-ocop.exe").await.status(), 404);
+        let page = get("/du-lieu-mo").await.text().await.unwrap();
+        for c in ocop_docs::columns::OPEN_DATA_COLUMNS {
+            assert!(page.contains(c.code), "the page documents {}", c.code);
+        }
+    }
+}
