@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+mod caching;
 pub mod dossiers;
 pub mod error;
 
@@ -101,6 +102,7 @@ pub fn router(state: State) -> Router {
         .route("/static/app.css", get(templates::stylesheet))
         .route("/static/search.js", get(templates::search_script))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(caching::cache_pages))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(session::origin_check))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -15,7 +15,6 @@ use ocop_domain::certificate::status_on;
 use ocop_store::registry::{CertificateRow, ProductListItem};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -121,27 +120,6 @@ fn verdict_text(
     }
 }
 
-/// Answer with a 304 when the client already has this body.
-fn with_etag(headers: &HeaderMap, body: Response, bytes_for_tag: &[u8]) -> Response {
-    let tag = format!("\"{}\"", hex::encode(&Sha256::digest(bytes_for_tag)[..12]));
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        == Some(tag.as_str())
-    {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response();
-    }
-    let mut resp = body;
-    if let Ok(v) = tag.parse() {
-        resp.headers_mut().insert(header::ETAG, v);
-    }
-    // Short: a revocation must show within a minute on every shelf.
-    if let Ok(v) = "public, max-age=60".parse() {
-        resp.headers_mut().insert(header::CACHE_CONTROL, v);
-    }
-    resp
-}
-
 struct PageArgs<'a> {
     lot: Option<&'a str>,
     serial: Option<&'a str>,
@@ -151,7 +129,6 @@ struct PageArgs<'a> {
 async fn verification_page(
     state: &State,
     viewer: &Viewer,
-    headers: &HeaderMap,
     product_id: i64,
     args: PageArgs<'_>,
 ) -> Response {
@@ -197,20 +174,17 @@ async fn verification_page(
         "checked_at".into(),
         json!(now_vn.format("%H:%M %d/%m/%Y").to_string()),
     );
-    // The tag ignores the clock line so that an unchanged answer stays cached.
-    let tag_source = format!(
-        "{}|{status}|{:?}|{:?}|{:?}|{:?}",
+    // The page shows the time of the check; its validator leaves that out so
+    // that an unchanged answer revalidates (see `caching`).
+    let validator = format!(
+        "{}|{status}|{:?}|{:?}|{:?}|{}",
         x.product.version,
         cert.as_ref().map(|c| c.id),
         args.lot,
         args.serial,
-        viewer.0.is_some()
+        viewer.0.is_some(),
     );
-    with_etag(
-        headers,
-        render(state, "verify.html", c),
-        tag_source.as_bytes(),
-    )
+    crate::caching::with_validator(render(state, "verify.html", c), &validator)
 }
 
 fn not_found_page(
@@ -320,7 +294,6 @@ async fn resolve_inner(
     verification_page(
         &state,
         &viewer,
-        &headers,
         product_id,
         PageArgs {
             lot: link.lot.as_deref(),
@@ -352,18 +325,12 @@ pub async fn resolve_with_rest(
     resolve_inner(state, viewer, headers, gtin, parts, q).await
 }
 
-pub async fn verify_page(
-    S(state): S<State>,
-    viewer: Viewer,
-    headers: HeaderMap,
-    Path(code): Path<String>,
-) -> Response {
+pub async fn verify_page(S(state): S<State>, viewer: Viewer, Path(code): Path<String>) -> Response {
     match state.store.product_id_by_code(&code).await {
         Ok(Some(id)) => {
             verification_page(
                 &state,
                 &viewer,
-                &headers,
                 id,
                 PageArgs {
                     lot: None,
@@ -706,17 +673,7 @@ pub async fn product_page(
             .unwrap_or_default()),
     );
     c.insert("x".into(), json!(x));
-    let tag = format!(
-        "{}|{status}|{:?}|{}",
-        x.product.version,
-        cert.as_ref().map(|c| c.id),
-        viewer.0.is_some()
-    );
-    with_etag(
-        &headers,
-        render(&state, "public_product.html", c),
-        tag.as_bytes(),
-    )
+    render(&state, "public_product.html", c)
 }
 
 /// The public producer page: its certified products.
@@ -791,12 +748,7 @@ pub async fn producer_page(
     );
     c.insert("products".into(), json!(products));
     c.insert("p".into(), json!({"name": p.name, "kind": p.kind, "website": p.website, "description": p.description, "province_code": p.province_code}));
-    let tag = format!("{}|{}|{}", p.version, list.total, viewer.0.is_some());
-    with_etag(
-        &headers,
-        render(&state, "public_producer.html", c),
-        tag.as_bytes(),
-    )
+    render(&state, "public_producer.html", c)
 }
 
 /// `robots.txt`: public pages crawlable, the working areas not.

@@ -6,7 +6,6 @@ use crate::pages::{ctx, render};
 use crate::session::{urlencode, Viewer};
 use crate::State;
 use axum::extract::{Query, State as S};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ocop_domain::admin_units::{short_name, units};
@@ -235,13 +234,7 @@ pub async fn catalog_page(
         "f".into(),
         json!({"q": f.q, "sort": q.sort.clone().unwrap_or_else(|| "relevance".into()), "hidden": hidden, "hidden_sort": hidden_sort}),
     );
-    let page = render(&state, "catalog.html", c);
-    let mut resp = (StatusCode::OK, page).into_response();
-    if let Ok(v) = "public, max-age=60".parse() {
-        resp.headers_mut()
-            .insert(axum::http::header::CACHE_CONTROL, v);
-    }
-    resp
+    render(&state, "catalog.html", c)
 }
 
 /// Open statistics: certified products (valid today) by stars, province,
@@ -394,12 +387,7 @@ pub async fn statistics_page(S(state): S<State>, viewer: Viewer) -> Response {
     c.insert("years".into(), json!(years));
     c.insert("year_stars".into(), json!(s.certificates_by_year_and_stars));
     c.insert("map".into(), json!(map));
-    let mut resp = render(&state, "statistics.html", c);
-    if let Ok(v) = "public, max-age=300".parse() {
-        resp.headers_mut()
-            .insert(axum::http::header::CACHE_CONTROL, v);
-    }
-    resp
+    render(&state, "statistics.html", c)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -2352,3 +2352,44 @@ async fn open_data_downloads() {
         }
     }
 }
+
+/// Caching of pages: public with an ETag (and 304) for visitors, private
+/// for a logged-in user whose name the page shows, never with a cookie.
+#[tokio::test]
+async fn pages_cache_for_visitors_only() {
+    let app = common::spawn(ocop_store::testing::sqlite().await).await;
+    app.fixture().await;
+    for path in [
+        "/",
+        "/danh-muc",
+        "/thong-ke",
+        "/xac-minh",
+        "/du-lieu-mo",
+        "/tieu-chi",
+    ] {
+        let r = client().get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["cache-control"], "public, max-age=60", "{path}");
+        assert_eq!(r.headers()["vary"], "Cookie", "{path}");
+        let etag = r.headers()["etag"].to_str().unwrap().to_string();
+        let again = client()
+            .get(app.url(path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+        assert!(again.bytes().await.unwrap().is_empty());
+    }
+    let (user, _) = app.browser("province").await;
+    let r = user.get(app.url("/danh-muc")).send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "private, no-cache");
+    assert!(r.text().await.unwrap().contains("Người dùng province"));
+    // The login form sets its CSRF cookie: not cacheable.
+    let r = client().get(app.url("/dang-nhap")).send().await.unwrap();
+    assert!(r.headers().get("set-cookie").is_some());
+    assert!(r
+        .headers()
+        .get("cache-control")
+        .is_none_or(|v| v != "public, max-age=60"));
+}
