@@ -204,7 +204,9 @@ impl Table {
         let mut stars = [0i64; 6];
         let mut status: BTreeMap<String, i64> = BTreeMap::new();
         let mut province: HashMap<u32, i64> = HashMap::new();
+        let mut commune: HashMap<u32, i64> = HashMap::new();
         let mut group: HashMap<u32, i64> = HashMap::new();
+        let mut set: HashMap<u32, i64> = HashMap::new();
         let mut kind: HashMap<u32, i64> = HashMap::new();
         let mut status_counts = [0i64; 4];
         // With a search, visit only the matches (in name order, so ties keep
@@ -248,6 +250,8 @@ impl Table {
             }
             stars[r.stars as usize] += 1;
             *province.entry(r.province).or_default() += 1;
+            *commune.entry(r.commune).or_default() += 1;
+            *set.entry(r.set).or_default() += 1;
             if let Some(g) = r.group {
                 *group.entry(g).or_default() += 1;
             }
@@ -277,7 +281,9 @@ impl Table {
                 .map(|(s, n)| (s.to_string(), *n))
                 .collect(),
             province: named(&self.provinces, province),
+            commune: named(&self.communes, commune),
             group: named(&self.groups, group),
+            set: named(&self.sets, set),
             producer_type: named(&self.kinds, kind),
             status,
         };

@@ -92,7 +92,10 @@ pub struct CatalogFilter {
 pub struct Facets {
     pub stars: BTreeMap<String, i64>,
     pub province: BTreeMap<String, i64>,
+    pub commune: BTreeMap<String, i64>,
     pub group: BTreeMap<String, i64>,
+    /// Product set `01`…`26`.
+    pub set: BTreeMap<String, i64>,
     pub producer_type: BTreeMap<String, i64>,
     /// Counted without the status filter, so every status shows its count.
     pub status: BTreeMap<String, i64>,

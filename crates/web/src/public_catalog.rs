@@ -18,7 +18,9 @@ use std::collections::BTreeMap;
 pub struct CatalogQuery {
     q: Option<String>,
     tinh: Option<String>,
+    xa: Option<String>,
     nhom: Option<String>,
+    bo: Option<String>,
     sao: Option<String>,
     loai: Option<String>,
     tinh_trang: Option<String>,
@@ -32,7 +34,9 @@ impl CatalogQuery {
         for (k, v) in [
             ("q", &self.q),
             ("tinh", &self.tinh),
+            ("xa", &self.xa),
             ("nhom", &self.nhom),
+            ("bo", &self.bo),
             ("sao", &self.sao),
             ("loai", &self.loai),
             ("tinh_trang", &self.tinh_trang),
@@ -85,7 +89,9 @@ pub async fn catalog_page(
     let f = CatalogFilter {
         q: ne(&q.q),
         province: ne(&q.tinh),
+        commune: ne(&q.xa),
         group: ne(&q.nhom),
+        set_code: ne(&q.bo),
         stars: ne(&q.sao).and_then(|s| s.parse().ok()),
         producer_kind: ne(&q.loai),
         status,
@@ -115,7 +121,13 @@ pub async fn catalog_page(
         json!({"title": title, "values": values.into_iter().map(|(_, v)| v).collect::<Vec<_>>()})
     };
     let u = units();
-    let facets = vec![
+    let by_name = |name: String| -> String {
+        ocop_domain::text::collation_weights(&ocop_domain::text::collation_key(&name))
+            .iter()
+            .map(|w| format!("{w:05}"))
+            .collect()
+    };
+    let mut facets = vec![
         facet(
             "Hạng sao",
             "sao",
@@ -152,14 +164,11 @@ pub async fn catalog_page(
                     .unwrap_or_default()
             },
             &|k| {
-                let name = u
-                    .province(k)
-                    .map(|p| short_name(&p.name).to_string())
-                    .unwrap_or_default();
-                ocop_domain::text::collation_weights(&ocop_domain::text::collation_key(&name))
-                    .iter()
-                    .map(|w| format!("{w:05}"))
-                    .collect()
+                by_name(
+                    u.province(k)
+                        .map(|p| short_name(&p.name).to_string())
+                        .unwrap_or_default(),
+                )
             },
         ),
         facet(
@@ -187,6 +196,35 @@ pub async fn catalog_page(
             },
         ),
     ];
+    // The set refines the group; the commune refines a chosen province (a
+    // national list of 3,321 communes would bury the page).
+    facets.insert(
+        2,
+        facet(
+            "Bộ sản phẩm",
+            "bo",
+            &result.facets.set,
+            &|k| {
+                ocop_domain::classification::product_set(k)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| k.to_string())
+            },
+            &|k| k.to_string(),
+        ),
+    );
+    if f.province.is_some() {
+        let commune_name = |k: &str| u.commune(k).map(|c| c.name.clone()).unwrap_or_default();
+        facets.insert(
+            4,
+            facet(
+                "Xã, phường, đặc khu",
+                "xa",
+                &result.facets.commune,
+                &commune_name,
+                &|k| by_name(commune_name(k)),
+            ),
+        );
+    }
     let items: Vec<Value> = result
         .items
         .iter()

@@ -1205,6 +1205,39 @@ async fn catalog_facets_sorting_and_status() {
             "status counts ignore the status filter"
         );
         assert_eq!(body["facets"]["producer_type"]["cooperative"], 4);
+        assert_eq!(
+            body["facets"]["set"],
+            json!({"01": 1, "06": 1, "08": 1, "11": 1})
+        );
+        assert_eq!(body["facets"]["commune"][&f.commune_b], 2);
+        let body: Value = get(&format!("commune={}&set=08", f.commune_b))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["total"], 1);
+        assert_eq!(body["items"][0]["name"], "Đậu phụ Mơ");
+        // The HTML catalog offers the same facets: sets always, communes
+        // once a province is chosen.
+        let html = |q: String| {
+            let url = app.url(&format!("/danh-muc?{q}"));
+            async move {
+                client()
+                    .get(url)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        let all = html(String::new()).await;
+        assert!(all.contains("Bộ sản phẩm") && !all.contains("Xã, phường, đặc khu"));
+        let province = html(format!("tinh={}", f.province_b)).await;
+        assert!(province.contains("Xã, phường, đặc khu"), "{}", app.label);
+        let commune = html(format!("tinh={}&xa={}", f.province_b, f.commune_b)).await;
+        assert!(commune.contains("Đậu phụ Mơ") && !commune.contains("Ổi Đông Dư"));
         let body: Value = get("sort=stars&per_page=2&page=1")
             .await
             .json()
