@@ -1,0 +1,212 @@
+//! Every form, found by crawling the site as an administrator, refuses a
+//! submission without its CSRF token or with a wrong one, and writes nothing
+//! (the audit log does not grow). New forms are covered without touching
+//! this test: it finds them.
+
+mod common;
+
+use common::{client, App};
+use std::collections::{BTreeSet, VecDeque};
+
+/// Pages visited at most (the crawl follows every same-site link).
+const MAX_PAGES: usize = 400;
+
+fn unescape(s: &str) -> String {
+    s.replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+        .replace("&#x3d;", "=")
+        .replace("&quot;", "\"")
+}
+
+/// Values of `attr="…"` in `html`, in order.
+fn attrs<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+    let marker = format!("{attr}=\"");
+    html.match_indices(&marker)
+        .filter_map(|(i, _)| html[i + marker.len()..].split('"').next())
+        .collect()
+}
+
+/// A POST form: its action, whether it uploads files (multipart), its fields.
+type Form = (String, bool, Vec<String>);
+
+/// The page's POST forms.
+fn post_forms(html: &str) -> Vec<Form> {
+    let mut out = Vec::new();
+    for part in html.split("<form").skip(1) {
+        let form = part.split("</form>").next().unwrap_or("");
+        let head = form.split('>').next().unwrap_or("");
+        if !head.contains("method=\"post\"") {
+            continue;
+        }
+        let action = attrs(head, "action")
+            .first()
+            .map(|a| unescape(a))
+            .unwrap_or_default();
+        let fields = attrs(form, "name")
+            .into_iter()
+            .map(unescape)
+            .filter(|n| n != "_csrf")
+            .collect();
+        out.push((action, head.contains("multipart/form-data"), fields));
+    }
+    out
+}
+
+/// Every POST form reachable from `/` for `user`: (page, action, fields).
+async fn crawl(app: &App, c: &reqwest::Client) -> Vec<(String, Form)> {
+    let mut seen = BTreeSet::from(["/".to_string()]);
+    let mut queue = VecDeque::from(["/".to_string()]);
+    let mut forms = Vec::new();
+    let mut actions = BTreeSet::new();
+    while let Some(path) = queue.pop_front() {
+        if seen.len() > MAX_PAGES {
+            break;
+        }
+        let r = c.get(app.url(&path)).send().await.unwrap();
+        let html = r
+            .headers()
+            .get("content-type")
+            .is_some_and(|t| t.to_str().unwrap_or("").starts_with("text/html"));
+        if !html {
+            continue;
+        }
+        let page = r.text().await.unwrap();
+        for (action, multipart, fields) in post_forms(&page) {
+            let action = if action.is_empty() {
+                path.clone()
+            } else {
+                action
+            };
+            if actions.insert(action.clone()) {
+                forms.push((path.clone(), (action, multipart, fields)));
+            }
+        }
+        for href in attrs(&page, "href") {
+            let href = unescape(href);
+            let href = href.split('#').next().unwrap_or("").to_string();
+            // Same-site pages only; not files, the API, or the logout link.
+            let skip = !href.starts_with('/')
+                || href.starts_with("//")
+                || href.starts_with("/api/")
+                || href.starts_with("/static/")
+                || href.starts_with("/qr/")
+                || href.starts_with("/anh/")
+                || href.starts_with("/du-lieu-mo/")
+                || href.contains("xuat")
+                || href.ends_with(".xml")
+                || href.ends_with(".txt");
+            // One page per path is enough to find its forms: drop the query
+            // (filters and paging repeat the same forms).
+            let key = href.split('?').next().unwrap_or("").to_string();
+            if !skip && seen.insert(key.clone()) {
+                queue.push_back(key);
+            }
+        }
+    }
+    forms
+}
+
+#[tokio::test]
+async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
+    for app in common::apps().await {
+        let f = app.fixture().await;
+        // Something in every list, so that row forms (activate, edit…) appear.
+        let admin = app.api_client("admin").await;
+        app.api_product(
+            &admin,
+            f.producer_a,
+            "Nước mắm Vạn Phần",
+            "09",
+            Some(("4", "01/06/2025")),
+        )
+        .await;
+        let (api, csrf) = &admin;
+        for (path, body) in [
+            (
+                "/api/v1/rounds",
+                serde_json::json!({"province": "01", "name": "Đợt 1", "scoring_deadline": "30/06/2027"}),
+            ),
+            (
+                "/api/v1/points-of-sale",
+                serde_json::json!({"name": "Điểm OCOP Hoàng Liệt", "operator": "HTX", "address": "Số 1", "commune_code": f.commune_a, "location_type": "market"}),
+            ),
+        ] {
+            let r = api
+                .post(app.url(path))
+                .header("x-csrf-token", csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                r.status().is_success(),
+                "{path}: {}",
+                r.text().await.unwrap()
+            );
+        }
+        let (c, _) = app.browser("admin").await;
+        let forms = crawl(&app, &c).await;
+        assert!(
+            forms.len() >= 30,
+            "{}: found only {} forms: {forms:?}",
+            app.label,
+            forms.len()
+        );
+        eprintln!(
+            "FORMS {}",
+            forms
+                .iter()
+                .map(|(p, (a, _, _))| format!("{a} @ {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let before = app.store.verify_audit().await.unwrap().entries;
+        for (page, (action, multipart, fields)) in &forms {
+            if action == "/dang-xuat" {
+                continue; // logging out would end the crawl's session
+            }
+            let filled: Vec<(String, String)> = fields
+                .iter()
+                .map(|n| (n.clone(), "1".to_string()))
+                .collect();
+            for token in [None, Some("sai-token")] {
+                let mut body = filled.clone();
+                if let Some(t) = token {
+                    body.push(("_csrf".into(), t.into()));
+                }
+                let req = c.post(app.url(action)).header("origin", &app.base);
+                let req = if *multipart {
+                    let mut form = reqwest::multipart::Form::new();
+                    for (k, v) in body {
+                        form = form.text(k, v);
+                    }
+                    req.multipart(form)
+                } else {
+                    req.form(&body)
+                };
+                let r = req.send().await.unwrap();
+                assert_eq!(
+                    r.status(),
+                    403,
+                    "{}: form {action} on {page} with token {token:?}",
+                    app.label
+                );
+            }
+        }
+        let after = app.store.verify_audit().await.unwrap().entries;
+        assert_eq!(before, after, "{}: nothing was written", app.label);
+        // The anonymous side has its forms too (login): same rule.
+        let r = client()
+            .post(app.url("/dang-nhap"))
+            .form(&[("username", "admin"), ("password", common::PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            403,
+            "{}: login without its CSRF cookie",
+            app.label
+        );
+    }
+}
