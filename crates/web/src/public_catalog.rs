@@ -98,7 +98,6 @@ pub async fn catalog_page(
         sort: CatalogSort::parse(q.sort.as_deref().unwrap_or("")).unwrap_or_default(),
         page: q.trang.unwrap_or(1),
         per_page: 24,
-        ..Default::default()
     };
     let today = state.today();
     let result = match state.search.catalog(&f, today).await {

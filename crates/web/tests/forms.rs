@@ -152,14 +152,6 @@ async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
             app.label,
             forms.len()
         );
-        eprintln!(
-            "FORMS {}",
-            forms
-                .iter()
-                .map(|(p, (a, _, _))| format!("{a} @ {p}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
         let before = app.store.verify_audit().await.unwrap().entries;
         for (page, (action, multipart, fields)) in &forms {
             if action == "/dang-xuat" {
