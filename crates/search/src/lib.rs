@@ -15,7 +15,7 @@
 //! picked up by [`Search::follow`] within its interval.
 
 mod table;
-mod text;
+pub mod text;
 
 use chrono::NaiveDate;
 use ocop_store::catalog::{CatalogEntry, CatalogFilter, CatalogPage};
