@@ -388,6 +388,7 @@ pub fn generate(
     }
     let start = NaiveDate::from_ymd_opt(2022, 6, 1).expect("valid date");
     let span = (today - start).num_days().max(1) as u64;
+    let mut used_gtin = std::collections::HashSet::new();
     for j in 0..products {
         // The first pass gives every producer one product, the rest land at random.
         let owner = if j < out.len() {
@@ -443,7 +444,17 @@ pub fn generate(
                 "Sản phẩm đặc trưng của {}, được sản xuất từ nguyên liệu địa phương theo quy trình truyền thống.",
                 commune.name
             ),
-            gtin: if rng.chance(400) { Some(gtin(&mut rng)) } else { None },
+            gtin: if rng.chance(400) {
+                // GTINs are unique in the registry: draw again on a repeat
+                // (9 random digits repeat by chance from ~50,000 GTINs on).
+                let mut g = gtin(&mut rng);
+                while !used_gtin.insert(g.clone()) {
+                    g = gtin(&mut rng);
+                }
+                Some(g)
+            } else {
+                None
+            },
             code: None,
         };
         out[owner].products.push(DemoProduct { data, certificate });
@@ -472,6 +483,19 @@ mod tests {
         }
         let c = generate(units(), 50, 120, 8, today());
         assert_ne!(a[0].data, c[0].data);
+    }
+
+    #[test]
+    fn gtins_are_unique_at_national_size() {
+        // Seed 2026 repeats a GTIN by chance among its 80,000 (issue 6's 200,000 products).
+        let data = generate(units(), 100_000, 200_000, 2026, today());
+        let mut seen = std::collections::HashSet::new();
+        for prod in data.iter().flat_map(|p| &p.products) {
+            if let Some(g) = &prod.data.gtin {
+                assert!(seen.insert(g.clone()), "GTIN {g} twice");
+            }
+        }
+        assert!(seen.len() > 70_000);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The audit log: append (inside the caller's transaction), read a record's
 //! history, verify the whole chain.
 
-use crate::{on_pool, on_tx, Result, Store, Tx};
+use crate::{on_pool, on_tx, placeholders, rows_for, Result, Store, Tx};
 use ocop_domain::audit::{entry_hash, verify_chain, ChainFault, EntryContent, StoredEntry};
 use ocop_domain::auth::Capability;
 use serde::Serialize;
@@ -35,21 +35,7 @@ pub(crate) async fn record(
     let before = before.map(|v| v.to_string()).unwrap_or_default();
     let after = after.map(|v| v.to_string()).unwrap_or_default();
     let at = crate::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    if tx.audit_tip.is_none() {
-        // Updating the head first takes its row lock (PostgreSQL) or the write
-        // lock (SQLite): appends are serialized and the chain stays linear.
-        // The lock is held to the end of the transaction, so the tip read here
-        // stays ours and later appends in this transaction need not re-read it.
-        let tip: (i64, String) = on_tx!(tx, |c| {
-            sqlx::query("UPDATE audit_head SET k = k WHERE k = 1")
-                .execute(&mut *c)
-                .await?;
-            sqlx::query_as("SELECT last_id, last_hash FROM audit_head WHERE k = 1")
-                .fetch_one(&mut *c)
-                .await?
-        });
-        tx.audit_tip = Some(tip);
-    }
+    lock_chain(tx).await?;
     let (last_id, last_hash) = tx.audit_tip.clone().expect("tip loaded above");
     let id = last_id + 1;
     let action = cap.action().code();
@@ -99,6 +85,108 @@ pub(crate) async fn record(
 }
 
 /// Write the chain's tip back to `audit_head` (called by `Tx::commit`).
+/// One audit entry to append with [`record_many`] (creations: no `before`).
+pub(crate) struct AuditRecord<'a> {
+    pub cap: &'a Capability,
+    pub entity: &'static str,
+    pub entity_id: String,
+    pub after: String,
+}
+
+/// Take the audit chain's lock for `tx` and load its tip, once per
+/// transaction. Updating the head first takes its row lock (PostgreSQL) or
+/// the write lock (SQLite): appends are serialized and the chain stays
+/// linear. The lock is held to the end of the transaction, so the tip read
+/// here stays ours and later appends in this transaction need not re-read it.
+pub(crate) async fn lock_chain(tx: &mut Tx) -> Result<()> {
+    if tx.audit_tip.is_none() {
+        let tip: (i64, String) = on_tx!(tx, |c| {
+            sqlx::query("UPDATE audit_head SET k = k WHERE k = 1")
+                .execute(&mut *c)
+                .await?;
+            sqlx::query_as("SELECT last_id, last_hash FROM audit_head WHERE k = 1")
+                .fetch_one(&mut *c)
+                .await?
+        });
+        tx.audit_tip = Some(tip);
+    }
+    Ok(())
+}
+
+pub(crate) async fn record_many(
+    tx: &mut Tx,
+    entries: &[AuditRecord<'_>],
+    params: usize,
+) -> Result<()> {
+    lock_chain(tx).await?;
+    let (mut last_id, mut last_hash) = tx.audit_tip.clone().expect("locked above");
+    for part in entries.chunks(rows_for(params, 11)) {
+        let mut audit = Vec::with_capacity(part.len());
+        for e in part {
+            let at = crate::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            let id = last_id + 1;
+            let hash = entry_hash(
+                &last_hash,
+                &EntryContent {
+                    id,
+                    at: &at,
+                    actor_id: e.cap.actor_id(),
+                    actor_name: e.cap.actor_name(),
+                    action: e.cap.action().code(),
+                    entity: e.entity,
+                    entity_id: &e.entity_id,
+                    before: "",
+                    after: &e.after,
+                },
+            );
+            audit.push((id, at, last_hash, hash.clone()));
+            (last_id, last_hash) = (id, hash);
+        }
+        let sql = format!(
+            "INSERT INTO audit_log (id, at, actor_id, actor_name, action, entity, entity_id, before, after, prev_hash, hash) \
+             VALUES {}",
+            placeholders(part.len(), 11, 1)
+        );
+        let outbox = format!(
+            "INSERT INTO outbox (at, entity, entity_id, op) VALUES {}",
+            placeholders(part.len(), 4, 1)
+        );
+        let t = crate::now();
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(&sql);
+            for (e, (id, at, prev, hash)) in part.iter().zip(&audit) {
+                q = q
+                    .bind(*id)
+                    .bind(at)
+                    .bind(e.cap.actor_id())
+                    .bind(e.cap.actor_name())
+                    .bind(e.cap.action().code())
+                    .bind(e.entity)
+                    .bind(&e.entity_id)
+                    .bind("")
+                    .bind(&e.after)
+                    .bind(prev)
+                    .bind(hash);
+            }
+            q.execute(&mut *c).await?;
+            let mut q = sqlx::query(&outbox);
+            for e in part {
+                q = q
+                    .bind(t)
+                    .bind(e.entity)
+                    .bind(&e.entity_id)
+                    .bind(e.cap.action().code());
+            }
+            q.execute(&mut *c).await.map(|_| ())
+        })?;
+    }
+    if !entries.is_empty() {
+        tx.audit_tip = Some((last_id, last_hash));
+        tx.tip_dirty = true;
+    }
+    Ok(())
+}
+
 pub(crate) async fn write_tip(tx: &mut Tx) -> Result<()> {
     if !tx.tip_dirty {
         return Ok(());

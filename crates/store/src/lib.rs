@@ -327,3 +327,21 @@ impl Store {
         }
     }
 }
+
+/// Rows of `cols` parameters that fit in a statement of `params` parameters.
+pub(crate) fn rows_for(params: usize, cols: usize) -> usize {
+    (params / cols).max(1)
+}
+
+/// `($first, …), (…)`: `n` rows of `cols` parameters numbered from `first`.
+pub(crate) fn placeholders(n: usize, cols: usize, first: usize) -> String {
+    (0..n)
+        .map(|r| {
+            let row: Vec<String> = (0..cols)
+                .map(|c| format!("${}", first + r * cols + c))
+                .collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
