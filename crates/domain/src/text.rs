@@ -205,7 +205,10 @@ mod tests {
     #[test]
     fn clean_leaves_no_space_for_a_word_of_control_characters() {
         // Found by the fold_vi fuzz target.
-        assert_eq!(clean("FNHN\u{0}\u{0}\u{c}\u{0}\u{0}\u{0}\u{0}\u{4}"), "FNHN");
+        assert_eq!(
+            clean("FNHN\u{0}\u{0}\u{c}\u{0}\u{0}\u{0}\u{0}\u{4}"),
+            "FNHN"
+        );
         assert_eq!(clean("a \u{7} b"), "a b");
         assert_eq!(clean("Nước\u{1}\u{30c}"), "Nướč");
         assert_eq!(clean("Nướč"), "Nướč");
