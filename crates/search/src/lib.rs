@@ -70,6 +70,9 @@ pub struct Search {
     /// `store.commit_count()` when the last catch-up began: while it is
     /// unchanged, nothing was written through this process since.
     seen_commits: AtomicU64,
+    /// Bumped whenever the catalog changes: derived figures (statistics)
+    /// computed at one generation stay true until the next.
+    generation: AtomicU64,
 }
 
 impl Search {
@@ -97,6 +100,7 @@ impl Search {
             table: RwLock::new(Arc::new(Table::build(&entries))),
             sync: tokio::sync::Mutex::new(Sync { text, applied }),
             seen_commits: AtomicU64::new(commits),
+            generation: AtomicU64::new(0),
         });
         search.catch_up().await?;
         Ok(search)
@@ -177,6 +181,14 @@ impl Search {
 
     fn publish(&self, table: Table) {
         *self.table.write().expect("table lock") = Arc::new(table);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The catalog's generation, after catching up with this process's
+    /// writes: equal generations mean an unchanged catalog.
+    pub async fn generation(&self) -> Result<u64> {
+        self.fresh().await?;
+        Ok(self.generation.load(Ordering::Acquire))
     }
 
     /// Catch up first if this process wrote since the last catch-up.
@@ -200,15 +212,8 @@ impl Search {
             None => None,
         };
         let answer = self.current().answer(f, scores.as_ref(), today);
-        let mut items = Vec::with_capacity(answer.ids.len());
-        for id in answer.ids {
-            match self.store.product(id).await {
-                Ok(item) => items.push(item),
-                // Deleted between the index and this read: skip it.
-                Err(StoreError::NotFound(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        // A product deleted between the index and this read is simply absent.
+        let items = self.store.products_by_ids(&answer.ids).await?;
         Ok(CatalogPage {
             total: answer.total,
             page: f.page.max(1),

@@ -378,6 +378,30 @@ impl Store {
         tx.commit().await
     }
 
+    /// The products of `ids` that exist, in the order of `ids` (one query:
+    /// a catalog page).
+    pub async fn products_by_ids(&self, ids: &[i64]) -> Result<Vec<ProductListItem>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The IN list's placeholders are made from the count alone.
+        let sql = format!("{PRODUCT_LIST_SELECT} FROM products p JOIN producers o ON o.id = p.producer_id \
+             JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
+             LEFT JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
+             WHERE p.id IN ({})", crate::placeholders(ids.len(), 1, 1));
+        let mut rows = on_pool!(self, |c| {
+            let mut q = sqlx::query_as::<_, ProductListItem>(&sql);
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(c).await
+        })?;
+        let order: std::collections::HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        rows.sort_by_key(|r| order.get(&r.product.id).copied().unwrap_or(usize::MAX));
+        Ok(rows)
+    }
+
     pub async fn product(&self, id: i64) -> Result<ProductListItem> {
         let sql = format!("{PRODUCT_LIST_SELECT} FROM products p JOIN producers o ON o.id = p.producer_id \
              JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \

@@ -54,6 +54,7 @@ pub struct AppState {
     pub config: Config,
     pub templates: templates::Templates,
     pub limiter: session::LoginLimiter,
+    pub statistics: public_catalog::StatisticsCache,
 }
 
 impl AppState {
@@ -64,6 +65,7 @@ impl AppState {
             config,
             templates: templates::Templates::new(),
             limiter: session::LoginLimiter::default(),
+            statistics: Default::default(),
         })
     }
 

@@ -276,7 +276,7 @@ pub async fn catalog_page(
 
 /// Open statistics: certified products (valid today) by stars, province,
 /// group and producer type; certificates by year; those expiring in 6 months.
-#[derive(serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Statistics {
     pub date: chrono::NaiveDate,
     pub total: i64,
@@ -288,8 +288,30 @@ pub struct Statistics {
     pub expiring_within_6_months: i64,
 }
 
+/// The last statistics computed, with the day and catalog generation they
+/// hold for: recomputing them scans every certificate, and they change only
+/// when the catalog does (or the day turns, which moves statuses).
+#[derive(Default)]
+pub struct StatisticsCache(tokio::sync::Mutex<Option<(chrono::NaiveDate, u64, Statistics)>>);
+
 async fn statistics(state: &State) -> Result<Statistics, crate::error::AppError> {
     let today = state.today();
+    let generation = state.search.generation().await?;
+    let mut cache = state.statistics.0.lock().await;
+    if let Some((day, g, s)) = cache.as_ref() {
+        if *day == today && *g == generation {
+            return Ok(s.clone());
+        }
+    }
+    let s = compute_statistics(state, today).await?;
+    *cache = Some((today, generation, s.clone()));
+    Ok(s)
+}
+
+async fn compute_statistics(
+    state: &State,
+    today: chrono::NaiveDate,
+) -> Result<Statistics, crate::error::AppError> {
     let current = state
         .search
         .catalog(

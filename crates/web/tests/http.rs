@@ -2050,6 +2050,25 @@ async fn open_statistics_and_map() {
             "{}",
             app.label
         );
+        // The figures are cached per catalog generation: a new certificate
+        // shows at once.
+        app.api_product(
+            &admin,
+            f.producer_a,
+            "Chè E",
+            "11",
+            Some(("4", "01/02/2026")),
+        )
+        .await;
+        let s: Value = client()
+            .get(app.url("/api/v1/statistics"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(s["total"], 4, "{}: not a stale cached answer", app.label);
         let page = client()
             .get(app.url("/thong-ke"))
             .send()
