@@ -203,11 +203,13 @@ impl Table {
         let mut hits: Vec<u32> = Vec::new();
         let mut stars = [0i64; 6];
         let mut status: BTreeMap<String, i64> = BTreeMap::new();
-        let mut province: HashMap<u32, i64> = HashMap::new();
-        let mut commune: HashMap<u32, i64> = HashMap::new();
-        let mut group: HashMap<u32, i64> = HashMap::new();
-        let mut set: HashMap<u32, i64> = HashMap::new();
-        let mut kind: HashMap<u32, i64> = HashMap::new();
+        // Dense counters indexed by interned number: a pass over 200,000
+        // rows must not pay a hash lookup per facet per row.
+        let mut province = vec![0i64; self.provinces.values.len()];
+        let mut commune = vec![0i64; self.communes.values.len()];
+        let mut group = vec![0i64; self.groups.values.len()];
+        let mut set = vec![0i64; self.sets.values.len()];
+        let mut kind = vec![0i64; self.kinds.values.len()];
         let mut status_counts = [0i64; 4];
         // With a search, visit only the matches (in name order, so ties keep
         // Vietnamese order); without one, every row.
@@ -249,13 +251,13 @@ impl Table {
                 continue;
             }
             stars[r.stars as usize] += 1;
-            *province.entry(r.province).or_default() += 1;
-            *commune.entry(r.commune).or_default() += 1;
-            *set.entry(r.set).or_default() += 1;
+            province[r.province as usize] += 1;
+            commune[r.commune as usize] += 1;
+            set[r.set as usize] += 1;
             if let Some(g) = r.group {
-                *group.entry(g).or_default() += 1;
+                group[g as usize] += 1;
             }
-            *kind.entry(r.kind).or_default() += 1;
+            kind[r.kind as usize] += 1;
             hits.push(pos);
         }
         for st in [
@@ -268,9 +270,12 @@ impl Table {
                 status.insert(st.code().to_string(), status_counts[st as usize]);
             }
         }
-        let named = |i: &Interner, m: HashMap<u32, i64>| -> BTreeMap<String, i64> {
-            m.into_iter()
-                .map(|(k, n)| (i.values[k as usize].clone(), n))
+        let named = |i: &Interner, counts: Vec<i64>| -> BTreeMap<String, i64> {
+            counts
+                .into_iter()
+                .enumerate()
+                .filter(|(_, n)| *n > 0)
+                .map(|(k, n)| (i.values[k].clone(), n))
                 .collect()
         };
         let facets = Facets {
