@@ -197,9 +197,8 @@ async fn main() -> Result<()> {
         Command::Reindex => {
             let store = open(&cli.database_url).await?;
             let dir = index_dir(&cli.database_url, &cli.index_dir);
-            let search = ocop_search::Search::open(store, Some(&dir)).await?;
             let started = std::time::Instant::now();
-            let n = search.rebuild().await?;
+            let n = ocop_search::Search::reindex(&store, &dir).await?;
             println!(
                 "Đã dựng lại chỉ mục tìm kiếm {}: {n} sản phẩm trong {:.2} s.",
                 dir.display(),

@@ -106,7 +106,18 @@ impl Search {
         Ok(search)
     }
 
-    /// Rebuild both structures from the database (`ocop reindex`).
+    /// Rebuild the text index in `dir` from the database, without a server
+    /// (`ocop reindex`): one read of the catalog, one rebuild. Returns how
+    /// many products it indexed.
+    pub async fn reindex(store: &Store, dir: &Path) -> Result<usize> {
+        let last = store.outbox_last_id().await?;
+        let entries = store.catalog_entries().await?;
+        let mut text = TextIndex::open(Some(dir))?;
+        text.rebuild(&entries, last)?;
+        Ok(entries.len())
+    }
+
+    /// Rebuild both structures from the database, in a running process.
     pub async fn rebuild(&self) -> Result<usize> {
         let mut sync = self.sync.lock().await;
         let commits = self.store.commit_count();

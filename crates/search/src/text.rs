@@ -27,8 +27,11 @@ use tantivy::{
 /// turns a word into too many others to be useful.
 const MIN_FUZZY_LEN: usize = 4;
 
-/// Memory the writer may use before it flushes a segment.
-const WRITER_BUDGET: usize = 50_000_000;
+/// Indexing threads: a rebuild of 200,000 products uses both cores.
+const WRITER_THREADS: usize = 2;
+/// Memory the writer may use (shared by its threads) before it flushes a
+/// segment; tantivy wants at least 15 MB per thread.
+const WRITER_BUDGET: usize = 64_000_000;
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -110,7 +113,7 @@ impl TextIndex {
             }
         };
         let writer = index
-            .writer_with_num_threads(1, WRITER_BUDGET)
+            .writer_with_num_threads(WRITER_THREADS, WRITER_BUDGET)
             .map_err(|e| match e {
                 tantivy::TantivyError::LockFailure(..) => SearchError::Locked,
                 e => e.into(),
