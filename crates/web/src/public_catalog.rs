@@ -13,6 +13,7 @@ use ocop_store::catalog::{CatalogFilter, CatalogSort, CatalogStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Deserialize, Default, Clone)]
 pub struct CatalogQuery {
@@ -292,20 +293,52 @@ pub struct Statistics {
 /// hold for: recomputing them scans every certificate, and they change only
 /// when the catalog does (or the day turns, which moves statuses).
 #[derive(Default)]
-pub struct StatisticsCache(tokio::sync::Mutex<Option<(chrono::NaiveDate, u64, Statistics)>>);
+pub struct StatisticsCache(tokio::sync::Mutex<Option<(chrono::NaiveDate, u64, Figures)>>);
 
-async fn statistics(state: &State) -> Result<Statistics, crate::error::AppError> {
+/// The statistics and the map drawn from them (drawing the 34 provinces is
+/// most of the page's cost), shared by every request until they change.
+#[derive(Clone)]
+struct Figures {
+    stats: Arc<Statistics>,
+    map: Arc<str>,
+}
+
+async fn statistics(state: &State) -> Result<Figures, crate::error::AppError> {
     let today = state.today();
     let generation = state.search.generation().await?;
     let mut cache = state.statistics.0.lock().await;
-    if let Some((day, g, s)) = cache.as_ref() {
+    if let Some((day, g, f)) = cache.as_ref() {
         if *day == today && *g == generation {
-            return Ok(s.clone());
+            return Ok(f.clone());
         }
     }
-    let s = compute_statistics(state, today).await?;
-    *cache = Some((today, generation, s.clone()));
-    Ok(s)
+    let stats = compute_statistics(state, today).await?;
+    let figures = Figures {
+        map: province_map(&stats).into(),
+        stats: Arc::new(stats),
+    };
+    *cache = Some((today, generation, figures.clone()));
+    Ok(figures)
+}
+
+/// The choropleth of certified products by province, each linking to its catalog.
+fn province_map(s: &Statistics) -> String {
+    let shades: std::collections::HashMap<String, ocop_docs::map::Shade> = units()
+        .provinces
+        .iter()
+        .map(|p| {
+            let n = s.facets.province.get(&p.code).copied().unwrap_or(0);
+            (
+                p.code.clone(),
+                ocop_docs::map::Shade {
+                    value: n,
+                    label: format!("{}: {} sản phẩm OCOP", p.name, n),
+                    href: format!("/danh-muc?tinh={}", p.code),
+                },
+            )
+        })
+        .collect();
+    ocop_docs::map::national_svg(&shades, "Sản phẩm OCOP còn hiệu lực theo tỉnh, thành phố")
 }
 
 async fn compute_statistics(
@@ -349,9 +382,9 @@ async fn compute_statistics(
 #[utoipa::path(get, path = "/api/v1/statistics", tag = "verify", responses((status = 200, body = Statistics)))]
 pub async fn statistics_json(S(state): S<State>) -> Response {
     match statistics(&state).await {
-        Ok(s) => (
+        Ok(f) => (
             [(axum::http::header::CACHE_CONTROL, "public, max-age=300")],
-            axum::Json(s),
+            axum::Json(f.stats.as_ref().clone()),
         )
             .into_response(),
         Err(e) => e.json(),
@@ -367,10 +400,11 @@ fn pct(n: i64, max: i64) -> i64 {
 }
 
 pub async fn statistics_page(S(state): S<State>, viewer: Viewer) -> Response {
-    let s = match statistics(&state).await {
-        Ok(s) => s,
+    let figures = match statistics(&state).await {
+        Ok(f) => f,
         Err(e) => return crate::pages::error_page(&state, viewer.0.as_ref(), e),
     };
+    let s = &*figures.stats;
     let u = units();
     let f = &s.facets;
     let stars: Vec<Value> = ["3", "4", "5"]
@@ -418,23 +452,7 @@ pub async fn statistics_page(S(state): S<State>, viewer: Viewer) -> Response {
         .iter()
         .map(|(y, n)| json!({"year": y, "count": n, "pct": pct(*n, ymax)}))
         .collect();
-    let shades: std::collections::HashMap<String, ocop_docs::map::Shade> = u
-        .provinces
-        .iter()
-        .map(|p| {
-            let n = f.province.get(&p.code).copied().unwrap_or(0);
-            (
-                p.code.clone(),
-                ocop_docs::map::Shade {
-                    value: n,
-                    label: format!("{}: {} sản phẩm OCOP", p.name, n),
-                    href: format!("/danh-muc?tinh={}", p.code),
-                },
-            )
-        })
-        .collect();
-    let map =
-        ocop_docs::map::national_svg(&shades, "Sản phẩm OCOP còn hiệu lực theo tỉnh, thành phố");
+    let map = figures.map;
     let mut c = ctx(viewer.0.as_ref(), "stats", "Thống kê");
     c.insert("today".into(), json!(s.date));
     c.insert("total".into(), json!(s.total));
