@@ -95,8 +95,8 @@ pub struct Table {
     kinds: Interner,
 }
 
-/// What a query asks of the table once `q` has been matched: the positions of
-/// the page's rows, the total and the facet counts.
+/// The table's answer to a query once `q` has been matched: the total, the
+/// ids of the page's products in order, and the facet counts.
 #[derive(Debug, Clone, Default)]
 pub struct TableAnswer {
     pub total: i64,
