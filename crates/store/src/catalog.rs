@@ -136,13 +136,13 @@ pub struct CatalogEntry {
 
 /// Products that belong in the catalog: active, of an active producer, with a
 /// certificate; the latest certificate is the one that counts.
-const ENTRY_SELECT: &str = "SELECT p.id, p.name, p.sort_key, p.code, o.name AS producer_name, o.kind AS producer_kind, \
+const ENTRY_SELECT: &str = concat!(
+    "SELECT p.id, p.name, p.sort_key, p.code, o.name AS producer_name, o.kind AS producer_kind, \
      p.commune_code, c.name AS commune_name, p.province_code, pr.name AS province_name, p.group_code, p.set_code, \
-     ce.stars, ce.issued_on, ce.expires_on, ce.revoked_on \
-     FROM products p JOIN producers o ON o.id = p.producer_id \
-     JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
-     JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
-     WHERE p.active AND o.active";
+     ce.stars, ce.issued_on, ce.expires_on, ce.revoked_on ",
+    product_joins!(),
+    " WHERE ce.id IS NOT NULL AND p.active AND o.active"
+);
 
 /// A change recorded in the outbox, in commit order.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -157,11 +157,9 @@ impl Store {
     /// status, in Vietnamese name order: the open data set.
     pub async fn open_data_products(&self) -> Result<Vec<ProductListItem>> {
         let sql = format!(
-            "{} FROM products p JOIN producers o ON o.id = p.producer_id \
-             JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
-             JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
-             WHERE p.active AND o.active ORDER BY p.sort_key, p.id",
-            crate::registry::PRODUCT_LIST_SELECT
+            "{} {} WHERE ce.id IS NOT NULL AND p.active AND o.active ORDER BY p.sort_key, p.id",
+            crate::registry::PRODUCT_LIST_SELECT,
+            product_joins!()
         );
         Ok(on_pool!(self, |c| sqlx::query_as::<_, ProductListItem>(
             &sql

@@ -7,6 +7,29 @@
 //! and the few type differences are confined to the migration tokens. The
 //! [`on_pool!`] and [`on_tx!`] macros expand one query body once per backend.
 
+/// SQL: the id of product `p`'s latest certificate, the one that counts. A
+/// macro (not a const) so that `concat!` can build constant queries with it;
+/// defined before the modules so that they all see it.
+macro_rules! latest_certificate {
+    () => {
+        "(SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1)"
+    };
+}
+
+/// SQL: product `p` with its producer `o`, commune `c`, province `pr` and
+/// latest certificate `ce` (NULL columns when it has none): what every
+/// product listing reads.
+macro_rules! product_joins {
+    () => {
+        concat!(
+            "FROM products p JOIN producers o ON o.id = p.producer_id \
+             JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
+             LEFT JOIN certificates ce ON ce.id = ",
+            latest_certificate!()
+        )
+    };
+}
+
 pub mod accounts;
 pub mod audit;
 pub mod catalog;

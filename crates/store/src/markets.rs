@@ -52,9 +52,12 @@ fn check(cap: &Capability, action: Action) -> Result<()> {
     }
 }
 
-const LISTING_SELECT: &str = "SELECT l.pos_id, s.name AS pos_name, l.product_id, p.name AS product_name, p.code AS product_code, l.listed_on, \
+const LISTING_SELECT: &str = concat!(
+    "SELECT l.pos_id, s.name AS pos_name, l.product_id, p.name AS product_name, p.code AS product_code, l.listed_on, \
      ce.stars, ce.expires_on, ce.revoked_on FROM pos_listings l JOIN points_of_sale s ON s.id = l.pos_id JOIN products p ON p.id = l.product_id \
-     LEFT JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1)";
+     LEFT JOIN certificates ce ON ce.id = ",
+    latest_certificate!()
+);
 
 fn with_state(mut rows: Vec<ListingRow>, today: NaiveDate) -> Vec<ListingRow> {
     for r in &mut rows {

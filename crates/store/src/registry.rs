@@ -205,13 +205,13 @@ const PRODUCER_LIST_FROM: &str = "FROM producers p JOIN communes c ON c.code = p
        AND ($3 IS NULL OR p.province_code = $3) AND ($4 IS NULL OR p.commune_code = $4) \
        AND ($5 IS NULL OR p.kind = $5) AND ($6 IS NULL OR p.id = $6) AND ($7 OR p.active)";
 
-const PRODUCT_LIST_FROM: &str = "FROM products p JOIN producers o ON o.id = p.producer_id \
-     JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
-     LEFT JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
-     WHERE ($1 IS NULL OR p.name_fold LIKE $1 ESCAPE '\\' OR p.code LIKE $2 ESCAPE '\\' OR o.name_fold LIKE $1 ESCAPE '\\') \
+const PRODUCT_LIST_FROM: &str = concat!(
+    product_joins!(),
+    " WHERE ($1 IS NULL OR p.name_fold LIKE $1 ESCAPE '\\' OR p.code LIKE $2 ESCAPE '\\' OR o.name_fold LIKE $1 ESCAPE '\\') \
        AND ($3 IS NULL OR p.province_code = $3) AND ($4 IS NULL OR p.commune_code = $4) \
        AND ($5 IS NULL OR p.set_code = $5) AND ($6 IS NULL OR p.producer_id = $6) \
-       AND ($7 IS NULL OR ce.stars = $7) AND ($8 OR p.active)";
+       AND ($7 IS NULL OR ce.stars = $7) AND ($8 OR p.active)"
+);
 
 pub(crate) const PRODUCT_LIST_SELECT: &str = "SELECT p.id, p.producer_id, p.name, p.set_code, p.description, p.gtin, p.code, p.province_code, p.commune_code, \
      p.active, p.created_at, p.updated_at, p.version, o.name AS producer_name, o.registration_number AS producer_registration_number, \
@@ -385,10 +385,11 @@ impl Store {
             return Ok(Vec::new());
         }
         // The IN list's placeholders are made from the count alone.
-        let sql = format!("{PRODUCT_LIST_SELECT} FROM products p JOIN producers o ON o.id = p.producer_id \
-             JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
-             LEFT JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
-             WHERE p.id IN ({})", crate::placeholders(ids.len(), 1, 1));
+        let sql = format!(
+            "{PRODUCT_LIST_SELECT} {} WHERE p.id IN ({})",
+            product_joins!(),
+            crate::placeholders(ids.len(), 1, 1)
+        );
         let mut rows = on_pool!(self, |c| {
             let mut q = sqlx::query_as::<_, ProductListItem>(&sql);
             for id in ids {
@@ -403,10 +404,7 @@ impl Store {
     }
 
     pub async fn product(&self, id: i64) -> Result<ProductListItem> {
-        let sql = format!("{PRODUCT_LIST_SELECT} FROM products p JOIN producers o ON o.id = p.producer_id \
-             JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
-             LEFT JOIN certificates ce ON ce.id = (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
-             WHERE p.id = $1");
+        let sql = format!("{PRODUCT_LIST_SELECT} {} WHERE p.id = $1", product_joins!());
         on_pool!(self, |c| sqlx::query_as::<_, ProductListItem>(&sql)
             .bind(id)
             .fetch_optional(c)
@@ -709,10 +707,10 @@ impl Store {
         .await)?;
         let by_stars: Vec<(i64, i64)> = on_pool!(self, |c| {
             sqlx::query_as(
-            "SELECT ce.stars, COUNT(*) FROM products p JOIN certificates ce ON ce.id = \
-             (SELECT x.id FROM certificates x WHERE x.product_id = p.id ORDER BY x.issued_on DESC, x.id DESC LIMIT 1) \
-             WHERE p.active AND ce.revoked_on IS NULL AND ce.expires_on >= $1 AND ($2 IS NULL OR p.province_code = $2) \
-             GROUP BY ce.stars ORDER BY ce.stars"
+            concat!("SELECT ce.stars, COUNT(*) FROM products p JOIN certificates ce ON ce.id = ",
+             latest_certificate!(),
+             " WHERE p.active AND ce.revoked_on IS NULL AND ce.expires_on >= $1 AND ($2 IS NULL OR p.province_code = $2) \
+             GROUP BY ce.stars ORDER BY ce.stars")
         )
         .bind(today)
         .bind(province)
