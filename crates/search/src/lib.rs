@@ -47,8 +47,8 @@ pub enum SearchError {
     #[error("thư mục chỉ mục {0}: {1}")]
     Io(PathBuf, std::io::Error),
     #[error(
-        "chỉ mục tìm kiếm đang được một tiến trình khác dùng (máy chủ đang chạy?); \
-         hãy dừng tiến trình đó, hoặc khởi động lại máy chủ để nó tự đồng bộ"
+        "Chỉ mục tìm kiếm đang được một tiến trình khác sử dụng (máy chủ đang chạy?). \
+         Hãy dừng tiến trình đó rồi chạy lại; máy chủ tự cập nhật chỉ mục khi khởi động."
     )]
     Locked,
 }
@@ -122,11 +122,18 @@ impl Search {
         let mut sync = self.sync.lock().await;
         let commits = self.store.commit_count();
         let last = self.store.outbox_last_id().await?;
+        let n = self.rebuild_to(&mut sync, last).await?;
+        self.seen_commits.store(commits, Ordering::Release);
+        Ok(n)
+    }
+
+    /// Both structures from one read of the catalog, marked as applied up to
+    /// outbox row `last` (read before the catalog, so nothing is missed).
+    async fn rebuild_to(&self, sync: &mut Sync, last: i64) -> Result<usize> {
         let entries = self.store.catalog_entries().await?;
         sync.text.rebuild(&entries, last)?;
         sync.applied = last;
         self.publish(Table::build(&entries));
-        self.seen_commits.store(commits, Ordering::Release);
         Ok(entries.len())
     }
 
@@ -150,9 +157,7 @@ impl Search {
                 );
             }
             if touched.len() > REBUILD_THRESHOLD {
-                let entries = self.store.catalog_entries().await?;
-                sync.text.rebuild(&entries, last)?;
-                self.publish(Table::build(&entries));
+                self.rebuild_to(&mut sync, last).await?;
             } else if !touched.is_empty() {
                 let mut entries: Vec<CatalogEntry> = Vec::new();
                 for id in &touched {
