@@ -109,12 +109,11 @@ impl<T: DeserializeOwned, St: Send + Sync> FromRequestParts<St> for ApiQuery<T> 
                 // serde names the parameter first: "…: stars: invalid digit…".
                 let text = e.body_text();
                 let detail = text.split_once(": ").map_or(text.as_str(), |(_, d)| d);
-                let name = detail
+                let (name, why) = detail
                     .split_once(": ")
-                    .map(|(n, _)| n)
-                    .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or("query");
-                bad_param(name, "không hợp lệ.", detail)
+                    .filter(|(n, _)| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(("query", detail));
+                bad_param(name, "giá trị không hợp lệ.", why)
             })
     }
 }
