@@ -2093,36 +2093,17 @@ async fn open_statistics_and_map() {
 async fn points_of_sale_and_listings() {
     for app in apps().await {
         let f = app.fixture().await;
-        let (admin, acsrf) = app.api_client("admin").await;
+        let admin = app.api_client("admin").await;
         let mut codes = Vec::new();
         for (name, cert) in [
-            ("Nước mắm bày bán", Some("01/06/2025")),
-            ("Nước mắm hết hạn", Some("01/01/2023")),
+            ("Nước mắm bày bán", Some(("4", "01/06/2025"))),
+            ("Nước mắm hết hạn", Some(("4", "01/01/2023"))),
             ("Nước mắm chưa chứng nhận", None),
         ] {
-            let p: Value = admin
-                .post(app.url(&format!("/api/v1/producers/{}/products", f.producer_a)))
-                .header("x-csrf-token", &acsrf)
-                .json(&json!({"name": name, "set_code": "09"}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if let Some(issued) = cert {
-                admin
-                    .post(app.url(&format!("/api/v1/products/{}/certificates", p["id"])))
-                    .header("x-csrf-token", &acsrf)
-                    .json(&json!({"stars": "4", "decision_number": "5/QĐ", "issuer": "UBND", "issued_on": issued}))
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            codes.push((
-                p["id"].as_i64().unwrap(),
-                p["code"].as_str().unwrap().to_string(),
-            ));
+            let p = app
+                .api_product(&admin, f.producer_a, name, "09", cert)
+                .await;
+            codes.push((p.id, p.code));
         }
         let (prov, pcsrf) = app.api_client("province").await;
         let body = json!({"name": "Điểm OCOP Ga Hà Nội", "operator": "Công ty Thương mại ga", "address": "120 Lê Duẩn",

@@ -255,7 +255,11 @@ async fn the_index_follows_every_write() {
     for app in apps().await {
         let f = app.fixture().await;
         let admin = app.api_client("admin").await;
-        let (id, cert) = app
+        let common::Added {
+            id,
+            certificate: cert,
+            ..
+        } = app
             .api_product(&admin, f.producer_a, "Trà hoa vàng", "11", CERT)
             .await;
         assert_eq!(names(&app, "q=tra%20hoa").await, ["Trà hoa vàng"]);

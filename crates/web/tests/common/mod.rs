@@ -19,6 +19,14 @@ pub struct App {
     _db: TestDb,
 }
 
+/// A product added by [`App::api_product`].
+pub struct Added {
+    pub id: i64,
+    pub code: String,
+    /// The certificate recorded with it, if any.
+    pub certificate: Option<i64>,
+}
+
 /// The two communes and producers every test starts with: `A` in Hà Nội, `B` in another province.
 pub struct Fixture {
     pub province_a: String,
@@ -182,8 +190,7 @@ impl App {
     }
 
     /// A product of `producer` added through the API, with a certificate
-    /// (`stars`, issued `dd/mm/yyyy`) when given. Returns the product's id
-    /// and the certificate's.
+    /// (`stars`, issued `dd/mm/yyyy`) when given.
     pub async fn api_product(
         &self,
         (c, csrf): &(reqwest::Client, String),
@@ -191,7 +198,7 @@ impl App {
         name: &str,
         set: &str,
         certificate: Option<(&str, &str)>,
-    ) -> (i64, Option<i64>) {
+    ) -> Added {
         let r = c
             .post(self.url(&format!("/api/v1/producers/{producer}/products")))
             .header("x-csrf-token", csrf)
@@ -201,30 +208,29 @@ impl App {
             .unwrap();
         assert_eq!(r.status(), 201, "{}: add {name}", self.label);
         let product: serde_json::Value = r.json().await.unwrap();
-        let id = product["id"].as_i64().unwrap();
+        let added = |certificate| Added {
+            id: product["id"].as_i64().unwrap(),
+            code: product["code"].as_str().unwrap().to_string(),
+            certificate,
+        };
         let Some((stars, issued)) = certificate else {
-            return (id, None);
+            return added(None);
         };
         let r = c
-                .post(self.url(&format!("/api/v1/products/{id}/certificates")))
-                .header("x-csrf-token", csrf)
-                .json(&serde_json::json!({"stars": stars, "decision_number": "9/QĐ", "issuer": "UBND", "issued_on": issued}))
-                .send()
-                .await
-                .unwrap();
-        assert_eq!(r.status(), 201, "{}: certify {name}", self.label);
-        let verified: serde_json::Value = client()
-            .get(self.url(&format!(
-                "/api/v1/verify?code={}",
-                product["code"].as_str().unwrap()
-            )))
+            .post(self.url(&format!("/api/v1/products/{}/certificates", product["id"])))
+            .header("x-csrf-token", csrf)
+            .json(&serde_json::json!({"stars": stars, "decision_number": "9/QĐ", "issuer": "UBND", "issued_on": issued}))
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
             .unwrap();
-        (id, verified["certificate"]["id"].as_i64())
+        assert_eq!(r.status(), 201, "{}: certify {name}", self.label);
+        let verified = self
+            .get_json(&format!(
+                "/api/v1/verify?code={}",
+                product["code"].as_str().unwrap()
+            ))
+            .await;
+        added(verified["certificate"]["id"].as_i64())
     }
 
     /// A client logged in through the API, with its CSRF token.
