@@ -289,6 +289,15 @@ mod tests {
         assert!(matches!(err, TableError::MissingColumns(m) if m.contains("Loại hình")));
     }
 
+    /// A workbook the fuzzer made, whose cell references overflow calamine's
+    /// arithmetic: it must be an answer (here a refusal), never a panic.
+    #[test]
+    fn hostile_cell_references_are_refused_not_a_panic() {
+        let bytes =
+            include_bytes!("../../../fuzz/seeds/import_xlsx/overflowing-cell-reference.xlsx");
+        assert!(read_xlsx(bytes, PRODUCER_COLUMNS).is_err());
+    }
+
     #[test]
     fn xlsx_round_trip() {
         let rows = vec![vec![
