@@ -179,6 +179,11 @@ pub enum Action {
     ManagePointOfSale,
     /// List or unlist products at a point of sale.
     ManageListing,
+    /// Organise a fair or promotion week: plan it, allocate booths, report
+    /// its figures (the host province's office, or the ministry).
+    ManageTradeEvent,
+    /// Apply for a booth at an event, for a producer.
+    ApplyForBooth,
     CreateUser,
     GrantRole,
     DeactivateUser,
@@ -186,7 +191,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::CreateProducer,
         Action::EditProducer,
         Action::DeactivateProducer,
@@ -205,6 +210,8 @@ impl Action {
         Action::IssueDecision,
         Action::ManagePointOfSale,
         Action::ManageListing,
+        Action::ManageTradeEvent,
+        Action::ApplyForBooth,
         Action::CreateUser,
         Action::GrantRole,
         Action::DeactivateUser,
@@ -231,6 +238,8 @@ impl Action {
             Action::IssueDecision => "dossier.decide",
             Action::ManagePointOfSale => "pos.manage",
             Action::ManageListing => "pos.listing",
+            Action::ManageTradeEvent => "event.manage",
+            Action::ApplyForBooth => "event.apply_booth",
             Action::CreateUser => "user.create",
             Action::GrantRole => "user.grant_role",
             Action::DeactivateUser => "user.deactivate",
@@ -357,9 +366,10 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
     use Action::*;
     match role {
         Role::Admin => true,
+        // The ministry also runs national and regional fairs, wherever held.
         Role::Ministry => matches!(
             action,
-            RecordCertificate | RevokeNationalCertificate | ChangeOwnPassword
+            RecordCertificate | RevokeNationalCertificate | ManageTradeEvent | ChangeOwnPassword
         ),
         Role::ProvinceOffice { province } => match action {
             CreateProducer
@@ -378,7 +388,9 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             | ManageRound
             | IssueDecision
             | ManagePointOfSale
-            | ManageListing => in_province(scope, province),
+            | ManageListing
+            | ManageTradeEvent
+            | ApplyForBooth => in_province(scope, province),
             // The commune reviews; the province receives what it forwards;
             // only council members score.
             RevokeNationalCertificate | ReviewDossier | ScoreDossier => false,
@@ -399,9 +411,8 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             _ => false,
         },
         Role::Producer { producer_id, .. } => match action {
-            EditProducer | CreateProduct | EditProduct | UploadProductImage | FileDossier => {
-                scope.producer_id == Some(*producer_id)
-            }
+            EditProducer | CreateProduct | EditProduct | UploadProductImage | FileDossier
+            | ApplyForBooth => scope.producer_id == Some(*producer_id),
             ChangeOwnPassword => true,
             _ => false,
         },

@@ -20,5 +20,6 @@ pub mod market;
 pub mod producer;
 pub mod product;
 pub mod text;
+pub mod trade_event;
 
 pub use error::{FieldError, ValidationErrors};
