@@ -3,7 +3,7 @@
 //! only if it is still in the state the move started from.
 
 use crate::audit::record;
-use crate::{now, on_pool, on_tx, Result, Store, StoreError};
+use crate::{check, now, on_pool, on_tx, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::auth::{Action, Capability};
 use ocop_domain::dossier::{transition, CommuneReview, DossierCommand, DossierStatus, Filing};
@@ -67,14 +67,6 @@ pub struct FilingContext<'a> {
     pub set_code: &'a str,
     pub filed_on: NaiveDate,
     pub commune_deadline: NaiveDate,
-}
-
-fn check(cap: &Capability, action: Action) -> Result<()> {
-    if cap.action() == action {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden(action.code().into()))
-    }
 }
 
 fn illegal(message: String) -> StoreError {

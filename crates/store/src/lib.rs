@@ -43,6 +43,7 @@ pub mod reference;
 pub mod registry;
 pub mod rounds;
 pub mod testing;
+pub mod trade_events;
 
 use ocop_domain::ValidationErrors;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -179,6 +180,19 @@ pub(crate) fn unique_conflict(
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => conflict(&e),
         _ => e.into(),
+    }
+}
+
+/// The store's half of authorization: a write accepts only a capability
+/// issued for its own action.
+pub(crate) fn check(
+    cap: &ocop_domain::auth::Capability,
+    action: ocop_domain::auth::Action,
+) -> Result<()> {
+    if cap.action() == action {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(action.code().into()))
     }
 }
 

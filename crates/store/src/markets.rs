@@ -1,7 +1,7 @@
 //! Points of sale and their listings.
 
 use crate::audit::record;
-use crate::{now, on_pool, on_tx, unique_conflict, Result, Store, StoreError};
+use crate::{check, now, on_pool, on_tx, unique_conflict, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::auth::{Action, Capability};
 use ocop_domain::market::{listing_state, status_move_allowed, ListingState, PointOfSaleData};
@@ -42,14 +42,6 @@ pub struct ListingRow {
     pub revoked_on: Option<NaiveDate>,
     #[sqlx(skip)]
     pub active: bool,
-}
-
-fn check(cap: &Capability, action: Action) -> Result<()> {
-    if cap.action() == action {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden(action.code().into()))
-    }
 }
 
 const LISTING_SELECT: &str = concat!(

@@ -26,6 +26,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "points_of_sale",
         include_str!("../migrations/0006_points_of_sale.sql"),
     ),
+    (
+        7,
+        "trade_events",
+        include_str!("../migrations/0007_trade_events.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend.

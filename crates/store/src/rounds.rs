@@ -2,7 +2,7 @@
 //! members' independent score sheets, and the close of scoring.
 
 use crate::audit::record;
-use crate::{now, on_pool, on_tx, unique_conflict, Result, Store, StoreError};
+use crate::{check, now, on_pool, on_tx, unique_conflict, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::auth::{Action, Capability, Role};
 use ocop_domain::dossier::{transition, DossierCommand, DossierStatus};
@@ -40,14 +40,6 @@ pub struct ScoreSheetRow {
     pub total: i64,
     pub rank: i64,
     pub submitted_at: DateTime<Utc>,
-}
-
-fn check(cap: &Capability, action: Action) -> Result<()> {
-    if cap.action() == action {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden(action.code().into()))
-    }
 }
 
 fn conflict(message: impl Into<String>) -> StoreError {
