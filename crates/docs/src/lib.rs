@@ -12,6 +12,7 @@ pub mod columns;
 pub mod import;
 pub mod map;
 pub mod qr;
+pub mod report;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
