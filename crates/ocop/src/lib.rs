@@ -113,6 +113,9 @@ pub async fn seed_demo(
             },
         ),
     ];
+    seed_demo_events(store, &data, &report.producer_ids, today, seed)
+        .await
+        .context("tạo sự kiện mẫu thất bại")?;
     let mut out = Vec::new();
     for (username, full_name, role) in accounts {
         let id = store
@@ -140,4 +143,199 @@ pub async fn seed_demo(
         });
     }
     Ok(out)
+}
+
+/// Demo fairs and promotion weeks around `today`: two editions of a Hà Nội
+/// fair (so the report shows growth over the previous one), an OCOP week
+/// running now, and an upcoming supply–demand conference. Booths go to demo
+/// producers; daily figures come from the seeded generator.
+async fn seed_demo_events(
+    store: &Store,
+    data: &[ocop_domain::demo::DemoProducer],
+    producer_ids: &[i64],
+    today: NaiveDate,
+    seed: u64,
+) -> Result<()> {
+    use ocop_domain::certificate::format_date;
+    use ocop_domain::trade_event::{
+        BoothAllocationInput, BoothSalesInput, DayReportInput, TradeEventInput,
+    };
+    use ocop_store::trade_events::Participants;
+    let manage = Capability::system(Action::ManageTradeEvent);
+    let apply = Capability::system(Action::ApplyForBooth);
+    let mut rng = ocop_domain::demo::Rng::new(seed ^ 0xFA12);
+    // Producers of the host province first, then from anywhere (regional fairs).
+    let in_province = |code: &str| -> Vec<i64> {
+        data.iter()
+            .zip(producer_ids)
+            .filter(|(p, _)| p.data.province_code == code)
+            .map(|(_, id)| *id)
+            .collect()
+    };
+    let others: Vec<i64> = data
+        .iter()
+        .zip(producer_ids)
+        .filter(|(p, _)| p.data.province_code != "01")
+        .map(|(_, id)| *id)
+        .take(8)
+        .collect();
+    let d = |days: i64| format_date(today + chrono::Duration::days(days));
+    // (name, series, kind, scope, province, start offset, length, booths, plan revenue, finalize)
+    let plans = [
+        (
+            "Hội chợ OCOP Hà Nội mùa thu năm trước",
+            "Hội chợ OCOP Hà Nội",
+            "fair",
+            "regional",
+            "01",
+            -400_i64,
+            5_i64,
+            10_usize,
+            "2.000",
+            true,
+        ),
+        (
+            "Hội chợ OCOP Hà Nội mùa thu",
+            "Hội chợ OCOP Hà Nội",
+            "fair",
+            "regional",
+            "01",
+            -40,
+            5,
+            14,
+            "3.500",
+            true,
+        ),
+        (
+            "Tuần hàng OCOP tại hệ thống siêu thị",
+            "",
+            "ocop_week",
+            "provincial",
+            "01",
+            -2,
+            7,
+            6,
+            "",
+            false,
+        ),
+        (
+            "Hội nghị kết nối cung cầu sản phẩm OCOP",
+            "",
+            "supply_demand",
+            "national",
+            "22",
+            30,
+            2,
+            0,
+            "",
+            false,
+        ),
+    ];
+    for (i, (name, series, kind, scope, province, start, len, booths, revenue, finalize)) in
+        plans.into_iter().enumerate()
+    {
+        let input = TradeEventInput {
+            name: name.into(),
+            series: series.into(),
+            kind: kind.into(),
+            scope: scope.into(),
+            organiser: if province == "01" {
+                "Văn phòng Điều phối nông thôn mới Thành phố Hà Nội".into()
+            } else {
+                "Bộ Nông nghiệp và Môi trường".into()
+            },
+            venue: if kind == "ocop_week" {
+                "Hệ thống siêu thị trên địa bàn thành phố".into()
+            } else {
+                "Trung tâm Triển lãm Việt Nam".into()
+            },
+            province_code: province.into(),
+            starts_on: d(start),
+            ends_on: d(start + len - 1),
+            planned_booths: (booths > 0).then_some(booths as i64 + 2),
+            planned_visitors: Some(4_000 * len),
+            planned_revenue: revenue.into(),
+        };
+        let data = input
+            .validate(units())
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let event = store.create_trade_event(&manage, &data).await?;
+        let local = in_province(province);
+        let exhibitors: Vec<i64> = local
+            .iter()
+            .take(booths.saturating_sub(booths / 4))
+            .chain(others.iter().take(booths / 4))
+            .copied()
+            .collect();
+        // Applications are taken while the event is open; older ones are
+        // back-dated by applying "today" as the event's first day.
+        let apply_day = (today + chrono::Duration::days(start)).min(today);
+        let mut allocated = Vec::new();
+        for (n, producer) in exhibitors.iter().enumerate() {
+            let booth = store
+                .apply_for_booth(
+                    &apply,
+                    event,
+                    *producer,
+                    Some("Trưng bày và bán sản phẩm OCOP"),
+                    apply_day,
+                )
+                .await?;
+            // The last applicant of a running event still waits for a booth.
+            if kind == "ocop_week" && n + 1 == exhibitors.len() {
+                continue;
+            }
+            let decision = BoothAllocationInput {
+                booth_number: format!("{}{:02}", ["A", "B"][n % 2], n + 1),
+                area_m2: Some(9.0),
+                reject: false,
+            }
+            .validate()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            store.decide_booth(&manage, booth, &decision).await?;
+            allocated.push(booth);
+        }
+        let event_row = store.trade_event(event).await?;
+        // Daily figures up to today; the earlier edition sold less.
+        let scale = if i == 0 { 45 } else { 100 };
+        for offset in 0..len {
+            let day = event_row.starts_on + chrono::Duration::days(offset);
+            if day > today {
+                break;
+            }
+            let sales = allocated
+                .iter()
+                .map(|b| BoothSalesInput {
+                    booth_id: *b,
+                    revenue: format!("{},{}", (20 + rng.below(60)) * scale / 100, rng.below(10)),
+                    orders: Some((5 + rng.below(40)) as i64),
+                })
+                .collect();
+            let report = DayReportInput {
+                day: format_date(day),
+                visitors: Some(((2_500 + rng.below(2_000)) * scale / 100) as i64),
+                agreements: Some(rng.below(4) as i64),
+                sales,
+            }
+            .validate(event_row.starts_on, event_row.ends_on, &allocated)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            store.record_event_day(&manage, event, &report).await?;
+        }
+        if i == 1 {
+            store
+                .set_event_participants(
+                    &manage,
+                    event,
+                    &Participants {
+                        provinces: vec!["22".into(), "24".into(), "25".into()],
+                        countries: vec!["Lào".into(), "Nhật Bản".into()],
+                    },
+                )
+                .await?;
+        }
+        if finalize {
+            store.finalize_trade_event(&manage, event, today).await?;
+        }
+    }
+    Ok(())
 }

@@ -24,6 +24,7 @@ pub mod public_catalog;
 pub mod rounds;
 pub mod session;
 pub mod templates;
+pub mod trade_events;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Request};
@@ -100,6 +101,7 @@ pub fn router(state: State) -> Router {
         .merge(dossiers::routes())
         .merge(rounds::routes())
         .merge(markets::routes())
+        .merge(trade_events::routes())
         .route("/health", get(health))
         .route("/static/app.css", get(templates::stylesheet))
         .route("/static/search.js", get(templates::search_script))

@@ -35,6 +35,9 @@ use utoipa::OpenApi;
         crate::dossiers::api_return, crate::dossiers::api_resubmit, crate::dossiers::api_withdraw,
         crate::rounds::api_create, crate::rounds::api_member, crate::rounds::api_assign, crate::rounds::api_score,
         crate::rounds::api_sheets, crate::rounds::api_close, crate::rounds::api_decide,
+        crate::trade_events::api_list, crate::trade_events::api_create, crate::trade_events::api_get,
+        crate::trade_events::api_apply, crate::trade_events::api_decide, crate::trade_events::api_day,
+        crate::trade_events::api_participants, crate::trade_events::api_finalize,
     ),
     tags(
         (name = "session", description = "Đăng nhập, phiên làm việc"),
@@ -46,6 +49,7 @@ use utoipa::OpenApi;
         (name = "import", description = "Nhập dữ liệu từ tệp"),
         (name = "verify", description = "Xác minh sản phẩm, giấy chứng nhận OCOP"),
         (name = "markets", description = "Điểm giới thiệu và bán sản phẩm OCOP"),
+        (name = "events", description = "Hội chợ, tuần hàng và sự kiện xúc tiến thương mại"),
         (name = "users", description = "Người dùng và vai trò"),
     )
 )]
@@ -77,6 +81,7 @@ const TAG_TITLES: &[(&str, &str)] = &[
     ("import", "Nhập dữ liệu"),
     ("verify", "Xác minh sản phẩm"),
     ("markets", "Điểm bán"),
+    ("events", "Hội chợ, tuần hàng"),
     ("users", "Người dùng"),
 ];
 

@@ -74,6 +74,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/markets/directory.html"),
     ),
     (
+        "events/list.html",
+        include_str!("../templates/events/list.html"),
+    ),
+    (
+        "events/show.html",
+        include_str!("../templates/events/show.html"),
+    ),
+    (
         "criteria/tree.html",
         include_str!("../templates/criteria/tree.html"),
     ),

@@ -23,7 +23,7 @@ fn next_tax_code() -> String {
     }
 }
 
-const ENDPOINTS: [&str; 16] = [
+const ENDPOINTS: [&str; 18] = [
     "create_producer",
     "update_producer",
     "deactivate_producer",
@@ -40,25 +40,28 @@ const ENDPOINTS: [&str; 16] = [
     "review_dossier",
     "create_round",
     "create_point_of_sale",
+    "create_event",
+    "apply_booth",
 ];
 
 /// (role, [(in scope, out of scope) for each endpoint]) — true means allowed.
-fn expected() -> Vec<(&'static str, [(bool, bool); 16])> {
+fn expected() -> Vec<(&'static str, [(bool, bool); 18])> {
     const ALL: (bool, bool) = (true, true);
     const IN: (bool, bool) = (true, false);
     const NO: (bool, bool) = (false, false);
     #[rustfmt::skip]
     let table = vec![
-        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
-        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO]),
+        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
+        // The ministry records and revokes 5★ certificates and runs fairs anywhere.
+        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, ALL, NO]),
         // An account has no unit until a role is granted: creating one is not scoped.
         // The commune reviews dossiers; the province only receives them.
-        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN, IN, NO, IN, IN]),
-        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO, IN, IN, NO, NO]),
-        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO, IN, NO, NO, NO]),
-        ("buyer", [NO; 16]),
-        ("norole", [NO; 16]),
-        ("anonymous", [NO; 16]),
+        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN, IN, NO, IN, IN, IN, IN]),
+        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO, IN, IN, NO, NO, NO, NO]),
+        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO, IN, NO, NO, NO, NO, IN]),
+        ("buyer", [NO; 18]),
+        ("norole", [NO; 18]),
+        ("anonymous", [NO; 18]),
     ];
     table
 }
@@ -216,6 +219,23 @@ async fn every_role_every_write_in_and_out_of_scope() {
                         "create_point_of_sale" => c.post(app.url("/api/v1/points-of-sale")).json(&json!({
                             "name": "Điểm thử quyền", "operator": "Đơn vị", "address": "Số 1", "commune_code": commune, "location_type": "market"
                         })),
+                        "create_event" => c.post(app.url("/api/v1/events")).json(&json!({
+                            "name": "Hội chợ thử quyền", "kind": "fair", "scope": "provincial", "organiser": "VP", "venue": "Số 1",
+                            "province_code": if inside { "01" } else { f.province_b.as_str() },
+                            "starts_on": "01/12/2026", "ends_on": "03/12/2026"
+                        })),
+                        "apply_booth" => {
+                            // A fresh open event each time: one application per producer and event.
+                            let e = ocop_domain::trade_event::TradeEventInput {
+                                name: "Hội chợ".into(), kind: "fair".into(), scope: "provincial".into(), organiser: "VP".into(),
+                                venue: "Số 1".into(), province_code: "01".into(), starts_on: "01/12/2026".into(), ends_on: "03/12/2026".into(),
+                                ..Default::default()
+                            }
+                            .validate(ocop_domain::admin_units::units())
+                            .unwrap();
+                            let event = app.store.create_trade_event(&ocop_domain::auth::Capability::system(ocop_domain::auth::Action::ManageTradeEvent), &e).await.unwrap();
+                            c.post(app.url(&format!("/api/v1/events/{event}/booths"))).json(&json!({"producer_id": producer}))
+                        }
                         "deactivate_user" => {
                             let target = lockable[if inside { "in" } else { "out" }];
                             c.post(app.url(&format!("/api/v1/users/{target}/deactivate")))

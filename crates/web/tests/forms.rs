@@ -144,8 +144,59 @@ async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
                 r.text().await.unwrap()
             );
         }
+        // An event that ends today, with one booth allocated and one
+        // application pending: every organiser's form shows.
+        let post = |path: String, body: serde_json::Value| {
+            api.post(app.url(&path))
+                .header("x-csrf-token", csrf)
+                .json(&body)
+                .send()
+        };
+        let event: serde_json::Value = post(
+            "/api/v1/events".into(),
+            serde_json::json!({"name": "Hội chợ OCOP", "kind": "fair", "scope": "provincial", "organiser": "VP",
+                "venue": "Số 1", "province_code": "01", "starts_on": "20/11/2026", "ends_on": "22/11/2026"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let mut booths = Vec::new();
+        for producer in [f.producer_a, f.producer_b] {
+            let b: serde_json::Value = post(
+                format!("/api/v1/events/{}/booths", event["id"]),
+                serde_json::json!({"producer_id": producer}),
+            )
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+            booths.push(b["id"].clone());
+        }
+        let r = post(
+            format!("/api/v1/events/{}/booths/{}", event["id"], booths[0]),
+            serde_json::json!({"booth_number": "A1", "area_m2": 9}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 204, "{}", app.label);
         let (c, _) = app.browser("admin").await;
         let forms = crawl(&app, &c).await;
+        for action in [
+            "/su-kien",
+            "/so-lieu",
+            "/thanh-phan",
+            "/tong-ket",
+            "/gian-hang",
+        ] {
+            assert!(
+                forms.iter().any(|(_, (a, _, _))| a.ends_with(action)),
+                "{}: the crawl missed the event form {action}",
+                app.label
+            );
+        }
         assert!(
             forms.len() >= 30,
             "{}: found only {} forms: {forms:?}",

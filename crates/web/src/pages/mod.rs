@@ -233,6 +233,8 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "da-doi-mat-khau" => "Đã đổi mật khẩu.",
         "da-cap-vai-tro" => "Đã cấp vai trò.",
         "da-thu-hoi" => "Đã thu hồi vai trò.",
+        "da-dang-ky" => "Đã đăng ký gian hàng: ban tổ chức sẽ bố trí và thông báo số gian hàng.",
+        "da-tong-ket" => "Đã công bố báo cáo tổng kết; số liệu của sự kiện được khoá.",
         _ => return None,
     })
 }
@@ -366,6 +368,8 @@ pub(crate) fn action_label(code: &str) -> &'static str {
         "dossier.decide" => "ra quyết định",
         "pos.manage" => "quản lý điểm bán",
         "pos.listing" => "bày bán sản phẩm",
+        "event.manage" => "ban tổ chức cập nhật sự kiện",
+        "event.apply_booth" => "đăng ký gian hàng",
         "registry.import" => "nhập từ tệp",
         "user.create" => "tạo người dùng",
         "user.grant_role" => "đổi vai trò",
