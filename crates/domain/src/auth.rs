@@ -100,6 +100,9 @@ pub struct Scope {
     pub council_id: Option<i64>,
     /// The point of sale a record belongs to.
     pub pos_id: Option<i64>,
+    /// The account that authored a record (a buyer's demand): its author
+    /// may manage it whatever the unit.
+    pub owner: Option<i64>,
 }
 
 impl Scope {
@@ -116,9 +119,7 @@ impl Scope {
         Self {
             province: Some(p.to_string()),
             commune: Some(c.to_string()),
-            producer_id: None,
-            council_id: None,
-            pos_id: None,
+            ..Self::default()
         }
     }
     /// A council's work in a province.
@@ -142,8 +143,14 @@ impl Scope {
             province: Some(p.to_string()),
             commune: Some(c.to_string()),
             producer_id: Some(id),
-            council_id: None,
-            pos_id: None,
+            ..Self::default()
+        }
+    }
+    /// A record authored by account `user_id`.
+    pub fn owned_by(user_id: i64) -> Self {
+        Self {
+            owner: Some(user_id),
+            ..Self::default()
         }
     }
 }
@@ -184,6 +191,16 @@ pub enum Action {
     ManageTradeEvent,
     /// Apply for a booth at an event, for a producer.
     ApplyForBooth,
+    /// Post a buyer's demand (supermarket chain, distributor, point of sale).
+    PostDemand,
+    /// Close one's own demand.
+    ManageDemand,
+    /// Offer a certified product: capacity, season, prices, delivery area.
+    PostOffer,
+    /// Introduce a product to a demand (either side), or answer an introduction.
+    Introduce,
+    /// Record a trade agreement or change its status.
+    RecordAgreement,
     CreateUser,
     GrantRole,
     DeactivateUser,
@@ -191,7 +208,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 29] = [
         Action::CreateProducer,
         Action::EditProducer,
         Action::DeactivateProducer,
@@ -212,6 +229,11 @@ impl Action {
         Action::ManageListing,
         Action::ManageTradeEvent,
         Action::ApplyForBooth,
+        Action::PostDemand,
+        Action::ManageDemand,
+        Action::PostOffer,
+        Action::Introduce,
+        Action::RecordAgreement,
         Action::CreateUser,
         Action::GrantRole,
         Action::DeactivateUser,
@@ -240,6 +262,11 @@ impl Action {
             Action::ManageListing => "pos.listing",
             Action::ManageTradeEvent => "event.manage",
             Action::ApplyForBooth => "event.apply_booth",
+            Action::PostDemand => "demand.post",
+            Action::ManageDemand => "demand.manage",
+            Action::PostOffer => "offer.post",
+            Action::Introduce => "match.introduce",
+            Action::RecordAgreement => "agreement.record",
             Action::CreateUser => "user.create",
             Action::GrantRole => "user.grant_role",
             Action::DeactivateUser => "user.deactivate",
@@ -390,7 +417,11 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             | ManagePointOfSale
             | ManageListing
             | ManageTradeEvent
-            | ApplyForBooth => in_province(scope, province),
+            | ApplyForBooth
+            | PostOffer
+            | RecordAgreement => in_province(scope, province),
+            // Demands are the buyers'; introductions are made by the parties.
+            PostDemand | ManageDemand | Introduce => false,
             // The commune reviews; the province receives what it forwards;
             // only council members score.
             RevokeNationalCertificate | ReviewDossier | ScoreDossier => false,
@@ -412,7 +443,9 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
         },
         Role::Producer { producer_id, .. } => match action {
             EditProducer | CreateProduct | EditProduct | UploadProductImage | FileDossier
-            | ApplyForBooth => scope.producer_id == Some(*producer_id),
+            | ApplyForBooth | PostOffer | Introduce | RecordAgreement => {
+                scope.producer_id == Some(*producer_id)
+            }
             ChangeOwnPassword => true,
             _ => false,
         },
@@ -423,13 +456,25 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
         },
         Role::PointOfSale { pos_id } => match action {
             ManageListing => scope.pos_id == Some(*pos_id),
-            ChangeOwnPassword => true,
+            PostDemand | ChangeOwnPassword => true,
             _ => false,
         },
-        Role::Buyer => {
-            matches!(action, ChangeOwnPassword)
-        }
+        Role::Buyer => matches!(action, PostDemand | ChangeOwnPassword),
     }
+}
+
+/// The authorship rule, beside the role table: a buyer (or a point of sale
+/// buying) manages the demands it posted, makes and answers introductions
+/// on them, and updates the agreements recorded as its own.
+fn owns(actor: &Actor, action: Action, scope: &Scope) -> bool {
+    matches!(
+        action,
+        Action::ManageDemand | Action::Introduce | Action::RecordAgreement
+    ) && scope.owner == Some(actor.user_id)
+        && actor
+            .roles
+            .iter()
+            .any(|r| matches!(r, Role::Buyer | Role::PointOfSale { .. }))
 }
 
 /// Decide, once, whether `actor` may do `action` in `scope`.
@@ -448,6 +493,7 @@ pub fn authorize_grant(
         .roles
         .iter()
         .any(|r| permits(r, action, scope, granted))
+        || owns(actor, action, scope)
     {
         Ok(Capability {
             actor_id: actor.user_id,
@@ -544,6 +590,28 @@ mod tests {
         .is_err());
         assert!(authorize(&ministry, revocation_action(5), &here).is_ok());
         assert!(authorize(&ministry, revocation_action(4), &here).is_err());
+    }
+
+    #[test]
+    fn buyers_manage_what_they_posted() {
+        let buyer = Actor {
+            user_id: 7,
+            username: "b".into(),
+            roles: vec![Role::Buyer],
+        };
+        assert!(authorize(&buyer, Action::PostDemand, &Scope::national()).is_ok());
+        assert!(authorize(&buyer, Action::ManageDemand, &Scope::owned_by(7)).is_ok());
+        assert!(authorize(&buyer, Action::ManageDemand, &Scope::owned_by(8)).is_err());
+        assert!(authorize(&buyer, Action::PostOffer, &Scope::owned_by(7)).is_err());
+        // Authorship alone is not a role: an account without a buyer role cannot.
+        let officer = Actor {
+            roles: vec![Role::CommuneOfficer {
+                province: "01".into(),
+                commune: "00004".into(),
+            }],
+            ..buyer
+        };
+        assert!(authorize(&officer, Action::ManageDemand, &Scope::owned_by(7)).is_err());
     }
 
     #[test]

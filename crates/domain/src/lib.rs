@@ -17,6 +17,7 @@ pub mod error;
 pub mod gs1;
 pub mod ids;
 pub mod market;
+pub mod matching;
 pub mod producer;
 pub mod product;
 pub mod text;
