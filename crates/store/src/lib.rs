@@ -37,6 +37,7 @@ pub mod demo;
 pub mod dossiers;
 pub mod import;
 pub mod markets;
+pub mod matching;
 pub mod migrate;
 pub mod password;
 pub mod reference;

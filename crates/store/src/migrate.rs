@@ -31,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "trade_events",
         include_str!("../migrations/0007_trade_events.sql"),
     ),
+    (
+        8,
+        "matching",
+        include_str!("../migrations/0008_matching.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend.
