@@ -112,11 +112,10 @@ pub async fn seed_demo(
                 producer_id,
             },
         ),
+        ("muaban.demo", "Hệ thống siêu thị Xanh", Role::Buyer),
     ];
-    seed_demo_events(store, &data, &report.producer_ids, today, seed)
-        .await
-        .context("tạo sự kiện mẫu thất bại")?;
     let mut out = Vec::new();
+    let mut buyer = None;
     for (username, full_name, role) in accounts {
         let id = store
             .create_user(
@@ -131,6 +130,13 @@ pub async fn seed_demo(
         store
             .grant_role(&Capability::system(Action::GrantRole), id, &role)
             .await?;
+        if role == Role::Buyer {
+            buyer = Some(ocop_domain::auth::Actor {
+                user_id: id,
+                username: username.into(),
+                roles: vec![role.clone()],
+            });
+        }
         let label = match &role {
             Role::CommuneOfficer { .. } => format!("{} — {commune_name}", role.label()),
             Role::Producer { .. } => format!("{} — {}", role.label(), hn.name),
@@ -142,7 +148,170 @@ pub async fn seed_demo(
             role: label,
         });
     }
+    let fair = seed_demo_events(store, &data, &report.producer_ids, today, seed)
+        .await
+        .context("tạo sự kiện mẫu thất bại")?;
+    if let Some(buyer) = buyer {
+        seed_demo_matching(store, &buyer, fair, today)
+            .await
+            .context("tạo dữ liệu kết nối cung cầu mẫu thất bại")?;
+    }
     Ok(out)
+}
+
+/// A demo demand from the buyer account, offers and introductions around
+/// it, and agreements (some signed at the demo fair `fair`).
+async fn seed_demo_matching(
+    store: &Store,
+    buyer: &ocop_domain::auth::Actor,
+    fair: i64,
+    today: NaiveDate,
+) -> Result<()> {
+    use ocop_domain::auth::{authorize, Scope};
+    use ocop_domain::certificate::format_date;
+    use ocop_domain::matching::{rank, AgreementInput, DemandInput, OfferInput};
+    let candidates = store.demand_candidates(3, &[], today).await?;
+    // The demand asks for the set most certified in Hà Nội, delivered there.
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for c in candidates.iter().filter(|c| c.province_code == "01") {
+        *counts.entry(c.set_code.as_str()).or_default() += 1;
+    }
+    let Some((set, _)) = counts.into_iter().max_by_key(|(_, n)| *n) else {
+        return Ok(());
+    };
+    let d = |days: i64| format_date(today + chrono::Duration::days(days));
+    let demand = DemandInput {
+        buyer: "Hệ thống siêu thị Xanh".into(),
+        title: "Sản phẩm OCOP cho 40 siêu thị tại Hà Nội".into(),
+        set_codes: vec![set.to_string()],
+        min_stars: Some(3),
+        quantity: Some(2_000),
+        unit: "sản phẩm".into(),
+        period_from: d(40),
+        period_to: d(400),
+        regions: vec!["01".into()],
+        certifications: String::new(),
+        price_min: None,
+        price_max: None,
+        deadline: d(30),
+    }
+    .validate(units(), today)
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cap = authorize(buyer, Action::PostDemand, &Scope::national())?;
+    let demand_id = store.create_demand(&cap, &demand).await?;
+    // Offers for the first products of that set, with growing capacity.
+    let of_set: Vec<_> = candidates
+        .iter()
+        .filter(|c| c.set_code == set)
+        .take(6)
+        .collect();
+    for (i, c) in of_set.iter().enumerate() {
+        let offer = OfferInput {
+            capacity: Some(800 * (i as i64 + 1)),
+            unit: "sản phẩm".into(),
+            season: "quanh năm".into(),
+            regions: if i % 2 == 0 {
+                vec!["01".into()]
+            } else {
+                vec![]
+            },
+            ..Default::default()
+        }
+        .validate(units())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        store
+            .set_offer(&Capability::system(Action::PostOffer), c.product_id, &offer)
+            .await?;
+    }
+    // The buyer invites the two best candidates; the first accepts.
+    let candidates = store
+        .demand_candidates(3, &[set.to_string()], today)
+        .await?;
+    let best = rank(&demand, &candidates, units(), today);
+    let invite = authorize(buyer, Action::Introduce, &Scope::owned_by(buyer.user_id))?;
+    for (i, m) in best.iter().take(2).enumerate() {
+        let id = store
+            .introduce(
+                &invite,
+                demand_id,
+                m.product_id,
+                "buyer",
+                Some("Mời quý đơn vị chào hàng cho hệ thống siêu thị."),
+            )
+            .await?;
+        if i == 0 {
+            store
+                .answer_introduction(&Capability::system(Action::Introduce), id, true)
+                .await?;
+        }
+    }
+    // Agreements: the accepted introduction, and several signed at the fair.
+    let record = Capability::system(Action::RecordAgreement);
+    let fair_row = store.trade_event(fair).await?;
+    let booths = store.booths_of(fair).await?;
+    let mut signed = Vec::new();
+    if let Some(m) = best.first() {
+        let p = store.product(m.product_id).await?;
+        signed.push((
+            p,
+            Some(demand_id),
+            None,
+            today - chrono::Duration::days(3),
+            "contract",
+        ));
+    }
+    for b in booths.iter().filter(|b| b.status == "allocated").take(5) {
+        let list = store
+            .list_products(&ocop_store::registry::ProductFilter {
+                producer_id: Some(b.producer_id),
+                per_page: 1,
+                page: 1,
+                ..Default::default()
+            })
+            .await?;
+        if let Some(p) = list.items.into_iter().next() {
+            signed.push((p, None, Some(fair), fair_row.starts_on, "cooperation"));
+        }
+    }
+    for (i, (p, demand, event, on, kind)) in signed.into_iter().enumerate() {
+        let a = AgreementInput {
+            kind: kind.into(),
+            buyer: if demand.is_some() {
+                "Hệ thống siêu thị Xanh".into()
+            } else {
+                [
+                    "Công ty Phân phối Hà Thành",
+                    "Chuỗi cửa hàng Nông sản sạch",
+                    "Siêu thị Thủ Đô",
+                ][i % 3]
+                    .into()
+            },
+            producer_id: p.product.producer_id,
+            product_codes: vec![p.product.code.clone()],
+            quantity: format!("{} sản phẩm/tháng", 200 * (i + 1)),
+            value: format!("{}", 150 * (i + 1)),
+            signed_on: format_date(on),
+            event_id: event,
+            demand_id: demand,
+        }
+        .validate(today)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let id = store
+            .create_agreement(
+                &record,
+                &a,
+                &p.product.province_code,
+                &[p.product.id],
+                demand.map(|_| buyer.user_id),
+            )
+            .await?;
+        if i % 2 == 1 {
+            store
+                .set_agreement_status(&record, id, "delivering", Some("Đã giao đợt đầu"))
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Demo fairs and promotion weeks around `today`: two editions of a Hà Nội
@@ -155,7 +324,7 @@ async fn seed_demo_events(
     producer_ids: &[i64],
     today: NaiveDate,
     seed: u64,
-) -> Result<()> {
+) -> Result<i64> {
     use ocop_domain::certificate::format_date;
     use ocop_domain::trade_event::{
         BoothAllocationInput, BoothSalesInput, DayReportInput, TradeEventInput,
@@ -180,6 +349,7 @@ async fn seed_demo_events(
         .take(8)
         .collect();
     let d = |days: i64| format_date(today + chrono::Duration::days(days));
+    let mut fair = 0;
     // (name, series, kind, scope, province, start offset, length, booths, plan revenue, finalize)
     let plans = [
         (
@@ -336,6 +506,9 @@ async fn seed_demo_events(
         if finalize {
             store.finalize_trade_event(&manage, event, today).await?;
         }
+        if i == 1 {
+            fair = event;
+        }
     }
-    Ok(())
+    Ok(fair)
 }

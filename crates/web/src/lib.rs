@@ -16,6 +16,7 @@ pub mod export {
     pub use crate::pages::{export_file, producer_cells, product_cells, ExportScope};
 }
 pub mod markets;
+pub mod matching;
 pub mod open_data;
 pub mod openapi;
 pub mod pages;
@@ -102,6 +103,7 @@ pub fn router(state: State) -> Router {
         .merge(rounds::routes())
         .merge(markets::routes())
         .merge(trade_events::routes())
+        .merge(matching::routes())
         .route("/health", get(health))
         .route("/static/app.css", get(templates::stylesheet))
         .route("/static/search.js", get(templates::search_script))

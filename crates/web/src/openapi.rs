@@ -38,6 +38,11 @@ use utoipa::OpenApi;
         crate::trade_events::api_list, crate::trade_events::api_create, crate::trade_events::api_get,
         crate::trade_events::api_apply, crate::trade_events::api_decide, crate::trade_events::api_day,
         crate::trade_events::api_participants, crate::trade_events::api_finalize,
+        crate::matching::api_demands, crate::matching::api_create_demand, crate::matching::api_demand,
+        crate::matching::api_matches, crate::matching::api_close_demand, crate::matching::api_offer,
+        crate::matching::api_matching_demands, crate::matching::api_introduce, crate::matching::api_answer,
+        crate::matching::api_agreements, crate::matching::api_agreement_statistics, crate::matching::api_create_agreement,
+        crate::matching::api_agreement, crate::matching::api_agreement_status,
     ),
     tags(
         (name = "session", description = "Đăng nhập, phiên làm việc"),
@@ -50,6 +55,7 @@ use utoipa::OpenApi;
         (name = "verify", description = "Xác minh sản phẩm, giấy chứng nhận OCOP"),
         (name = "markets", description = "Điểm giới thiệu và bán sản phẩm OCOP"),
         (name = "events", description = "Hội chợ, tuần hàng và sự kiện xúc tiến thương mại"),
+        (name = "matching", description = "Kết nối cung cầu: nhu cầu, chào hàng, giới thiệu, thoả thuận hợp tác"),
         (name = "users", description = "Người dùng và vai trò"),
     )
 )]
@@ -82,6 +88,7 @@ const TAG_TITLES: &[(&str, &str)] = &[
     ("verify", "Xác minh sản phẩm"),
     ("markets", "Điểm bán"),
     ("events", "Hội chợ, tuần hàng"),
+    ("matching", "Kết nối cung cầu"),
     ("users", "Người dùng"),
 ];
 

@@ -82,6 +82,26 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/events/show.html"),
     ),
     (
+        "matching/demands.html",
+        include_str!("../templates/matching/demands.html"),
+    ),
+    (
+        "matching/demand.html",
+        include_str!("../templates/matching/demand.html"),
+    ),
+    (
+        "matching/offers.html",
+        include_str!("../templates/matching/offers.html"),
+    ),
+    (
+        "matching/agreements.html",
+        include_str!("../templates/matching/agreements.html"),
+    ),
+    (
+        "matching/agreement.html",
+        include_str!("../templates/matching/agreement.html"),
+    ),
+    (
         "criteria/tree.html",
         include_str!("../templates/criteria/tree.html"),
     ),

@@ -23,7 +23,7 @@ fn next_tax_code() -> String {
     }
 }
 
-const ENDPOINTS: [&str; 18] = [
+const ENDPOINTS: [&str; 21] = [
     "create_producer",
     "update_producer",
     "deactivate_producer",
@@ -42,26 +42,30 @@ const ENDPOINTS: [&str; 18] = [
     "create_point_of_sale",
     "create_event",
     "apply_booth",
+    "post_demand",
+    "post_offer",
+    "record_agreement",
 ];
 
 /// (role, [(in scope, out of scope) for each endpoint]) — true means allowed.
-fn expected() -> Vec<(&'static str, [(bool, bool); 18])> {
+fn expected() -> Vec<(&'static str, [(bool, bool); 21])> {
     const ALL: (bool, bool) = (true, true);
     const IN: (bool, bool) = (true, false);
     const NO: (bool, bool) = (false, false);
     #[rustfmt::skip]
     let table = vec![
-        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
+        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
         // The ministry records and revokes 5★ certificates and runs fairs anywhere.
-        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, ALL, NO]),
+        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO]),
         // An account has no unit until a role is granted: creating one is not scoped.
         // The commune reviews dossiers; the province only receives them.
-        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN, IN, NO, IN, IN, IN, IN]),
-        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO, IN, IN, NO, NO, NO, NO]),
-        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO, IN, NO, NO, NO, NO, IN]),
-        ("buyer", [NO; 18]),
-        ("norole", [NO; 18]),
-        ("anonymous", [NO; 18]),
+        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN, IN, NO, IN, IN, IN, IN, NO, IN, IN]),
+        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO, IN, IN, NO, NO, NO, NO, NO, NO, NO]),
+        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO, IN, NO, NO, NO, NO, IN, NO, IN, IN]),
+        // A buyer posts demands; it records agreements only on its own demands.
+        ("buyer", [NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, ALL, NO, NO]),
+        ("norole", [NO; 21]),
+        ("anonymous", [NO; 21]),
     ];
     table
 }
@@ -131,6 +135,20 @@ async fn every_role_every_write_in_and_out_of_scope() {
                 .await
                 .unwrap();
             lockable.insert(key, id);
+        }
+        // Certified products to offer and to sign for, one per producer.
+        let mut certified = std::collections::HashMap::new();
+        for (key, pid) in [("in", f.producer_a), ("out", f.producer_b)] {
+            let p = app
+                .api_product(
+                    &(admin.clone(), admin_csrf.clone()),
+                    pid,
+                    &format!("Nước mắm {key}"),
+                    "09",
+                    Some(("4", "01/06/2025")),
+                )
+                .await;
+            certified.insert(key, p);
         }
         let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
         png.extend_from_slice(&[7u8; 32]);
@@ -235,6 +253,20 @@ async fn every_role_every_write_in_and_out_of_scope() {
                             .unwrap();
                             let event = app.store.create_trade_event(&ocop_domain::auth::Capability::system(ocop_domain::auth::Action::ManageTradeEvent), &e).await.unwrap();
                             c.post(app.url(&format!("/api/v1/events/{event}/booths"))).json(&json!({"producer_id": producer}))
+                        }
+                        "post_demand" => c.post(app.url("/api/v1/demands")).json(&json!({
+                            "buyer": "Siêu thị", "title": "Nước mắm", "set_codes": ["09"], "period_from": "01/01/2027",
+                            "period_to": "31/12/2027", "deadline": "31/12/2026"
+                        })),
+                        "post_offer" => {
+                            let p = &certified[if inside { "in" } else { "out" }];
+                            c.put(app.url(&format!("/api/v1/products/{}/offer", p.id))).json(&json!({"capacity": 100, "unit": "chai"}))
+                        }
+                        "record_agreement" => {
+                            let p = &certified[if inside { "in" } else { "out" }];
+                            c.post(app.url("/api/v1/agreements")).json(&json!({
+                                "kind": "cooperation", "buyer": "Siêu thị", "producer_id": producer, "product_codes": [p.code], "signed_on": "20/11/2026"
+                            }))
                         }
                         "deactivate_user" => {
                             let target = lockable[if inside { "in" } else { "out" }];

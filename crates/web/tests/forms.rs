@@ -112,14 +112,15 @@ async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
         let f = app.fixture().await;
         // Something in every list, so that row forms (activate, edit…) appear.
         let admin = app.api_client("admin").await;
-        app.api_product(
-            &admin,
-            f.producer_a,
-            "Nước mắm Vạn Phần",
-            "09",
-            Some(("4", "01/06/2025")),
-        )
-        .await;
+        let sauce = app
+            .api_product(
+                &admin,
+                f.producer_a,
+                "Nước mắm Vạn Phần",
+                "09",
+                Some(("4", "01/06/2025")),
+            )
+            .await;
         let (api, csrf) = &admin;
         for (path, body) in [
             (
@@ -182,6 +183,35 @@ async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
         .await
         .unwrap();
         assert_eq!(r.status(), 204, "{}", app.label);
+        // A demand of the administrator's, a producer's pitch awaiting its
+        // answer, and an agreement: the matching forms show.
+        let demand: serde_json::Value = post(
+            "/api/v1/demands".into(),
+            serde_json::json!({"buyer": "Siêu thị", "title": "Nước mắm", "set_codes": ["09"],
+                "period_from": "01/01/2027", "period_to": "31/12/2027", "deadline": "31/12/2026"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let (pc, pcsrf) = app.api_client("producer").await;
+        let r = pc
+            .post(app.url("/api/v1/introductions"))
+            .header("x-csrf-token", &pcsrf)
+            .json(&serde_json::json!({"demand_id": demand["id"], "product_id": sauce.id}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", app.label);
+        let r = post(
+            "/api/v1/agreements".into(),
+            serde_json::json!({"kind": "memorandum", "buyer": "Siêu thị", "producer_id": f.producer_a,
+                "product_codes": [sauce.code], "signed_on": "20/11/2026"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 201, "{}", app.label);
         let (c, _) = app.browser("admin").await;
         let forms = crawl(&app, &c).await;
         for action in [

@@ -234,6 +234,7 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "da-cap-vai-tro" => "Đã cấp vai trò.",
         "da-thu-hoi" => "Đã thu hồi vai trò.",
         "da-dang-ky" => "Đã đăng ký gian hàng: ban tổ chức sẽ bố trí và thông báo số gian hàng.",
+        "da-gui" => "Đã gửi lời giới thiệu; bên kia sẽ trả lời.",
         "da-tong-ket" => "Đã công bố báo cáo tổng kết; số liệu của sự kiện được khoá.",
         _ => return None,
     })
@@ -370,6 +371,10 @@ pub(crate) fn action_label(code: &str) -> &'static str {
         "pos.listing" => "bày bán sản phẩm",
         "event.manage" => "ban tổ chức cập nhật sự kiện",
         "event.apply_booth" => "đăng ký gian hàng",
+        "demand.post" | "demand.manage" => "nhu cầu thu mua",
+        "offer.post" => "chào hàng",
+        "match.introduce" => "giới thiệu cung cầu",
+        "agreement.record" => "thoả thuận hợp tác",
         "registry.import" => "nhập từ tệp",
         "user.create" => "tạo người dùng",
         "user.grant_role" => "đổi vai trò",
