@@ -11,6 +11,7 @@ use std::collections::HashMap;
 pub mod columns;
 pub mod import;
 pub mod map;
+pub mod pdf;
 pub mod qr;
 pub mod report;
 
