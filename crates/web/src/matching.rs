@@ -6,8 +6,8 @@
 use crate::api::{ApiJson, ApiQuery};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::pages::{
-    csrf_of, ctx, error_page, flash_text, options, province_options, render, see_other, FlashQuery,
-    FormMap, OrPage, PageResult,
+    attachment, csrf_of, ctx, error_page, flash_text, options, province_options, render, see_other,
+    FlashQuery, FormMap, OrPage, PageResult,
 };
 use crate::session::{User, Viewer};
 use crate::State;
@@ -44,6 +44,7 @@ pub fn routes() -> Router<State> {
             "/hop-tac/{id}",
             get(agreement_page).post(agreement_status_page),
         )
+        .route("/hop-tac/{id}/van-ban.pdf", get(agreement_pdf))
         .route("/api/v1/demands", get(api_demands).post(api_create_demand))
         .route("/api/v1/demands/{id}", get(api_demand))
         .route("/api/v1/demands/{id}/matches", get(api_matches))
@@ -1185,4 +1186,134 @@ pub(crate) async fn agreement_status_page(
     .await
     .or_page(&state, Some(&user))?;
     Ok(see_other(&format!("/hop-tac/{id}?tb=da-luu")))
+}
+
+/// `/hop-tac/{id}/van-ban.pdf`: the agreement as a document from the
+/// template: parties, products with their OCOP certificates, terms,
+/// signatures. Public like the agreement itself.
+pub async fn agreement_pdf(S(state): S<State>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+    let user = viewer.0.as_ref();
+    let made = async {
+        let a = state.store.agreement(id).await?;
+        let producer = state.store.producer(a.producer_id).await?;
+        let ids: Vec<i64> = a
+            .product_ids
+            .split(',')
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        let products = state.store.products_by_ids(&ids).await?;
+        agreement_document(&a, &producer, &products).map_err(AppError::Internal)
+    }
+    .await;
+    match made {
+        Ok(bytes) => attachment(bytes, crate::pages::PDF, &format!("thoa-thuan-{id}.pdf")),
+        Err(e) => error_page(&state, user, e),
+    }
+}
+
+fn agreement_document(
+    a: &AgreementRow,
+    producer: &ocop_store::registry::ProducerRow,
+    products: &[ocop_store::registry::ProductListItem],
+) -> Result<Vec<u8>, String> {
+    use ocop_docs::pdf::{Block, PdfDocument, Table};
+    use ocop_domain::certificate::format_date;
+    let kind = agreement_kind_label(&a.kind).unwrap_or("Thoả thuận");
+    let place = a
+        .event_name
+        .as_deref()
+        .map(|e| format!(", tại {e}"))
+        .unwrap_or_default();
+    let mut blocks = vec![
+        Block::Banner(vec![
+            "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM".into(),
+            "Độc lập – Tự do – Hạnh phúc".into(),
+        ]),
+        Block::Title(kind.to_uppercase()),
+        Block::Paragraph(format!("Số {}/{}-OCOP", a.id, a.signed_on.format("%Y"))),
+        Block::Paragraph(format!(
+            "Hôm nay, ngày {} tháng {} năm {}{}, chúng tôi gồm:",
+            a.signed_on.format("%d"),
+            a.signed_on.format("%m"),
+            a.signed_on.format("%Y"),
+            place
+        )),
+        Block::Heading("BÊN A (bên mua)".into()),
+        Block::Facts(vec![("Tên đơn vị".into(), a.buyer.clone())]),
+        Block::Heading("BÊN B (chủ thể OCOP, bên bán)".into()),
+        Block::Facts(vec![
+            ("Tên chủ thể".into(), producer.name.clone()),
+            ("Mã số".into(), producer.registration_number.clone()),
+            (
+                "Địa chỉ".into(),
+                format!(
+                    "{}, {}, {}",
+                    producer.address,
+                    units()
+                        .commune(&producer.commune_code)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default(),
+                    province_name(&producer.province_code)
+                ),
+            ),
+            ("Người đại diện".into(), producer.representative_name.clone()),
+        ]),
+        Block::Paragraph(format!(
+            "Hai bên thống nhất ký {} với các nội dung sau:",
+            kind.to_lowercase()
+        )),
+        Block::Heading("Điều 1. Sản phẩm".into()),
+        Block::Table(Table {
+            headers: ["Mã sản phẩm", "Tên sản phẩm", "Hạng", "Giấy chứng nhận OCOP", "Hiệu lực đến"]
+                .map(String::from)
+                .to_vec(),
+            widths: vec![2.0, 3.0, 0.8, 2.2, 1.4],
+            right: vec![],
+            rows: products
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.product.code.clone(),
+                        p.product.name.clone(),
+                        p.stars.map(|s| format!("{s} sao")).unwrap_or_default(),
+                        p.certificate_public_number.clone().unwrap_or_default(),
+                        p.expires_on.map(format_date).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        }),
+        Block::Heading("Điều 2. Khối lượng và giá trị".into()),
+        Block::Facts(vec![
+            (
+                "Khối lượng".into(),
+                a.quantity.clone().unwrap_or_else(|| "theo từng đơn hàng".into()),
+            ),
+            (
+                "Giá trị".into(),
+                a.value_vnd
+                    .map(format_million_vnd)
+                    .unwrap_or_else(|| "theo từng đơn hàng".into()),
+            ),
+        ]),
+        Block::Heading("Điều 3. Cam kết".into()),
+        Block::Paragraph("Bên B bảo đảm sản phẩm giao có giấy chứng nhận OCOP còn hiệu lực trong suốt thời gian thực hiện, đúng chất lượng, nhãn mác và truy xuất nguồn gốc đã công bố; khi giấy chứng nhận hết hiệu lực hoặc bị thu hồi, Bên B thông báo ngay cho Bên A.".into()),
+        Block::Paragraph("Bên A bảo đảm tiếp nhận, thanh toán theo thoả thuận và giới thiệu sản phẩm đúng thông tin trên hệ thống thông tin OCOP.".into()),
+        Block::Heading("Điều 4. Hiệu lực".into()),
+        Block::Paragraph(format!(
+            "Văn bản có hiệu lực từ ngày ký. Tình trạng hiện tại trên hệ thống: {}.",
+            agreement_status_label(&a.status).unwrap_or(&a.status).to_lowercase()
+        )),
+        Block::Signatures(vec![
+            ("ĐẠI DIỆN BÊN A".into(), a.buyer.clone()),
+            ("ĐẠI DIỆN BÊN B".into(), producer.representative_name.clone()),
+        ]),
+    ];
+    if products.is_empty() {
+        blocks.retain(|b| !matches!(b, Block::Table(_)));
+    }
+    ocop_docs::pdf::render(&PdfDocument {
+        title: format!("{kind} số {}", a.id),
+        footer: format!("{kind} số {} · Hệ thống thông tin OCOP", a.id),
+        blocks,
+    })
 }

@@ -9,7 +9,7 @@ use crate::session::Viewer;
 use crate::State;
 use axum::extract::{Path, State as S};
 use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use ocop_docs::columns::OPEN_DATA_COLUMNS;
 use ocop_domain::certificate::status_on;
 use ocop_domain::classification::product_set;
@@ -88,10 +88,7 @@ pub async fn open_data_file(
             ocop_docs::write_csv(OPEN_DATA_COLUMNS, &rows),
         ),
         "xlsx" => match ocop_docs::write_xlsx("Sản phẩm OCOP", OPEN_DATA_COLUMNS, &rows) {
-            Ok(b) => (
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                b,
-            ),
+            Ok(b) => (crate::pages::XLSX, b),
             Err(e) => return AppError::Internal(e).json(),
         },
         "json" => {
@@ -120,15 +117,9 @@ pub async fn open_data_file(
         }
         _ => return AppError::NotFound(format!("tệp \"{file}\"")).json(),
     };
-    let mut resp = body.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{FILE}-{today}.{ext}\""))
-    {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
+    let mut resp = crate::pages::attachment(body, content_type, &format!("{FILE}-{today}.{ext}"));
     // Statuses change with the date; an hour is fresh enough for open data.
-    h.insert(
+    resp.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
     );

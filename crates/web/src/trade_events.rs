@@ -9,16 +9,17 @@
 use crate::api::{ApiJson, ApiQuery};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::pages::{
-    csrf_of, ctx, error_page, flash_text, options, province_options, render, see_other, FlashQuery,
-    FormMap, OrPage, PageResult,
+    attachment, csrf_of, ctx, error_page, flash_text, options, province_options, render, see_other,
+    FlashQuery, FormMap, OrPage, PageResult, PDF, XLSX,
 };
 use crate::session::{User, Viewer};
 use crate::State;
 use axum::extract::{Path, Query, State as S};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Form, Json, Router};
+use ocop_docs::pdf::{Block, PdfDocument, Table};
 use ocop_docs::report::{write_workbook, Cell, Sheet};
 use ocop_domain::admin_units::{short_name, units};
 use ocop_domain::auth::{authorize, Action, Role, Scope};
@@ -36,7 +37,7 @@ pub fn routes() -> Router<State> {
     Router::new()
         .route("/su-kien", get(list_page).post(create_page))
         .route("/su-kien/{id}", get(show_page))
-        .route("/su-kien/{id}/bao-cao.xlsx", get(report_xlsx))
+        .route("/su-kien/{id}/bao-cao.{ext}", get(report_file))
         .route("/su-kien/{id}/gian-hang", post(apply_page))
         .route("/su-kien/{id}/gian-hang/{booth}", post(decide_page))
         .route("/su-kien/{id}/so-lieu", post(day_page))
@@ -191,6 +192,193 @@ impl Report {
                 .collect::<Vec<_>>());
         }
         v
+    }
+
+    /// The report as a PDF: the same sections as the page and the workbook.
+    fn pdf(&self, today: chrono::NaiveDate, with_sales: bool) -> Result<Vec<u8>, String> {
+        let e = &self.event;
+        let f = &self.figures;
+        let thousands = ocop_domain::text::group_thousands;
+        let phase = EventPhase::of(e.starts_on, e.ends_on, e.finalized_at.is_some(), today);
+        let mut blocks = vec![
+            Block::Banner(vec![
+                e.organiser.to_uppercase(),
+                "Hệ thống thông tin Chương trình OCOP".into(),
+            ]),
+            Block::Title(format!(
+                "BÁO CÁO KẾT QUẢ {}",
+                kind_label(&e.kind).unwrap_or("SỰ KIỆN").to_uppercase()
+            )),
+            Block::Paragraph(e.name.clone()),
+            Block::Facts(vec![
+                ("Quy mô".into(), scope_label(&e.scope).unwrap_or("").into()),
+                (
+                    "Thời gian".into(),
+                    format!(
+                        "{} – {} ({} ngày)",
+                        format_date(e.starts_on),
+                        format_date(e.ends_on),
+                        (e.ends_on - e.starts_on).num_days() + 1
+                    ),
+                ),
+                (
+                    "Địa điểm".into(),
+                    format!(
+                        "{}, {}",
+                        e.venue,
+                        province_name(&e.province_code).unwrap_or_default()
+                    ),
+                ),
+                ("Tình trạng".into(), phase.label().into()),
+            ]),
+            Block::Heading("1. Kết quả".into()),
+            Block::Facts(vec![
+                ("Gian hàng".into(), thousands(f.booths)),
+                ("Số ngày có báo cáo".into(), thousands(f.days_reported)),
+                ("Lượt khách".into(), thousands(f.visitors)),
+                ("Doanh thu".into(), format_million_vnd(f.revenue_vnd)),
+                ("Đơn hàng".into(), thousands(f.orders)),
+                ("Biên bản hợp tác ký kết".into(), thousands(f.agreements)),
+                ("Tỉnh, thành phố tham gia".into(), thousands(f.provinces)),
+                ("Quốc gia tham gia".into(), thousands(f.countries)),
+            ]),
+        ];
+        let show = |c: &FigureComparison, n: i64| {
+            if c.figure == "revenue_vnd" {
+                format_million_vnd(n)
+            } else {
+                thousands(n)
+            }
+        };
+        if !self.against_plan.is_empty() || self.previous.is_some() {
+            blocks.push(Block::Heading("2. So sánh với kế hoạch và kỳ trước".into()));
+            let mut rows = Vec::new();
+            for c in &self.against_plan {
+                rows.push(vec![
+                    c.label.to_string(),
+                    "Kế hoạch".into(),
+                    show(c, c.base),
+                    show(c, c.current),
+                    c.text.clone().unwrap_or_default(),
+                ]);
+            }
+            if let Some((p, _, changes)) = &self.previous {
+                for c in changes {
+                    rows.push(vec![
+                        c.label.to_string(),
+                        p.name.clone(),
+                        show(c, c.base),
+                        show(c, c.current),
+                        c.text.clone().unwrap_or_else(|| "—".into()),
+                    ]);
+                }
+            }
+            blocks.push(Block::Table(Table {
+                headers: [
+                    "Chỉ tiêu",
+                    "So với",
+                    "Kế hoạch / kỳ trước",
+                    "Kết quả",
+                    "Tỷ lệ",
+                ]
+                .map(String::from)
+                .to_vec(),
+                widths: vec![2.2, 2.6, 2.0, 2.0, 1.0],
+                right: vec![2, 3, 4],
+                rows,
+            }));
+        }
+        blocks.push(Block::Heading("3. Số liệu theo ngày".into()));
+        blocks.push(Block::Table(Table {
+            headers: [
+                "Ngày",
+                "Lượt khách",
+                "Doanh thu",
+                "Đơn hàng",
+                "Biên bản hợp tác",
+            ]
+            .map(String::from)
+            .to_vec(),
+            widths: vec![1.2, 1.2, 1.8, 1.0, 1.2],
+            right: vec![1, 2, 3, 4],
+            rows: self
+                .days
+                .iter()
+                .map(|d| {
+                    vec![
+                        format_date(d.day),
+                        thousands(d.visitors),
+                        format_million_vnd(d.revenue_vnd),
+                        thousands(d.orders),
+                        thousands(d.agreements),
+                    ]
+                })
+                .collect(),
+        }));
+        blocks.push(Block::Heading("4. Gian hàng".into()));
+        let mut headers: Vec<String> = ["Số", "Chủ thể", "Tỉnh, thành phố", "Diện tích"]
+            .map(String::from)
+            .to_vec();
+        let mut widths = vec![0.8, 3.2, 1.5, 1.0];
+        if with_sales {
+            headers.extend(["Doanh thu".to_string(), "Đơn hàng".to_string()]);
+            widths.extend([1.7, 0.9]);
+        }
+        blocks.push(Block::Table(Table {
+            headers,
+            widths,
+            right: vec![3, 4, 5],
+            rows: self
+                .booths
+                .iter()
+                .filter(|b| b.status == "allocated")
+                .map(|b| {
+                    let mut r = vec![
+                        b.booth_number.clone().unwrap_or_default(),
+                        b.producer_name.clone(),
+                        province_name(&b.province_code).unwrap_or_default(),
+                        b.area_m2
+                            .map(|a| format!("{} m²", a.to_string().replace('.', ",")))
+                            .unwrap_or_default(),
+                    ];
+                    if with_sales {
+                        r.push(format_million_vnd(b.revenue_vnd));
+                        r.push(thousands(b.orders));
+                    }
+                    r
+                })
+                .collect(),
+        }));
+        let p = &self.participants;
+        if !p.provinces.is_empty() || !p.countries.is_empty() {
+            let provinces: Vec<String> = p
+                .provinces
+                .iter()
+                .filter_map(|c| province_name(c))
+                .collect();
+            blocks.push(Block::Paragraph(format!(
+                "Thành phần tham gia khác: {}{}",
+                if provinces.is_empty() {
+                    String::new()
+                } else {
+                    format!("tỉnh, thành phố {}. ", provinces.join(", "))
+                },
+                if p.countries.is_empty() {
+                    String::new()
+                } else {
+                    format!("Quốc gia: {}.", p.countries.join(", "))
+                },
+            )));
+        }
+        blocks.push(Block::Signatures(vec![(
+            "ĐƠN VỊ TỔ CHỨC".into(),
+            e.organiser.clone(),
+        )]));
+        ocop_docs::pdf::render(&PdfDocument {
+            title: format!("Báo cáo kết quả {}", e.name),
+            footer: format!("{} · lập ngày {}", e.name, format_date(today)),
+            blocks,
+        })
     }
 
     /// The workbook: summary with comparisons, days, booths (sales only for the organiser).
@@ -970,32 +1158,26 @@ pub(crate) async fn finalize_page(
     Ok(see_other(&format!("/su-kien/{id}?tb=da-tong-ket")))
 }
 
-/// `/su-kien/{id}/bao-cao.xlsx`: the report as a workbook; revenue per booth
-/// only in the organiser's copy.
-pub async fn report_xlsx(S(state): S<State>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+/// `/su-kien/{id}/bao-cao.{xlsx,pdf}`: the report as a workbook or a PDF;
+/// revenue per booth only in the organiser's copy.
+pub async fn report_file(
+    S(state): S<State>,
+    viewer: Viewer,
+    Path((id, ext)): Path<(i64, String)>,
+) -> Response {
     let user = viewer.0.as_ref();
     let r = match report(&state, id).await {
         Ok(r) => r,
         Err(e) => return error_page(&state, user, e),
     };
     let manage = can_manage(user, &r.event);
-    match r.workbook(manage) {
-        Ok(bytes) => {
-            let mut resp = bytes.into_response();
-            let h = resp.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-            );
-            if let Ok(v) = HeaderValue::from_str(&format!(
-                "attachment; filename=\"bao-cao-su-kien-{id}.xlsx\""
-            )) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            resp
-        }
+    let (made, content_type) = match ext.as_str() {
+        "xlsx" => (r.workbook(manage), XLSX),
+        "pdf" => (r.pdf(state.today(), manage), PDF),
+        _ => return error_page(&state, user, AppError::NotFound("tệp này".into())),
+    };
+    match made {
+        Ok(bytes) => attachment(bytes, content_type, &format!("bao-cao-su-kien-{id}.{ext}")),
         Err(e) => error_page(&state, user, AppError::Internal(e)),
     }
 }

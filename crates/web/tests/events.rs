@@ -441,6 +441,22 @@ async fn an_event_from_plan_to_final_report() {
             "{l}: this year is 200% of last year's revenue"
         );
 
+        // The PDF report, for everyone; an unknown format is not found.
+        let pdf = client()
+            .get(app.url(&format!("/su-kien/{cur}/bao-cao.pdf")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.status(), 200, "{l}");
+        assert_eq!(pdf.headers()["content-type"], "application/pdf", "{l}");
+        assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"), "{l}");
+        let r = client()
+            .get(app.url(&format!("/su-kien/{cur}/bao-cao.doc")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{l}");
+
         // The final report locks the figures; an event not over cannot be closed.
         let (s, x) = post(
             &app,

@@ -487,6 +487,16 @@ async fn demands_rank_candidates_and_lead_to_agreements() {
         assert_eq!(steps, vec!["signed", "delivering"], "{l}: {h}");
         assert_eq!(h["history"][1]["note"], "Đợt 1", "{l}");
 
+        // The agreement as a document.
+        let pdf = client()
+            .get(app.url(&format!("/hop-tac/{first}/van-ban.pdf")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.status(), 200, "{l}");
+        assert_eq!(pdf.headers()["content-type"], "application/pdf", "{l}");
+        assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"), "{l}");
+
         // Counts and values: cancelled ones left out; by province, event and year.
         let st = app.get_json("/api/v1/agreements/statistics").await;
         let row = |k: &str, key: &str| {

@@ -332,6 +332,21 @@ async fn home(
     Ok(render(&state, "home.html", c))
 }
 
+/// A generated file as a download.
+pub(crate) fn attachment(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    use axum::http::{header, HeaderValue};
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const PDF: &str = "application/pdf";
+
 /// Options for a `<select>`: `[{value, label}]`.
 pub(crate) fn options<I: IntoIterator<Item = (String, String)>>(items: I) -> serde_json::Value {
     json!(items
