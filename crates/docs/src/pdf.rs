@@ -39,6 +39,14 @@ pub enum Block {
     Table(Table),
     /// Side-by-side signature blocks: (role, name).
     Signatures(Vec<(String, String)>),
+    /// A QR code of `data`, `size` points wide, centred, with a caption under it.
+    Qr {
+        data: String,
+        size: f32,
+        caption: String,
+    },
+    /// A centred line in large bold type (a product's name on a certificate).
+    Emphasis(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -78,6 +86,13 @@ pub enum Op {
     },
     /// A light fill behind a table header.
     Shade {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    },
+    /// A black rectangle (QR code modules).
+    Dark {
         x: f32,
         y: f32,
         w: f32,
@@ -397,6 +412,47 @@ pub fn layout(doc: &PdfDocument) -> Vec<Vec<Op>> {
                 l.y += 6.0;
             }
             Block::Table(t) => l.table(t),
+            Block::Emphasis(t) => {
+                l.y += 4.0;
+                l.centred(18.0, true, t);
+                l.y += 6.0;
+            }
+            Block::Qr {
+                data,
+                size,
+                caption,
+            } => {
+                let Ok((n, modules)) = crate::qr::matrix(data) else {
+                    continue;
+                };
+                l.need(size + BODY * 3.0);
+                let module = size / n as f32;
+                let left = (PAGE_W - size) / 2.0;
+                let top = l.y + 4.0;
+                // One rectangle per horizontal run of dark modules.
+                for row in 0..n {
+                    let mut col = 0;
+                    while col < n {
+                        if !modules[row * n + col] {
+                            col += 1;
+                            continue;
+                        }
+                        let start = col;
+                        while col < n && modules[row * n + col] {
+                            col += 1;
+                        }
+                        l.ops().push(Op::Dark {
+                            x: left + start as f32 * module,
+                            y: top + row as f32 * module,
+                            w: (col - start) as f32 * module,
+                            h: module,
+                        });
+                    }
+                }
+                l.y = top + size + 4.0;
+                l.centred(BODY - 1.5, false, caption);
+                l.y += 4.0;
+            }
             Block::Signatures(parties) => {
                 let n = parties.len().max(1) as f32;
                 let col = width / n;
@@ -487,7 +543,12 @@ pub fn render(doc: &PdfDocument) -> Result<Vec<u8>, String> {
                         s.set_stroke(None);
                     }
                 }
-                Op::Shade { x, y, w, h } => {
+                Op::Shade { x, y, w, h } | Op::Dark { x, y, w, h } => {
+                    let gray = if matches!(op, Op::Dark { .. }) {
+                        0
+                    } else {
+                        238
+                    };
                     let mut pb = PathBuilder::new();
                     pb.move_to(*x, *y);
                     pb.line_to(x + w, *y);
@@ -496,7 +557,7 @@ pub fn render(doc: &PdfDocument) -> Result<Vec<u8>, String> {
                     pb.close();
                     if let Some(path) = pb.finish() {
                         s.set_stroke(None);
-                        s.set_fill(Some(ink(238)));
+                        s.set_fill(Some(ink(gray)));
                         s.draw_path(&path);
                     }
                 }
@@ -556,6 +617,35 @@ mod tests {
         // A word longer than the line is cut, not lost.
         let long = "x".repeat(200);
         assert_eq!(wrap(&long, 10.0, false, 100.0).concat(), long);
+    }
+
+    #[test]
+    fn a_qr_code_is_drawn_as_its_dark_modules() {
+        let url = "https://ocop.example.vn/01/08934563138165";
+        let doc = PdfDocument {
+            blocks: vec![Block::Qr {
+                data: url.into(),
+                size: 120.0,
+                caption: "Quét để kiểm tra".into(),
+            }],
+            ..Default::default()
+        };
+        let pages = layout(&doc);
+        let (n, modules) = crate::qr::matrix(url).unwrap();
+        let dark_area: f32 = pages[0]
+            .iter()
+            .filter_map(|op| match op {
+                Op::Dark { w, h, .. } => Some(w * h),
+                _ => None,
+            })
+            .sum();
+        let module = 120.0 / n as f32;
+        let expected = modules.iter().filter(|m| **m).count() as f32 * module * module;
+        assert!(
+            (dark_area - expected).abs() < 0.01,
+            "{dark_area} vs {expected}"
+        );
+        assert!(render(&doc).unwrap().starts_with(b"%PDF-"));
     }
 
     #[test]

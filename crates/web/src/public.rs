@@ -34,6 +34,7 @@ pub fn routes() -> Router<State> {
         .route("/du-lieu-mo", get(crate::open_data::open_data_page))
         .route("/du-lieu-mo/{file}", get(crate::open_data::open_data_file))
         .route("/xac-minh/{code}", get(verify_page))
+        .route("/xac-minh/{code}/giay-chung-nhan.pdf", get(certificate_pdf))
         .route("/qr/{file}", get(qr))
         .route("/api/v1/verify", get(verify_json))
         .route("/api/v1/suggest", get(crate::public_catalog::suggest_json))
@@ -818,4 +819,104 @@ pub async fn sitemap(S(state): S<State>, headers: HeaderMap) -> Response {
         xml,
     )
         .into_response()
+}
+
+/// `/xac-minh/{code}/giay-chung-nhan.pdf`: the product's current
+/// certificate to print, with the QR code that verifies it. Its status on
+/// the day is printed too: an expired or revoked certificate says so.
+pub async fn certificate_pdf(
+    S(state): S<State>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Response {
+    let made = async {
+        let id = state
+            .store
+            .product_id_by_code(&code)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("sản phẩm {code}")))?;
+        let (x, cert, status) = verify(&state, id).await?;
+        let cert = cert.ok_or_else(|| {
+            AppError::NotFound(format!("giấy chứng nhận OCOP của sản phẩm {code}"))
+        })?;
+        let (verdict, detail, _) = verdict_text(&status, Some(&cert));
+        let target = qr_target(&base_url(&state, &headers), &x);
+        certificate_document(&x, &cert, verdict, &detail, &target, state.today())
+            .map_err(AppError::Internal)
+    }
+    .await;
+    match made {
+        Ok(bytes) => crate::pages::attachment(
+            bytes,
+            crate::pages::PDF,
+            &format!("giay-chung-nhan-ocop-{code}.pdf"),
+        ),
+        Err(e) => crate::pages::error_page(&state, viewer.0.as_ref(), e),
+    }
+}
+
+fn certificate_document(
+    x: &ProductListItem,
+    c: &CertificateRow,
+    verdict: &str,
+    detail: &str,
+    verify_url: &str,
+    today: chrono::NaiveDate,
+) -> Result<Vec<u8>, String> {
+    use ocop_docs::pdf::{Block, PdfDocument};
+    use ocop_domain::certificate::format_date;
+    let set = ocop_domain::classification::product_set(&x.product.set_code)
+        .map(|s| format!("{} {}", s.set, s.name))
+        .unwrap_or_default();
+    let blocks = vec![
+        Block::Banner(vec![
+            c.issuer.to_uppercase(),
+            "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM".into(),
+            "Độc lập – Tự do – Hạnh phúc".into(),
+        ]),
+        Block::Title("GIẤY CHỨNG NHẬN SẢN PHẨM OCOP".into()),
+        Block::Emphasis(x.product.name.clone()),
+        Block::Emphasis(format!("ĐẠT HẠNG {} SAO", c.stars)),
+        Block::Facts(vec![
+            ("Chủ thể".into(), x.producer_name.clone()),
+            (
+                "Địa chỉ".into(),
+                format!("{}, {}", x.commune_name, x.province_name),
+            ),
+            ("Mã sản phẩm".into(), x.product.code.clone()),
+            ("Bộ sản phẩm".into(), set),
+            (
+                "Số giấy chứng nhận".into(),
+                c.number.clone().unwrap_or_default(),
+            ),
+            (
+                "Quyết định công nhận".into(),
+                format!(
+                    "Số {}, ngày {}",
+                    c.decision_number,
+                    format_date(c.issued_on)
+                ),
+            ),
+            ("Có hiệu lực đến".into(), format_date(c.expires_on)),
+            (
+                format!("Tình trạng ngày {}", format_date(today)),
+                format!("{verdict}. {detail}"),
+            ),
+        ]),
+        Block::Qr {
+            data: verify_url.to_string(),
+            size: 110.0,
+            caption: format!("Quét mã để kiểm tra giấy chứng nhận còn hiệu lực: {verify_url}"),
+        },
+        Block::Signatures(vec![("CƠ QUAN CẤP".into(), c.issuer.clone())]),
+    ];
+    ocop_docs::pdf::render(&PdfDocument {
+        title: format!("Giấy chứng nhận sản phẩm OCOP: {}", x.product.name),
+        footer: format!(
+            "Giấy chứng nhận {} · in từ Hệ thống thông tin OCOP",
+            c.number.as_deref().unwrap_or(&x.product.code)
+        ),
+        blocks,
+    })
 }

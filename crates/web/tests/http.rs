@@ -958,6 +958,19 @@ async fn verification_resolver_and_revocation() {
             }
         };
         assert_eq!(status_of(ids[0].1.clone()).await, "valid", "{}", app.label);
+        // The certificate to print, for a certified product only.
+        for (i, want) in [(0, 200), (2, 200), (4, 404)] {
+            let r = client()
+                .get(app.url(&format!("/xac-minh/{}/giay-chung-nhan.pdf", ids[i].1)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), want, "{}: case {i}", app.label);
+            if want == 200 {
+                assert_eq!(r.headers()["content-type"], "application/pdf");
+                assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+            }
+        }
         assert_eq!(status_of(ids[1].1.clone()).await, "expiring_soon");
         assert_eq!(status_of(ids[2].1.clone()).await, "expired");
         assert_eq!(status_of(ids[4].1.clone()).await, "not_certified");
