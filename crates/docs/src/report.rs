@@ -12,6 +12,8 @@ pub enum Cell {
     MillionVnd(i64),
     /// A whole percent, or blank.
     Percent(Option<i64>),
+    /// A number shown with two decimals (a council's average score).
+    Decimal(f64),
 }
 
 impl From<&str> for Cell {
@@ -53,6 +55,7 @@ fn build(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
     let bold = Format::new().set_bold().set_text_wrap();
     let money = Format::new().set_num_format("#,##0.00");
     let percent = Format::new().set_num_format("0\"%\"");
+    let decimal = Format::new().set_num_format("0.00");
     for s in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(s.name.chars().take(31).collect::<String>())?;
@@ -90,6 +93,9 @@ fn build(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
                         ws.write_number_with_format(row, col, *p as f64, &percent)?;
                     }
                     Cell::Percent(None) => {}
+                    Cell::Decimal(x) => {
+                        ws.write_number_with_format(row, col, *x, &decimal)?;
+                    }
                 }
             }
         }

@@ -30,6 +30,7 @@ pub fn routes() -> Router<State> {
     Router::new()
         .route("/dot-danh-gia", get(list_page).post(create_page))
         .route("/dot-danh-gia/{id}", get(round_page))
+        .route("/dot-danh-gia/{id}/ket-qua.{ext}", get(results_file))
         .route("/dot-danh-gia/{id}/thanh-vien", post(member_page))
         .route("/dot-danh-gia/{id}/ho-so/{dossier}", post(assign_page))
         .route("/ho-so/{id}/cham", get(score_form).post(score_page))
@@ -773,4 +774,284 @@ pub(crate) async fn decide_page(
         .await
         .or_page(&state, Some(&user))?;
     Ok(see_other(&format!("/ho-so/{id}?tb=da-quyet-dinh")))
+}
+
+/// One dossier's line in a round's results.
+struct ResultLine {
+    product: String,
+    code: String,
+    producer: String,
+    commune: String,
+    status: &'static str,
+    submitted: String,
+    member_totals: String,
+    average: Option<f64>,
+    spread: Option<f64>,
+    rank: Option<u8>,
+    unmet: String,
+}
+
+/// The round's council and its dossiers' results, for the minutes and the workbook.
+async fn round_results(
+    state: &State,
+    round: &RoundRow,
+) -> AppResult<(Vec<ocop_store::rounds::MemberRow>, Vec<ResultLine>)> {
+    let members = state.store.round_members(round.id).await?;
+    let all = state
+        .store
+        .list_dossiers(&ocop_store::dossiers::DossierFilter {
+            province: Some(round.province_code.clone()),
+            ..Default::default()
+        })
+        .await?;
+    let mut lines = Vec::new();
+    for d in all.iter().filter(|d| d.dossier.round_id == Some(round.id)) {
+        let (result, _) = council_result(state, &d.dossier).await?;
+        let c = result.consolidated.as_ref();
+        let decimal = |x: f64| format!("{x:.2}").replace('.', ",");
+        lines.push(ResultLine {
+            product: d.product_name.clone(),
+            code: d.product_code.clone(),
+            producer: d.producer_name.clone(),
+            commune: ocop_domain::admin_units::units()
+                .commune(&d.dossier.commune_code)
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            status: ocop_domain::dossier::DossierStatus::parse(&d.dossier.status)
+                .map(|s| s.label())
+                .unwrap_or(""),
+            submitted: format!("{}/{}", result.submitted, result.members),
+            member_totals: c
+                .map(|c| {
+                    c.member_totals
+                        .iter()
+                        .map(|t| decimal(*t))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default(),
+            average: c.map(|c| c.average_total),
+            spread: c.map(|c| c.spread),
+            rank: c.map(|c| c.rank),
+            unmet: c
+                .map(|c| {
+                    c.unmet_minimums
+                        .iter()
+                        .map(|u| format!("{} ({}★)", u.criterion_title, u.min_star))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default(),
+        });
+    }
+    Ok((members, lines))
+}
+
+/// `/dot-danh-gia/{id}/ket-qua.{pdf,xlsx}`: the council's minutes (PDF)
+/// or the results workbook, for the office and the council's members.
+pub(crate) async fn results_file(
+    S(state): S<State>,
+    user: User,
+    Path((id, ext)): Path<(i64, String)>,
+) -> Response {
+    let made = async {
+        let (round, scope) = round_scope(&state, id).await?;
+        if authorize(&user.actor, Action::ManageRound, &scope).is_err()
+            && authorize(&user.actor, Action::ScoreDossier, &scope).is_err()
+        {
+            return Err(AppError::Forbidden(
+                "Bạn không thuộc đợt đánh giá này.".into(),
+            ));
+        }
+        let (members, lines) = round_results(&state, &round).await?;
+        match ext.as_str() {
+            "pdf" => minutes(&round, &members, &lines, state.today())
+                .map(|b| (b, crate::pages::PDF))
+                .map_err(AppError::Internal),
+            "xlsx" => results_workbook(&round, &members, &lines)
+                .map(|b| (b, crate::pages::XLSX))
+                .map_err(AppError::Internal),
+            _ => Err(AppError::NotFound("tệp này".into())),
+        }
+    }
+    .await;
+    match made {
+        Ok((bytes, content_type)) => crate::pages::attachment(
+            bytes,
+            content_type,
+            &format!("ket-qua-dot-danh-gia-{id}.{ext}"),
+        ),
+        Err(e) => error_page(&state, Some(&user), e),
+    }
+}
+
+fn province_of(round: &RoundRow) -> String {
+    ocop_domain::admin_units::units()
+        .province(&round.province_code)
+        .map(|p| p.name.clone())
+        .unwrap_or_default()
+}
+
+fn one_decimal(x: Option<f64>) -> String {
+    x.map(|x| format!("{x:.2}").replace('.', ","))
+        .unwrap_or_default()
+}
+
+/// Biên bản họp Hội đồng: the council, then each dossier's consolidated result.
+fn minutes(
+    round: &RoundRow,
+    members: &[ocop_store::rounds::MemberRow],
+    lines: &[ResultLine],
+    today: chrono::NaiveDate,
+) -> Result<Vec<u8>, String> {
+    use ocop_docs::pdf::{Block, PdfDocument, Table};
+    use ocop_domain::certificate::format_date;
+    let province = province_of(round);
+    let chair = members.iter().find(|m| m.is_chair);
+    let scored = lines.iter().filter(|l| l.rank.is_some()).count();
+    let mut blocks = vec![
+        Block::Banner(vec![
+            format!("UBND {}", province.to_uppercase()),
+            "HỘI ĐỒNG ĐÁNH GIÁ, PHÂN HẠNG SẢN PHẨM OCOP".into(),
+        ]),
+        Block::Title("BIÊN BẢN HỌP HỘI ĐỒNG".into()),
+        Block::Paragraph(format!(
+            "{} — lập ngày {}. Hạn chấm điểm {}; chênh lệch tối đa giữa các thành viên {} điểm.",
+            round.name,
+            format_date(today),
+            format_date(round.scoring_deadline),
+            one_decimal(Some(round.max_spread))
+        )),
+        Block::Heading("1. Thành phần hội đồng".into()),
+        Block::Table(Table {
+            headers: vec!["Họ và tên".into(), "Tài khoản".into(), "Nhiệm vụ".into()],
+            widths: vec![3.0, 2.0, 2.0],
+            right: vec![],
+            rows: members
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.full_name.clone(),
+                        m.username.clone(),
+                        if m.is_chair { "Chủ tịch hội đồng" } else { "Thành viên" }.into(),
+                    ]
+                })
+                .collect(),
+        }),
+        Block::Heading("2. Kết quả đánh giá, phân hạng".into()),
+        Block::Paragraph(format!(
+            "Hội đồng đã đánh giá {} hồ sơ; {} hồ sơ có kết quả tổng hợp. Điểm tổng hợp là trung bình điểm của các thành viên; hạng sao theo khung điểm và điểm tối thiểu của bộ tiêu chí.",
+            lines.len(),
+            scored
+        )),
+        Block::Table(Table {
+            headers: ["Sản phẩm", "Chủ thể", "Phiếu", "Điểm các thành viên", "Điểm tổng hợp", "Hạng"]
+                .map(String::from)
+                .to_vec(),
+            widths: vec![2.6, 2.4, 0.8, 2.2, 1.2, 0.9],
+            right: vec![4],
+            rows: lines
+                .iter()
+                .map(|l| {
+                    vec![
+                        format!("{} ({})", l.product, l.code),
+                        format!("{}, {}", l.producer, l.commune),
+                        l.submitted.clone(),
+                        l.member_totals.clone(),
+                        one_decimal(l.average),
+                        l.rank.map(|r| format!("{r} sao")).unwrap_or_else(|| "—".into()),
+                    ]
+                })
+                .collect(),
+        }),
+    ];
+    let unmet: Vec<&ResultLine> = lines.iter().filter(|l| !l.unmet.is_empty()).collect();
+    if !unmet.is_empty() {
+        blocks.push(Block::Heading("3. Điểm tối thiểu chưa đạt".into()));
+        for l in unmet {
+            blocks.push(Block::Paragraph(format!("{}: {}.", l.product, l.unmet)));
+        }
+    }
+    blocks.push(Block::Signatures(vec![
+        (
+            "CHỦ TỊCH HỘI ĐỒNG".into(),
+            chair.map(|c| c.full_name.clone()).unwrap_or_default(),
+        ),
+        ("CƠ QUAN THƯỜNG TRỰC OCOP TỈNH".into(), province),
+    ]));
+    ocop_docs::pdf::render(&PdfDocument {
+        title: format!("Biên bản họp hội đồng: {}", round.name),
+        footer: format!("Biên bản họp hội đồng · {}", round.name),
+        blocks,
+    })
+}
+
+fn results_workbook(
+    round: &RoundRow,
+    members: &[ocop_store::rounds::MemberRow],
+    lines: &[ResultLine],
+) -> Result<Vec<u8>, String> {
+    use ocop_docs::report::{write_workbook, Cell, Sheet};
+    let number = |x: Option<f64>| x.map(Cell::Decimal).unwrap_or(Cell::Text(String::new()));
+    write_workbook(&[
+        Sheet {
+            name: "Kết quả".into(),
+            title: format!("{} — {}", round.name, province_of(round)),
+            headers: [
+                "Mã sản phẩm",
+                "Sản phẩm",
+                "Chủ thể",
+                "Xã, phường",
+                "Trạng thái hồ sơ",
+                "Phiếu đã nộp",
+                "Điểm các thành viên",
+                "Điểm tổng hợp",
+                "Chênh lệch",
+                "Hạng sao",
+                "Điểm tối thiểu chưa đạt",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: lines
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.code.clone().into(),
+                        l.product.clone().into(),
+                        l.producer.clone().into(),
+                        l.commune.clone().into(),
+                        l.status.into(),
+                        l.submitted.clone().into(),
+                        l.member_totals.clone().into(),
+                        number(l.average),
+                        number(l.spread),
+                        l.rank
+                            .map(|r| Cell::Int(r as i64))
+                            .unwrap_or(Cell::Text(String::new())),
+                        l.unmet.clone().into(),
+                    ]
+                })
+                .collect(),
+        },
+        Sheet {
+            name: "Hội đồng".into(),
+            title: format!("Hội đồng — {}", round.name),
+            headers: vec!["Họ và tên".into(), "Tài khoản".into(), "Nhiệm vụ".into()],
+            rows: members
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.full_name.clone().into(),
+                        m.username.clone().into(),
+                        if m.is_chair {
+                            "Chủ tịch hội đồng"
+                        } else {
+                            "Thành viên"
+                        }
+                        .into(),
+                    ]
+                })
+                .collect(),
+        },
+    ])
 }

@@ -1806,6 +1806,56 @@ async fn round_council_scoring_and_consolidation() {
         assert_eq!(d["status"], "scored");
         assert!((d["council_total"].as_f64().unwrap() - expected).abs() < 1e-9);
         assert_eq!(d["council_rank"], 1);
+        // The minutes and the results workbook, for the office and the council only.
+        let xlsx = prov
+            .get(app.url(&format!("/dot-danh-gia/{rid}/ket-qua.xlsx")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(xlsx.status(), 200, "{}", app.label);
+        let mut wb: calamine::Xlsx<_> =
+            calamine::Reader::new(std::io::Cursor::new(xlsx.bytes().await.unwrap().to_vec()))
+                .unwrap();
+        let results = calamine::Reader::worksheet_range(&mut wb, "Kết quả").unwrap();
+        let row: Vec<String> = results
+            .rows()
+            .nth(3)
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(
+            row[0],
+            p["code"].as_str().unwrap(),
+            "{}: {row:?}",
+            app.label
+        );
+        assert_eq!(row[1], "Nước mắm Cửa Khẩu", "{}: {row:?}", app.label);
+        assert_eq!(row[5], "3/3", "{}: {row:?}", app.label);
+        assert!(
+            (row[7].parse::<f64>().unwrap() - expected).abs() < 1e-9,
+            "{}: {row:?}",
+            app.label
+        );
+        assert_eq!(row[9], "1", "{}: {row:?}", app.label);
+        let pdf = tv1
+            .get(app.url(&format!("/dot-danh-gia/{rid}/ket-qua.pdf")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            pdf.status(),
+            200,
+            "{}: a member reads the minutes",
+            app.label
+        );
+        assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+        let r = outsider
+            .get(app.url(&format!("/dot-danh-gia/{rid}/ket-qua.pdf")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{}", app.label);
         // The decision: below 3★ nothing is recognised; the commune cannot decide.
         let decision = json!({"decision_number": "77/QĐ-UBND", "signed_on": "22/11/2026", "signer": "Chủ tịch UBND", "issuer": "UBND Thành phố Hà Nội"});
         let r = com
