@@ -84,8 +84,25 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A place marked on the map (a point of sale), linking to `href`.
+pub struct MapPoint {
+    pub lon: f64,
+    pub lat: f64,
+    pub label: String,
+    pub href: String,
+}
+
 /// Render the map. `shades` is keyed by two-digit province code.
 pub fn national_svg(shades: &HashMap<String, Shade>, title: &str) -> String {
+    national_svg_with_points(shades, &[], title)
+}
+
+/// The map with places marked on it, above the provinces.
+pub fn national_svg_with_points(
+    shades: &HashMap<String, Shade>,
+    points: &[MapPoint],
+    title: &str,
+) -> String {
     let geo: Value = serde_json::from_str(GEOJSON).expect("shipped GeoJSON parses (tested)");
     let max = shades.values().map(|s| s.value).max().unwrap_or(0);
     let (w, h) = size();
@@ -159,6 +176,15 @@ pub fn national_svg(shades: &HashMap<String, Shade>, title: &str) -> String {
             escape(name)
         );
     }
+    for p in points {
+        let (x, y) = project(p.lon, p.lat);
+        let _ = write!(
+            out,
+            "<a href=\"{}\" class=\"map-point\"><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#1f5fa8\" stroke=\"#ffffff\" stroke-width=\"1.2\"><title>{}</title></circle></a>",
+            escape(&p.href),
+            escape(&p.label)
+        );
+    }
     out.push_str("</svg>");
     out
 }
@@ -183,6 +209,24 @@ mod tests {
         assert!(svg.contains("Quần đảo Hoàng Sa") && svg.contains("Quần đảo Trường Sa"));
         assert!(svg.contains("data-code=\"01\"") && svg.contains(COLORS[5]));
         assert!(svg.contains("href=\"/danh-muc?tinh=01\""));
+    }
+
+    #[test]
+    fn points_are_marked_where_they_are() {
+        let svg = national_svg_with_points(
+            &HashMap::new(),
+            &[MapPoint {
+                lon: 105.85,
+                lat: 21.03,
+                label: "Điểm OCOP <Hoàn Kiếm>".into(),
+                href: "/noi-ban#diem-1".into(),
+            }],
+            "Điểm bán",
+        );
+        let (x, y) = project(105.85, 21.03);
+        assert!(svg.contains(&format!("cx=\"{x:.1}\" cy=\"{y:.1}\"")));
+        assert!(svg.contains("Điểm OCOP &lt;Hoàn Kiếm&gt;"));
+        assert_eq!(svg.matches("class=\"map-point\"").count(), 1);
     }
 
     #[test]
