@@ -156,7 +156,78 @@ pub async fn seed_demo(
             .await
             .context("tạo dữ liệu kết nối cung cầu mẫu thất bại")?;
     }
+    seed_demo_points_of_sale(store, today, seed)
+        .await
+        .context("tạo điểm bán mẫu thất bại")?;
     Ok(out)
+}
+
+/// Demo points of sale across the provinces with certified products, at
+/// their commune's coordinates, most of them active and listing products
+/// of their province; a few still proposed or suspended.
+async fn seed_demo_points_of_sale(store: &Store, today: NaiveDate, seed: u64) -> Result<()> {
+    use ocop_domain::market::{PointOfSaleInput, LOCATION_TYPES};
+    let manage = Capability::system(Action::ManagePointOfSale);
+    let list = Capability::system(Action::ManageListing);
+    let mut rng = ocop_domain::demo::Rng::new(seed ^ 0x9051);
+    let candidates = store.demand_candidates(3, &[], today).await?;
+    let mut provinces: Vec<&str> = candidates
+        .iter()
+        .map(|c| c.province_code.as_str())
+        .collect();
+    provinces.sort_unstable();
+    provinces.dedup();
+    let names = [
+        "Điểm giới thiệu và bán sản phẩm OCOP",
+        "Gian hàng OCOP",
+        "Cửa hàng OCOP",
+    ];
+    for i in 0..40usize {
+        let province = provinces[i % provinces.len()];
+        let communes = units().communes_of(province);
+        let commune = communes[rng.below(communes.len() as u64) as usize];
+        let (kind, _) = LOCATION_TYPES[i % LOCATION_TYPES.len()];
+        let input = PointOfSaleInput {
+            name: format!("{} {}", names[i % names.len()], commune.name),
+            operator: format!("Hợp tác xã Dịch vụ {}", commune.name),
+            phone: String::new(),
+            address: format!("Số {} đường trung tâm", 1 + rng.below(200)),
+            commune_code: commune.code.clone(),
+            location_type: kind.to_string(),
+            lat: Some(commune.lat),
+            lon: Some(commune.lon),
+            opened_on: ocop_domain::certificate::format_date(
+                today - chrono::Duration::days(30 + rng.below(900) as i64),
+            ),
+        };
+        let data = input
+            .validate(units())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let id = store.create_point_of_sale(&manage, &data).await?;
+        // Every 7th stays proposed; every 9th is suspended after opening.
+        if i % 7 == 6 {
+            continue;
+        }
+        store
+            .set_point_of_sale_status(&manage, id, "approved")
+            .await?;
+        store
+            .set_point_of_sale_status(&manage, id, "active")
+            .await?;
+        let local: Vec<_> = candidates
+            .iter()
+            .filter(|c| c.province_code == province)
+            .collect();
+        for c in local.iter().take(3 + (i % 4)) {
+            store.add_listing(&list, id, c.product_id, today).await?;
+        }
+        if i % 9 == 8 {
+            store
+                .set_point_of_sale_status(&manage, id, "suspended")
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// A demo demand from the buyer account, offers and introductions around

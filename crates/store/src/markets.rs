@@ -51,6 +51,18 @@ const LISTING_SELECT: &str = concat!(
     latest_certificate!()
 );
 
+/// The network in one province: its points and the listings live today.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NetworkProvince {
+    pub province_code: String,
+    /// Every registered point, whatever its status.
+    pub points: i64,
+    pub active: i64,
+    /// Listings at active points whose product's certificate is valid today.
+    pub live_listings: i64,
+}
+
 fn with_state(mut rows: Vec<ListingRow>, today: NaiveDate) -> Vec<ListingRow> {
     for r in &mut rows {
         r.active =
@@ -238,6 +250,47 @@ impl Store {
             .fetch_all(c)
             .await)?;
         Ok(with_state(rows, today))
+    }
+
+    /// The network of points of sale by province, as of `today`.
+    pub async fn pos_network(&self, today: NaiveDate) -> Result<Vec<NetworkProvince>> {
+        let points: Vec<(String, i64, i64)> = on_pool!(self, |c| {
+            sqlx::query_as(
+            "SELECT province_code, COUNT(*), CAST(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM points_of_sale GROUP BY province_code"
+        )
+        .fetch_all(c)
+        .await
+        })?;
+        let live_sql = concat!(
+            "SELECT s.province_code, COUNT(*) FROM pos_listings l JOIN points_of_sale s ON s.id = l.pos_id \
+             JOIN products p ON p.id = l.product_id JOIN certificates ce ON ce.id = ",
+            latest_certificate!(),
+            " WHERE s.status = 'active' AND ce.stars >= 3 AND ce.expires_on >= $1 \
+             AND (ce.revoked_on IS NULL OR ce.revoked_on > $1) GROUP BY s.province_code"
+        );
+        let live: std::collections::HashMap<String, i64> =
+            on_pool!(self, |c| sqlx::query_as::<_, (String, i64)>(live_sql)
+                .bind(today)
+                .fetch_all(c)
+                .await)?
+            .into_iter()
+            .collect();
+        let mut out: Vec<NetworkProvince> = points
+            .into_iter()
+            .map(|(province_code, points, active)| NetworkProvince {
+                live_listings: live.get(&province_code).copied().unwrap_or(0),
+                province_code,
+                points,
+                active,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.active
+                .cmp(&a.active)
+                .then(a.province_code.cmp(&b.province_code))
+        });
+        Ok(out)
     }
 
     /// Where to buy a product: active points whose listing is live today.

@@ -20,7 +20,7 @@ use ocop_domain::auth::{authorize, Action, Role, Scope};
 use ocop_domain::market::{
     location_label, status_label, PointOfSaleInput, LOCATION_TYPES, POS_STATUSES,
 };
-use ocop_store::markets::PointOfSaleRow;
+use ocop_store::markets::{NetworkProvince, PointOfSaleRow};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -32,6 +32,7 @@ pub fn routes() -> Router<State> {
         .route("/diem-ban/{id}/san-pham", post(listing_page))
         .route("/noi-ban", get(directory))
         .route("/api/v1/points-of-sale", get(api_list).post(api_create))
+        .route("/api/v1/points-of-sale/statistics", get(api_network))
         .route("/api/v1/points-of-sale/{id}", get(api_get))
         .route("/api/v1/points-of-sale/{id}/status", post(api_status))
         .route("/api/v1/points-of-sale/{id}/listings", post(api_listing))
@@ -134,6 +135,15 @@ pub async fn api_create(
             Err(e) => AppError::from(e).json(),
         },
         Err(e) => e.json(),
+    }
+}
+
+/// The network by province: registered and active points, listings live today (public).
+#[utoipa::path(get, path = "/api/v1/points-of-sale/statistics", tag = "markets", responses((status = 200, body = Vec<NetworkProvince>)))]
+pub async fn api_network(S(state): S<State>) -> Response {
+    match state.store.pos_network(state.today()).await {
+        Ok(n) => Json(n).into_response(),
+        Err(e) => AppError::from(e).json(),
     }
 }
 
@@ -356,7 +366,13 @@ pub(crate) async fn show_page(
         .filter(|(c, _)| ocop_domain::market::status_move_allowed(&p.status, c))
         .map(|(c, l)| json!({"value": c, "label": l}))
         .collect();
+    let history = state
+        .store
+        .history("point_of_sale", &id.to_string())
+        .await
+        .or_page(&state, Some(&user))?;
     let mut c = ctx(Some(&user), "pos", &p.name);
+    c.insert("history".into(), crate::pages::history_json(&history));
     c.insert("p".into(), pos_json(&p));
     c.insert("listings".into(), json!(listings));
     c.insert("can_manage".into(), json!(can_manage));
@@ -404,6 +420,53 @@ pub(crate) async fn listing_page(
     Ok(see_other(&format!("/diem-ban/{id}?tb=da-luu")))
 }
 
+/// The national map: provinces shaded by their active points, each point
+/// with coordinates marked and linking to its card below.
+fn network_map(
+    points: &[PointOfSaleRow],
+    network: &[NetworkProvince],
+    kind: Option<&str>,
+) -> String {
+    use ocop_docs::map::{national_svg_with_points, MapPoint, Shade};
+    let shades = network
+        .iter()
+        .map(|n| {
+            let name = units()
+                .province(&n.province_code)
+                .map(|p| short_name(&p.name).to_string())
+                .unwrap_or_default();
+            let href = match kind {
+                Some(k) => format!("/noi-ban?tinh={}&loai={k}", n.province_code),
+                None => format!("/noi-ban?tinh={}", n.province_code),
+            };
+            (
+                n.province_code.clone(),
+                Shade {
+                    value: n.active,
+                    label: format!("{name}: {} điểm bán đang hoạt động", n.active),
+                    href,
+                },
+            )
+        })
+        .collect();
+    let marks: Vec<MapPoint> = points
+        .iter()
+        .filter_map(|p| {
+            Some(MapPoint {
+                lon: p.lon?,
+                lat: p.lat?,
+                label: format!("{} — {}", p.name, p.address),
+                href: format!("#diem-{}", p.id),
+            })
+        })
+        .collect();
+    national_svg_with_points(
+        &shades,
+        &marks,
+        "Bản đồ điểm giới thiệu và bán sản phẩm OCOP",
+    )
+}
+
 #[derive(Deserialize, Default)]
 pub struct DirectoryQuery {
     tinh: Option<String>,
@@ -426,10 +489,27 @@ pub async fn directory(
         Ok(p) => p,
         Err(e) => return error_page(&state, viewer.0.as_ref(), e.into()),
     };
+    let network = match state.store.pos_network(state.today()).await {
+        Ok(n) => n,
+        Err(e) => return error_page(&state, viewer.0.as_ref(), e.into()),
+    };
     let mut c = ctx(viewer.0.as_ref(), "directory", "Điểm bán sản phẩm OCOP");
     c.insert(
         "points".into(),
         json!(points.iter().map(pos_json).collect::<Vec<_>>()),
+    );
+    c.insert(
+        "map".into(),
+        json!(network_map(&points, &network, kind.as_deref())),
+    );
+    c.insert(
+        "network".into(),
+        json!(network
+            .iter()
+            .filter(|n| n.active > 0)
+            .map(|n| json!({"code": n.province_code, "name": units().province(&n.province_code).map(|p| short_name(&p.name).to_string()),
+                "active": n.active, "points": n.points, "live_listings": n.live_listings}))
+            .collect::<Vec<_>>()),
     );
     c.insert("provinces".into(), crate::pages::province_options());
     c.insert(

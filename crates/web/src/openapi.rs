@@ -30,7 +30,7 @@ use utoipa::OpenApi;
         crate::public_catalog::suggest_json,
         crate::public_catalog::statistics_json,
         crate::markets::api_list, crate::markets::api_create, crate::markets::api_get, crate::markets::api_status,
-        crate::markets::api_listing,
+        crate::markets::api_listing, crate::markets::api_network,
         crate::dossiers::api_file, crate::dossiers::api_list, crate::dossiers::api_get, crate::dossiers::api_forward,
         crate::dossiers::api_return, crate::dossiers::api_resubmit, crate::dossiers::api_withdraw,
         crate::rounds::api_create, crate::rounds::api_member, crate::rounds::api_assign, crate::rounds::api_score,

@@ -2289,6 +2289,35 @@ async fn points_of_sale_and_listings() {
             .await
             .unwrap();
         assert!(page.contains("Điểm OCOP Ga Hà Nội"));
+        // On the map at its coordinates, and counted in the network's statistics.
+        assert_eq!(
+            page.matches("class=\"map-point\"").count(),
+            1,
+            "{}",
+            app.label
+        );
+        assert!(
+            page.contains(&format!("href=\"#diem-{pos}\"")),
+            "{}",
+            app.label
+        );
+        let net: Value = client()
+            .get(app.url("/api/v1/points-of-sale/statistics"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let hn = net
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["province_code"] == "01")
+            .unwrap();
+        assert_eq!(hn["active"], 1, "{}: {net}", app.label);
+        assert!(hn["points"].as_i64().unwrap() >= 2, "{}: {net}", app.label);
+        assert_eq!(hn["live_listings"], 1, "{}: {net}", app.label);
         let base = app.base.clone();
         let product_page = |code: String| {
             let base = base.clone();
@@ -2339,15 +2368,35 @@ async fn points_of_sale_and_listings() {
         assert_eq!(detail["listings"][0]["active"], false, "{detail}");
         let page = product_page(codes[0].1.clone()).await;
         assert!(!page.contains("Nơi mua"));
+        let net: Value = client()
+            .get(app.url("/api/v1/points-of-sale/statistics"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            net[0]["live_listings"], 0,
+            "{}: revoked, no longer counted",
+            app.label
+        );
         // The pages render for the office and the operator.
         let (b, _) = app.browser("province").await;
-        assert_eq!(
-            b.get(app.url(&format!("/diem-ban/{pos}")))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            200
+        let page = b
+            .get(app.url(&format!("/diem-ban/{pos}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        // Its status history, in words.
+        assert!(
+            page.contains("Lịch sử trạng thái")
+                && page.contains("Đã được Sở Công Thương chấp thuận"),
+            "{}",
+            app.label
         );
         let (ob, _) = app.browser("diemban").await;
         let page = ob

@@ -406,8 +406,19 @@ pub(crate) fn history_json(entries: &[ocop_store::audit::AuditEntry]) -> serde_j
         .collect::<Vec<_>>())
 }
 
-/// A history line's wording: a dossier's move is named by the state it reached.
+/// A history line's wording: a dossier's or a point of sale's move is named
+/// by the state it reached.
 fn history_label(h: &ocop_store::audit::AuditEntry) -> &'static str {
+    if h.entity == "point_of_sale" {
+        let after = serde_json::from_str::<serde_json::Value>(&h.after).unwrap_or_default();
+        if let Some(status) = after.get("status").and_then(|s| s.as_str()) {
+            return ocop_domain::market::status_label(status).unwrap_or("đổi trạng thái");
+        }
+        if after.get("listed").is_some() {
+            return "thêm sản phẩm bày bán";
+        }
+        return "đăng ký điểm bán";
+    }
     if h.entity == "dossier" {
         let status = serde_json::from_str::<serde_json::Value>(&h.after)
             .ok()
