@@ -94,6 +94,48 @@ async fn list_product(state: &State, user: &User, id: i64, product_code: &str) -
         .await?)
 }
 
+/// Why a listing is suspended, in words (None when it is live).
+pub(crate) fn suspension_reason(
+    l: &ocop_store::markets::ListingRow,
+    today: chrono::NaiveDate,
+) -> Option<String> {
+    use ocop_domain::certificate::format_date;
+    if l.active {
+        return None;
+    }
+    Some(match (l.revoked_on, l.expires_on, l.stars) {
+        (Some(r), _, _) if r <= today => {
+            format!("giấy chứng nhận bị thu hồi ngày {}", format_date(r))
+        }
+        (_, Some(e), _) if e < today => format!("giấy chứng nhận hết hạn ngày {}", format_date(e)),
+        (_, _, Some(s)) if s < 3 => "sản phẩm dưới 3 sao".to_string(),
+        _ => "sản phẩm không có giấy chứng nhận OCOP còn hiệu lực".to_string(),
+    })
+}
+
+/// The operator is told: every suspended listing at the points this actor
+/// operates, with its reason, for the dashboard. Derived on each visit, so
+/// it appears the moment a certificate expires or is revoked.
+pub(crate) async fn suspension_notices(
+    state: &State,
+    user: &User,
+) -> AppResult<Vec<serde_json::Value>> {
+    let today = state.today();
+    let mut out = Vec::new();
+    for r in &user.actor.roles {
+        let Role::PointOfSale { pos_id } = r else {
+            continue;
+        };
+        for l in state.store.listings_of_pos(*pos_id, today).await? {
+            if let Some(reason) = suspension_reason(&l, today) {
+                out.push(json!({"pos_id": l.pos_id, "pos_name": l.pos_name, "product_name": l.product_name,
+                    "product_code": l.product_code, "reason": reason}));
+            }
+        }
+    }
+    Ok(out)
+}
+
 // ---------- API ----------
 
 #[derive(Deserialize, utoipa::IntoParams, Default)]
@@ -361,6 +403,15 @@ pub(crate) async fn show_page(
         .listings_of_pos(id, state.today())
         .await
         .or_page(&state, Some(&user))?;
+    let today = state.today();
+    let listings: Vec<serde_json::Value> = listings
+        .iter()
+        .map(|l| {
+            let mut v = json!(l);
+            v["reason"] = json!(suspension_reason(l, today));
+            v
+        })
+        .collect();
     let moves: Vec<serde_json::Value> = POS_STATUSES
         .iter()
         .filter(|(c, _)| ocop_domain::market::status_move_allowed(&p.status, c))

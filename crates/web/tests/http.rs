@@ -2408,6 +2408,20 @@ async fn points_of_sale_and_listings() {
             .await
             .unwrap();
         assert!(page.contains("Điểm OCOP Ga Hà Nội"));
+        // The operator is told on its dashboard, with the reason.
+        let home = ob
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            home.contains("Sản phẩm tạm dừng bày bán (1)") && home.contains("bị thu hồi ngày 22"),
+            "{}",
+            app.label
+        );
         assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
     }
 }

@@ -327,6 +327,12 @@ async fn home(
             "expiring".into(),
             json!({"count": expiring.total, "href": format!("/danh-muc?tinh_trang=expiring_soon{}", province.as_deref().map(|p| format!("&tinh={p}")).unwrap_or_default())}),
         );
+        c.insert(
+            "suspended".into(),
+            json!(crate::markets::suspension_notices(&state, u)
+                .await
+                .or_page(&state, user)?),
+        );
     }
     c.insert("flash".into(), json!(flash_text(fq.tb.as_deref())));
     Ok(render(&state, "home.html", c))
