@@ -186,6 +186,9 @@ pub enum Action {
     ManagePointOfSale,
     /// List or unlist products at a point of sale.
     ManageListing,
+    /// Record a product's recognition in another category Decision 950
+    /// admits for points of sale (provincial key product…).
+    RecordDesignation,
     /// Organise a fair or promotion week: plan it, allocate booths, report
     /// its figures (the host province's office, or the ministry).
     ManageTradeEvent,
@@ -208,7 +211,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::CreateProducer,
         Action::EditProducer,
         Action::DeactivateProducer,
@@ -227,6 +230,7 @@ impl Action {
         Action::IssueDecision,
         Action::ManagePointOfSale,
         Action::ManageListing,
+        Action::RecordDesignation,
         Action::ManageTradeEvent,
         Action::ApplyForBooth,
         Action::PostDemand,
@@ -260,6 +264,7 @@ impl Action {
             Action::IssueDecision => "dossier.decide",
             Action::ManagePointOfSale => "pos.manage",
             Action::ManageListing => "pos.listing",
+            Action::RecordDesignation => "product.designation",
             Action::ManageTradeEvent => "event.manage",
             Action::ApplyForBooth => "event.apply_booth",
             Action::PostDemand => "demand.post",
@@ -416,6 +421,7 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             | IssueDecision
             | ManagePointOfSale
             | ManageListing
+            | RecordDesignation
             | ManageTradeEvent
             | ApplyForBooth
             | PostOffer

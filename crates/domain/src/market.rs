@@ -197,19 +197,132 @@ pub enum ListingState {
 }
 
 /// A product may be listed, and stays listed, while its certificate of 3★
-/// or more is valid (including in its last six months).
+/// or more is valid (including in its last six months), or while it holds
+/// another category Decision 950 admits (`designated_until`: the last day
+/// of the latest such recognition).
 pub fn listing_state(
     stars: Option<i64>,
     expires_on: Option<NaiveDate>,
     revoked_on: Option<NaiveDate>,
+    designated_until: Option<NaiveDate>,
     today: NaiveDate,
 ) -> ListingState {
+    if designated_until.is_some_and(|d| d >= today) {
+        return ListingState::Active;
+    }
     match (stars, expires_on) {
         (Some(s), Some(exp)) if s >= 3 => match status_on(exp, revoked_on, today) {
             CertificateStatus::Valid | CertificateStatus::ExpiringSoon => ListingState::Active,
             _ => ListingState::Suspended,
         },
         _ => ListingState::Suspended,
+    }
+}
+
+/// The other categories of product a point of sale may sell (Decision
+/// 950/QĐ-BCT), besides OCOP 3★ and above.
+pub const DESIGNATIONS: [(&str, &str); 3] = [
+    ("provincial_key", "Sản phẩm chủ lực cấp tỉnh"),
+    ("model_rural", "Sản phẩm công nghiệp nông thôn tiêu biểu"),
+    ("local_speciality", "Đặc sản địa phương"),
+];
+
+pub fn designation_label(code: &str) -> Option<&'static str> {
+    DESIGNATIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+}
+
+/// A recognition in one of [`DESIGNATIONS`], as an office records it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct DesignationInput {
+    /// provincial_key, model_rural or local_speciality.
+    pub kind: String,
+    /// The recognising decision ("125/QĐ-UBND").
+    pub decision_number: String,
+    /// dd/mm/yyyy.
+    pub recognized_on: String,
+    /// dd/mm/yyyy; empty when the recognition has no end.
+    pub valid_until: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DesignationData {
+    pub kind: String,
+    pub decision_number: String,
+    pub recognized_on: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+}
+
+impl DesignationInput {
+    pub fn validate(&self, today: NaiveDate) -> Result<DesignationData, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let kind = clean(&self.kind);
+        if designation_label(&kind).is_none() {
+            e.add(
+                "kind",
+                "invalid_choice",
+                "Chọn: sản phẩm chủ lực cấp tỉnh, sản phẩm công nghiệp nông thôn tiêu biểu hoặc đặc sản địa phương.",
+                "kind must be provincial_key, model_rural or local_speciality",
+            );
+        }
+        let decision_number = clean(&self.decision_number);
+        if decision_number.is_empty() {
+            e.required("decision_number", "Số quyết định công nhận");
+        }
+        let date =
+            |e: &mut ValidationErrors, field: &str, label: &str, s: &str| -> Option<NaiveDate> {
+                let d = crate::certificate::parse_date(s);
+                if d.is_none() {
+                    e.add(
+                        field,
+                        "invalid_format",
+                        format!("{label} phải có dạng ngày/tháng/năm."),
+                        format!("{field} must be dd/mm/yyyy"),
+                    );
+                }
+                d
+            };
+        let recognized_on = date(
+            &mut e,
+            "recognized_on",
+            "Ngày công nhận",
+            &self.recognized_on,
+        );
+        if recognized_on.is_some_and(|d| d > today) {
+            e.add(
+                "recognized_on",
+                "in_future",
+                "Ngày công nhận không thể sau hôm nay.",
+                "recognized_on is in the future",
+            );
+        }
+        let valid_until = match self.valid_until.trim() {
+            "" => None,
+            s => date(&mut e, "valid_until", "Hiệu lực đến", s),
+        };
+        if let (Some(a), Some(b)) = (recognized_on, valid_until) {
+            if b < a {
+                e.add(
+                    "valid_until",
+                    "before_start",
+                    "Hiệu lực phải kết thúc sau ngày công nhận.",
+                    "valid_until is before recognized_on",
+                );
+            }
+        }
+        match recognized_on {
+            Some(recognized_on) => e.into_result(DesignationData {
+                kind,
+                decision_number,
+                recognized_on,
+                valid_until,
+            }),
+            None => Err(e),
+        }
     }
 }
 
@@ -225,21 +338,57 @@ mod tests {
     fn listings_follow_the_certificate() {
         let today = d(2026, 11, 22);
         assert_eq!(
-            listing_state(Some(4), Some(d(2027, 1, 1)), None, today),
+            listing_state(Some(4), Some(d(2027, 1, 1)), None, None, today),
             ListingState::Active
         );
         assert_eq!(
-            listing_state(Some(4), Some(d(2026, 11, 21)), None, today),
+            listing_state(Some(4), Some(d(2026, 11, 21)), None, None, today),
             ListingState::Suspended
         );
         assert_eq!(
-            listing_state(Some(4), Some(d(2028, 1, 1)), Some(d(2026, 11, 22)), today),
+            listing_state(
+                Some(4),
+                Some(d(2028, 1, 1)),
+                Some(d(2026, 11, 22)),
+                None,
+                today
+            ),
             ListingState::Suspended
         );
         assert_eq!(
-            listing_state(None, None, None, today),
+            listing_state(None, None, None, None, today),
             ListingState::Suspended
         );
+        // Another category of Decision 950 keeps a product listable while it lasts.
+        assert_eq!(
+            listing_state(None, None, None, Some(d(2026, 11, 22)), today),
+            ListingState::Active
+        );
+        assert_eq!(
+            listing_state(
+                Some(4),
+                Some(d(2026, 1, 1)),
+                None,
+                Some(d(2026, 11, 21)),
+                today
+            ),
+            ListingState::Suspended
+        );
+    }
+
+    #[test]
+    fn designations_name_their_bad_fields() {
+        let e = DesignationInput {
+            kind: "famous".into(),
+            recognized_on: "01/01/2027".into(),
+            valid_until: "01/01/2026".into(),
+            ..Default::default()
+        }
+        .validate(d(2026, 11, 22))
+        .unwrap_err();
+        for f in ["kind", "decision_number", "recognized_on", "valid_until"] {
+            assert!(e.for_field(f).is_some(), "{f}: {e}");
+        }
     }
 
     #[test]

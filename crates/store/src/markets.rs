@@ -40,13 +40,29 @@ pub struct ListingRow {
     pub stars: Option<i64>,
     pub expires_on: Option<NaiveDate>,
     pub revoked_on: Option<NaiveDate>,
+    /// Last day of the product's recognition in another category of
+    /// Decision 950 (far future when it has no end), if any.
+    pub designated_until: Option<NaiveDate>,
     #[sqlx(skip)]
     pub active: bool,
 }
 
+/// A product's recognition in another category of Decision 950.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DesignationRow {
+    pub product_id: i64,
+    pub kind: String,
+    pub decision_number: String,
+    pub recognized_on: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+}
+
 const LISTING_SELECT: &str = concat!(
     "SELECT l.pos_id, s.name AS pos_name, l.product_id, p.name AS product_name, p.code AS product_code, l.listed_on, \
-     ce.stars, ce.expires_on, ce.revoked_on FROM pos_listings l JOIN points_of_sale s ON s.id = l.pos_id JOIN products p ON p.id = l.product_id \
+     ce.stars, ce.expires_on, ce.revoked_on, \
+     (SELECT MAX(COALESCE(dg.valid_until, '9999-12-31')) FROM product_designations dg WHERE dg.product_id = p.id) AS designated_until \
+     FROM pos_listings l JOIN points_of_sale s ON s.id = l.pos_id JOIN products p ON p.id = l.product_id \
      LEFT JOIN certificates ce ON ce.id = ",
     latest_certificate!()
 );
@@ -65,8 +81,13 @@ pub struct NetworkProvince {
 
 fn with_state(mut rows: Vec<ListingRow>, today: NaiveDate) -> Vec<ListingRow> {
     for r in &mut rows {
-        r.active =
-            listing_state(r.stars, r.expires_on, r.revoked_on, today) == ListingState::Active;
+        r.active = listing_state(
+            r.stars,
+            r.expires_on,
+            r.revoked_on,
+            r.designated_until,
+            today,
+        ) == ListingState::Active;
     }
     rows
 }
@@ -204,11 +225,14 @@ impl Store {
     ) -> Result<()> {
         check(cap, Action::ManageListing)?;
         let x = self.product(product_id).await?;
-        if listing_state(x.stars, x.expires_on, x.revoked_on, today) != ListingState::Active {
+        let designated = self.designated_until(product_id).await?;
+        if listing_state(x.stars, x.expires_on, x.revoked_on, designated, today)
+            != ListingState::Active
+        {
             return Err(StoreError::conflict(
                 "product_code",
-                "Chỉ bày bán sản phẩm có giấy chứng nhận OCOP từ 3 sao còn hiệu lực.",
-                "Only products with a valid 3-star-or-better certificate can be listed.",
+                "Chỉ bày bán sản phẩm có giấy chứng nhận OCOP từ 3 sao còn hiệu lực, hoặc sản phẩm chủ lực cấp tỉnh, sản phẩm công nghiệp nông thôn tiêu biểu, đặc sản địa phương còn hiệu lực công nhận.",
+                "Only products with a valid 3-star-or-better certificate, or another category of Decision 950 still recognised, can be listed.",
             ));
         }
         let mut tx = self.begin().await?;
@@ -242,6 +266,73 @@ impl Store {
         tx.commit().await
     }
 
+    /// Record a product's recognition in another category of Decision 950
+    /// (a later decision of the same kind replaces the earlier one).
+    pub async fn record_designation(
+        &self,
+        cap: &Capability,
+        product_id: i64,
+        d: &ocop_domain::market::DesignationData,
+    ) -> Result<()> {
+        check(cap, Action::RecordDesignation)?;
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| {
+            async {
+                sqlx::query("DELETE FROM product_designations WHERE product_id = $1 AND kind = $2")
+                    .bind(product_id)
+                    .bind(&d.kind)
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO product_designations (product_id, kind, decision_number, recognized_on, valid_until, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(product_id)
+                .bind(&d.kind)
+                .bind(&d.decision_number)
+                .bind(d.recognized_on)
+                .bind(d.valid_until)
+                .bind(now())
+                .execute(&mut *c)
+                .await
+                .map(|_| ())
+            }
+            .await
+        })?;
+        record(
+            &mut tx,
+            cap,
+            "product",
+            &product_id.to_string(),
+            None,
+            Some(&serde_json::json!({"designation": d})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn designations_of(&self, product_id: i64) -> Result<Vec<DesignationRow>> {
+        Ok(on_pool!(self, |c| {
+            sqlx::query_as::<_, DesignationRow>(
+            "SELECT product_id, kind, decision_number, recognized_on, valid_until FROM product_designations \
+             WHERE product_id = $1 ORDER BY recognized_on DESC"
+        )
+        .bind(product_id)
+        .fetch_all(c)
+        .await
+        })?)
+    }
+
+    /// The last day any of the product's designations holds (far future
+    /// when one has no end).
+    pub async fn designated_until(&self, product_id: i64) -> Result<Option<NaiveDate>> {
+        let rows = self.designations_of(product_id).await?;
+        Ok(rows
+            .iter()
+            .map(|d| d.valid_until.unwrap_or(NaiveDate::MAX))
+            .max())
+    }
+
     /// A point's listings, each with its live state today.
     pub async fn listings_of_pos(&self, pos_id: i64, today: NaiveDate) -> Result<Vec<ListingRow>> {
         let sql = format!("{LISTING_SELECT} WHERE l.pos_id = $1 ORDER BY p.sort_key");
@@ -264,10 +355,12 @@ impl Store {
         })?;
         let live_sql = concat!(
             "SELECT s.province_code, COUNT(*) FROM pos_listings l JOIN points_of_sale s ON s.id = l.pos_id \
-             JOIN products p ON p.id = l.product_id JOIN certificates ce ON ce.id = ",
+             JOIN products p ON p.id = l.product_id LEFT JOIN certificates ce ON ce.id = ",
             latest_certificate!(),
-            " WHERE s.status = 'active' AND ce.stars >= 3 AND ce.expires_on >= $1 \
-             AND (ce.revoked_on IS NULL OR ce.revoked_on > $1) GROUP BY s.province_code"
+            " WHERE s.status = 'active' AND ((ce.stars >= 3 AND ce.expires_on >= $1 \
+             AND (ce.revoked_on IS NULL OR ce.revoked_on > $1)) \
+             OR EXISTS (SELECT 1 FROM product_designations dg WHERE dg.product_id = p.id \
+                        AND (dg.valid_until IS NULL OR dg.valid_until >= $1))) GROUP BY s.province_code"
         );
         let live: std::collections::HashMap<String, i64> =
             on_pool!(self, |c| sqlx::query_as::<_, (String, i64)>(live_sql)

@@ -36,6 +36,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "matching",
         include_str!("../migrations/0008_matching.sql"),
     ),
+    (
+        9,
+        "designations",
+        include_str!("../migrations/0009_designations.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend.

@@ -36,6 +36,11 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/points-of-sale/{id}", get(api_get))
         .route("/api/v1/points-of-sale/{id}/status", post(api_status))
         .route("/api/v1/points-of-sale/{id}/listings", post(api_listing))
+        .route(
+            "/api/v1/products/{id}/designations",
+            get(api_designations).post(api_designate),
+        )
+        .route("/san-pham/{id}/danh-hieu", post(designate_page))
 }
 
 fn pos_json(p: &PointOfSaleRow) -> serde_json::Value {
@@ -136,7 +141,51 @@ pub(crate) async fn suspension_notices(
     Ok(out)
 }
 
+async fn designate(
+    state: &State,
+    user: &User,
+    product_id: i64,
+    input: &ocop_domain::market::DesignationInput,
+) -> AppResult<()> {
+    let p = state.store.product(product_id).await?;
+    let cap = authorize(
+        &user.actor,
+        Action::RecordDesignation,
+        &crate::pages::products::scope_of(&p.product),
+    )?;
+    let d = input.validate(state.today())?;
+    Ok(state.store.record_designation(&cap, product_id, &d).await?)
+}
+
 // ---------- API ----------
+
+/// A product's recognitions in the other categories points of sale may sell (public).
+#[utoipa::path(get, path = "/api/v1/products/{id}/designations", tag = "markets", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ocop_store::markets::DesignationRow>)))]
+pub async fn api_designations(S(state): S<State>, Path(id): Path<i64>) -> Response {
+    match state.store.designations_of(id).await {
+        Ok(d) => Json(d).into_response(),
+        Err(e) => AppError::from(e).json(),
+    }
+}
+
+/// Record a product as a provincial key product, model rural industrial
+/// product or local speciality (the province's office): it may then be
+/// listed at points of sale while the recognition lasts.
+#[utoipa::path(post, path = "/api/v1/products/{id}/designations", tag = "markets", params(("id" = i64, Path)),
+    request_body = ocop_domain::market::DesignationInput,
+    responses((status = 204), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_designate(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ocop_domain::market::DesignationInput>,
+) -> Response {
+    match designate(&state, &user, id, &input).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.json(),
+    }
+}
 
 #[derive(Deserialize, utoipa::IntoParams, Default)]
 #[into_params(parameter_in = Query)]
@@ -516,6 +565,21 @@ fn network_map(
         &marks,
         "Bản đồ điểm giới thiệu và bán sản phẩm OCOP",
     )
+}
+
+pub(crate) async fn designate_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let input: ocop_domain::market::DesignationInput = crate::pages::input_from(&form);
+    designate(&state, &user, id, &input)
+        .await
+        .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!("/san-pham/{id}?tb=da-luu")))
 }
 
 #[derive(Deserialize, Default)]

@@ -2422,6 +2422,69 @@ async fn points_of_sale_and_listings() {
             "{}",
             app.label
         );
+        // Other categories of Decision 950: recorded by the province, they
+        // make a product without an OCOP certificate listable while they last.
+        let designate = |c: &reqwest::Client, csrf: &str, body: Value| {
+            c.post(app.url(&format!("/api/v1/products/{}/designations", codes[2].0)))
+                .header("x-csrf-token", csrf)
+                .json(&body)
+                .send()
+        };
+        let (com, ccsrf) = app.api_client("commune").await;
+        let speciality = json!({"kind": "local_speciality", "decision_number": "12/QĐ-UBND", "recognized_on": "01/03/2024"});
+        assert_eq!(
+            designate(&com, &ccsrf, speciality.clone())
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        let r = designate(&prov, &pcsrf, json!({"kind": "famous"}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let mut lapsed = speciality.clone();
+        lapsed["kind"] = json!("provincial_key");
+        lapsed["valid_until"] = json!("01/01/2026");
+        assert_eq!(
+            designate(&prov, &pcsrf, lapsed).await.unwrap().status(),
+            204
+        );
+        assert_eq!(
+            list(&codes[2].1).await.unwrap().status(),
+            409,
+            "{}: lapsed recognition",
+            app.label
+        );
+        assert_eq!(
+            designate(&prov, &pcsrf, speciality).await.unwrap().status(),
+            204
+        );
+        assert_eq!(
+            list(&codes[2].1).await.unwrap().status(),
+            204,
+            "{}: a local speciality",
+            app.label
+        );
+        let detail: Value = client()
+            .get(app.url(&format!("/api/v1/points-of-sale/{pos}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let listed = detail["listings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["product_id"] == codes[2].0)
+            .unwrap();
+        assert_eq!(listed["active"], true, "{}: {detail}", app.label);
+        let kinds = app
+            .get_json(&format!("/api/v1/products/{}/designations", codes[2].0))
+            .await;
+        assert_eq!(kinds.as_array().unwrap().len(), 2, "{}", app.label);
         assert!(app.store.verify_audit().await.unwrap().faults.is_empty());
     }
 }

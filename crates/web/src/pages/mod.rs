@@ -5,7 +5,7 @@ mod admin;
 mod criteria;
 mod exchange;
 mod producers;
-mod products;
+pub(crate) mod products;
 
 use crate::error::AppError;
 use crate::session::{User, Viewer};
@@ -390,6 +390,7 @@ pub(crate) fn action_label(code: &str) -> &'static str {
         "dossier.decide" => "ra quyết định",
         "pos.manage" => "quản lý điểm bán",
         "pos.listing" => "bày bán sản phẩm",
+        "product.designation" => "ghi nhận danh hiệu (QĐ 950)",
         "event.manage" => "ban tổ chức cập nhật sự kiện",
         "event.apply_booth" => "đăng ký gian hàng",
         "demand.post" | "demand.manage" => "nhu cầu thu mua",

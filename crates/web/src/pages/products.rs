@@ -36,7 +36,7 @@ pub(crate) fn set_options() -> serde_json::Value {
     )
 }
 
-fn scope_of(p: &ProductRow) -> Scope {
+pub(crate) fn scope_of(p: &ProductRow) -> Scope {
     Scope::producer(&p.province_code, &p.commune_code, p.producer_id)
 }
 
@@ -315,6 +315,31 @@ async fn show_page(
         ),
     );
     c.insert("certificates".into(), json!(certificates));
+    let designations = state
+        .store
+        .designations_of(id)
+        .await
+        .or_page(state, Some(user))?;
+    c.insert(
+        "designations".into(),
+        json!(designations
+            .iter()
+            .map(|d| json!({"label": ocop_domain::market::designation_label(&d.kind), "decision_number": d.decision_number,
+                "recognized_on": d.recognized_on, "valid_until": d.valid_until}))
+            .collect::<Vec<_>>()),
+    );
+    c.insert(
+        "can_designate".into(),
+        json!(authorize(&user.actor, Action::RecordDesignation, &scope).is_ok()),
+    );
+    c.insert(
+        "designation_kinds".into(),
+        options(
+            ocop_domain::market::DESIGNATIONS
+                .iter()
+                .map(|(c, l)| (c.to_string(), l.to_string())),
+        ),
+    );
     c.insert("images".into(), json!(images));
     c.insert("history".into(), history_json(&history));
     c.insert(
