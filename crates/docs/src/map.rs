@@ -84,6 +84,49 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A province's outline, projected once: the shapes never change, and
+/// parsing the GeoJSON on every map cost more than drawing it.
+struct ProvinceShape {
+    code: String,
+    name: String,
+    path: String,
+}
+
+fn provinces() -> &'static [ProvinceShape] {
+    static SHAPES: std::sync::OnceLock<Vec<ProvinceShape>> = std::sync::OnceLock::new();
+    SHAPES.get_or_init(|| {
+        let geo: Value = serde_json::from_str(GEOJSON).expect("shipped GeoJSON parses (tested)");
+        geo["features"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| {
+                let geom = &f["geometry"];
+                let polys: Vec<&Value> = match geom["type"].as_str() {
+                    Some("MultiPolygon") => geom["coordinates"]
+                        .as_array()
+                        .map(|a| a.iter().collect())
+                        .unwrap_or_default(),
+                    _ => vec![&geom["coordinates"]],
+                };
+                let mut path = String::new();
+                for poly in polys {
+                    for ring in poly.as_array().into_iter().flatten() {
+                        path.push_str(&path_of(
+                            ring.as_array().map(|v| v.as_slice()).unwrap_or(&[]),
+                        ));
+                    }
+                }
+                ProvinceShape {
+                    code: format!("{:02}", f["properties"]["code"].as_i64().unwrap_or(0)),
+                    name: f["properties"]["name"].as_str().unwrap_or("").to_string(),
+                    path,
+                }
+            })
+            .collect()
+    })
+}
+
 /// A place marked on the map (a point of sale), linking to `href`.
 pub struct MapPoint {
     pub lon: f64,
@@ -103,7 +146,6 @@ pub fn national_svg_with_points(
     points: &[MapPoint],
     title: &str,
 ) -> String {
-    let geo: Value = serde_json::from_str(GEOJSON).expect("shipped GeoJSON parses (tested)");
     let max = shades.values().map(|s| s.value).max().unwrap_or(0);
     let (w, h) = size();
     let mut out = String::new();
@@ -113,35 +155,19 @@ pub fn national_svg_with_points(
          <title id=\"map-title\">{}</title><rect width=\"100%\" height=\"100%\" fill=\"#eaf3f8\"/>",
         escape(title)
     );
-    for f in geo["features"].as_array().into_iter().flatten() {
-        let code = format!("{:02}", f["properties"]["code"].as_i64().unwrap_or(0));
-        let name = f["properties"]["name"].as_str().unwrap_or("");
-        let shade = shades.get(&code);
+    for p in provinces() {
+        let shade = shades.get(&p.code);
         let fill = color(shade.map(|s| s.value).unwrap_or(0), max);
-        let mut d = String::new();
-        let geom = &f["geometry"];
-        let polys: Vec<&Value> = match geom["type"].as_str() {
-            Some("MultiPolygon") => geom["coordinates"]
-                .as_array()
-                .map(|a| a.iter().collect())
-                .unwrap_or_default(),
-            _ => vec![&geom["coordinates"]],
-        };
-        for poly in polys {
-            for ring in poly.as_array().into_iter().flatten() {
-                d.push_str(&path_of(
-                    ring.as_array().map(|v| v.as_slice()).unwrap_or(&[]),
-                ));
-            }
-        }
         let label = shade
             .map(|s| s.label.clone())
-            .unwrap_or_else(|| format!("{name}: 0"));
+            .unwrap_or_else(|| format!("{}: 0", p.name));
         let href = shade.map(|s| s.href.clone()).unwrap_or_default();
         let _ = write!(
             out,
-            "<a href=\"{}\"><path d=\"{d}\" fill=\"{fill}\" stroke=\"#ffffff\" stroke-width=\"0.8\" data-code=\"{code}\"><title>{}</title></path></a>",
+            "<a href=\"{}\"><path d=\"{}\" fill=\"{fill}\" stroke=\"#ffffff\" stroke-width=\"0.8\" data-code=\"{}\"><title>{}</title></path></a>",
             escape(&href),
+            p.path,
+            p.code,
             escape(&label)
         );
     }
