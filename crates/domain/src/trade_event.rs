@@ -893,6 +893,26 @@ mod tests {
         assert_eq!(plan[1].text.as_deref(), Some("106%"));
     }
 
+    proptest::proptest! {
+        /// Any text is an answer, never a panic; what is accepted is within bounds.
+        #[test]
+        fn money_parsing_never_panics(s in "\\PC{0,30}") {
+            if let Some(v) = parse_million_vnd(&s) {
+                proptest::prop_assert!((0..=MAX_AMOUNT).contains(&v));
+            }
+        }
+
+        /// What a report prints reads back as the same amount, to the
+        /// hundredth of a million it shows.
+        #[test]
+        fn printed_amounts_read_back(v in 0i64..=MAX_AMOUNT) {
+            let shown = format_million(v);
+            let back = parse_million_vnd(&shown).unwrap();
+            let rounded = (v + 5_000) / 10_000 * 10_000;
+            proptest::prop_assert_eq!(back, rounded, "{}", shown);
+        }
+    }
+
     #[test]
     fn countries_are_cleaned_and_unique() {
         assert_eq!(
