@@ -31,6 +31,7 @@ pub fn routes() -> Router<State> {
         .route("/dot-danh-gia", get(list_page).post(create_page))
         .route("/dot-danh-gia/{id}", get(round_page))
         .route("/dot-danh-gia/{id}/ket-qua.{ext}", get(results_file))
+        .route("/ho-so/{id}/phieu/{file}", get(score_sheet_pdf))
         .route("/dot-danh-gia/{id}/thanh-vien", post(member_page))
         .route("/dot-danh-gia/{id}/ho-so/{dossier}", post(assign_page))
         .route("/ho-so/{id}/cham", get(score_form).post(score_page))
@@ -597,7 +598,22 @@ pub(crate) async fn round_page(
             .await
             .or_page(&state, Some(&user))?;
         let own = sheets.iter().any(|s| s.member_id == user.actor.user_id);
-        assigned.push(json!({"d": d, "result": if manager || own { json!(result) } else { json!({"submitted": result.submitted, "members": result.members}) },
+        let sheet_links: Vec<serde_json::Value> = if manager || own {
+            sheets
+                .iter()
+                .map(|s| {
+                    let name = members
+                        .iter()
+                        .find(|m| m.user_id == s.member_id)
+                        .map(|m| m.full_name.clone())
+                        .unwrap_or_default();
+                    json!({"href": format!("/ho-so/{}/phieu/{}.pdf", d.dossier.id, s.member_id), "name": name})
+                })
+                .collect()
+        } else {
+            vec![]
+        };
+        assigned.push(json!({"d": d, "sheet_links": sheet_links, "result": if manager || own { json!(result) } else { json!({"submitted": result.submitted, "members": result.members}) },
             "own": own, "status_label": ocop_domain::dossier::DossierStatus::parse(&d.dossier.status).map(|s| s.label())}));
     }
     let available: Vec<&ocop_store::dossiers::DossierListItem> = all
@@ -1054,4 +1070,156 @@ fn results_workbook(
                 .collect(),
         },
     ])
+}
+
+/// `/ho-so/{id}/phieu/{member}.pdf`: one member's score sheet, every leaf
+/// criterion with its maximum, the option ticked and the points it gives,
+/// the part totals and the rank. Seen by whom may see the sheet (its author,
+/// the office; other members once they have submitted their own).
+pub(crate) async fn score_sheet_pdf(
+    S(state): S<State>,
+    user: User,
+    Path((id, file)): Path<(i64, String)>,
+) -> Response {
+    let made = async {
+        let member: i64 = file
+            .strip_suffix(".pdf")
+            .and_then(|m| m.parse().ok())
+            .ok_or_else(|| AppError::NotFound("phiếu".into()))?;
+        let view = sheets_view(&state, &user, id).await?;
+        let sheet = view
+            .sheets
+            .unwrap_or_default()
+            .into_iter()
+            .chain(view.own)
+            .find(|s| s.member_id == member)
+            .ok_or_else(|| AppError::NotFound("phiếu đánh giá".into()))?;
+        let d = state.store.dossier(id).await?;
+        let round = state
+            .store
+            .round(d.dossier.round_id.unwrap_or_default())
+            .await?;
+        let members = state.store.round_members(round.id).await?;
+        let name = members
+            .iter()
+            .find(|m| m.user_id == member)
+            .map(|m| m.full_name.clone())
+            .unwrap_or_default();
+        score_sheet_document(&d, &round, &name, &sheet).map_err(AppError::Internal)
+    }
+    .await;
+    match made {
+        Ok(bytes) => crate::pages::attachment(
+            bytes,
+            crate::pages::PDF,
+            &format!("phieu-danh-gia-{id}-{file}"),
+        ),
+        Err(e) => error_page(&state, Some(&user), e),
+    }
+}
+
+fn score_sheet_document(
+    d: &ocop_store::dossiers::DossierListItem,
+    round: &RoundRow,
+    member: &str,
+    sheet: &ScoreSheetRow,
+) -> Result<Vec<u8>, String> {
+    use ocop_docs::pdf::{Block, PdfDocument, Table};
+    use ocop_domain::criteria::{NodeKind, TreeNode};
+    let criteria = sheet_of(&d.dossier).map_err(|e| e.detail().message)?;
+    let ticked: Vec<String> = serde_json::from_str(&sheet.options).unwrap_or_default();
+    let eval = criteria
+        .evaluate(&ticked, d.dossier.self_case.as_deref())
+        .map_err(|e| e.message)?;
+    // One row per leaf criterion: its maximum, the option ticked, its points.
+    fn walk(n: &TreeNode, ticked: &[String], rows: &mut Vec<Vec<String>>) {
+        let options: Vec<&TreeNode> = n
+            .children
+            .iter()
+            .filter(|c| c.kind == NodeKind::Option)
+            .collect();
+        match n.kind {
+            NodeKind::Part => {
+                rows.push(vec![
+                    n.title.to_uppercase(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
+            }
+            NodeKind::Criterion if !options.is_empty() => {
+                let chosen = options.iter().find(|o| ticked.contains(&o.id));
+                rows.push(vec![
+                    format!("{} {}", n.id, n.title),
+                    n.points.map(|p| p.to_string()).unwrap_or_default(),
+                    chosen
+                        .map(|o| o.title.clone())
+                        .unwrap_or_else(|| "— (không chọn)".into()),
+                    chosen.and_then(|o| o.points).unwrap_or(0).to_string(),
+                ]);
+                return;
+            }
+            _ => {}
+        }
+        for c in &n.children {
+            walk(c, ticked, rows);
+        }
+    }
+    let mut rows = Vec::new();
+    for n in criteria.tree() {
+        walk(&n, &ticked, &mut rows);
+    }
+    let parts = eval
+        .parts
+        .iter()
+        .map(|(k, v)| format!("Phần {k}: {v} điểm"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let blocks = vec![
+        Block::Banner(vec![
+            "HỘI ĐỒNG ĐÁNH GIÁ, PHÂN HẠNG SẢN PHẨM OCOP".into(),
+            round.name.clone(),
+        ]),
+        Block::Title("PHIẾU ĐÁNH GIÁ, PHÂN HẠNG SẢN PHẨM".into()),
+        Block::Facts(vec![
+            (
+                "Sản phẩm".into(),
+                format!("{} ({})", d.product_name, d.product_code),
+            ),
+            ("Chủ thể".into(), d.producer_name.clone()),
+            (
+                "Bộ tiêu chí".into(),
+                format!(
+                    "{}, bộ sản phẩm {}",
+                    d.dossier.criteria_version, d.dossier.set_code
+                ),
+            ),
+            ("Thành viên chấm".into(), member.to_string()),
+            (
+                "Nộp lúc".into(),
+                (sheet.submitted_at + chrono::Duration::hours(7))
+                    .format("%H:%M %d/%m/%Y")
+                    .to_string(),
+            ),
+        ]),
+        Block::Table(Table {
+            headers: ["Tiêu chí", "Tối đa", "Lựa chọn", "Điểm"]
+                .map(String::from)
+                .to_vec(),
+            widths: vec![4.0, 0.8, 4.0, 0.8],
+            right: vec![1, 3],
+            rows,
+        }),
+        Block::Facts(vec![
+            ("Điểm theo phần".into(), parts),
+            ("Tổng điểm".into(), format!("{}/100", eval.total)),
+            ("Hạng".into(), format!("{} sao", eval.rank)),
+        ]),
+        Block::Signatures(vec![("THÀNH VIÊN HỘI ĐỒNG".into(), member.to_string())]),
+    ];
+    ocop_docs::pdf::render(&PdfDocument {
+        title: format!("Phiếu đánh giá: {}", d.product_name),
+        footer: format!("Phiếu đánh giá · {} · {}", d.product_code, member),
+        blocks,
+    })
 }

@@ -1747,6 +1747,29 @@ async fn round_council_scoring_and_consolidation() {
             .await
             .unwrap();
         assert_eq!(after["sheets"].as_array().unwrap().len(), 2);
+        // A member's sheet as a PDF: its author and the office; not a member
+        // who has not submitted yet.
+        let tv1_id = after["own"]["member_id"].as_i64().unwrap();
+        let sheet_pdf = format!("/ho-so/{did}/phieu/{tv1_id}.pdf");
+        let r = tv1.get(app.url(&sheet_pdf)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{}", app.label);
+        assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+        assert_eq!(
+            prov.get(app.url(&sheet_pdf)).send().await.unwrap().status(),
+            200
+        );
+        let (tv3_early, _) = app.api_client("tv3").await;
+        assert_eq!(
+            tv3_early
+                .get(app.url(&sheet_pdf))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404,
+            "{}",
+            app.label
+        );
         // Closing needs every member's sheet.
         let r = prov
             .post(app.url(&format!("/api/v1/dossiers/{did}/close-scoring")))
