@@ -287,6 +287,46 @@ impl Store {
         Ok(id)
     }
 
+    /// After the council's discussion, reopen every submitted sheet of a
+    /// dossier still in scoring so that the members score again. The sheets
+    /// leave the table but not the record: the audit entry keeps each one
+    /// (member, options, total, rank, time) with the reason.
+    pub async fn reopen_score_sheets(
+        &self,
+        cap: &Capability,
+        dossier_id: i64,
+        reason: &str,
+    ) -> Result<usize> {
+        check(cap, Action::ManageRound)?;
+        let d = self.dossier(dossier_id).await?;
+        if d.dossier.status != "in_round" {
+            return Err(conflict("Chỉ mở lại phiếu của hồ sơ đang chấm điểm."));
+        }
+        let sheets = self.score_sheets(dossier_id).await?;
+        if sheets.is_empty() {
+            return Err(conflict("Chưa có phiếu nào để mở lại."));
+        }
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "DELETE FROM score_sheets WHERE dossier_id = $1"
+        )
+        .bind(dossier_id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        record(
+            &mut tx,
+            cap,
+            "dossier",
+            &dossier_id.to_string(),
+            Some(&serde_json::json!({"score_sheets": sheets})),
+            Some(&serde_json::json!({"reopened": reason})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(sheets.len())
+    }
+
     pub async fn score_sheets(&self, dossier_id: i64) -> Result<Vec<ScoreSheetRow>> {
         Ok(on_pool!(self, |c| sqlx::query_as::<_, ScoreSheetRow>(
             "SELECT * FROM score_sheets WHERE dossier_id = $1 ORDER BY id"

@@ -32,6 +32,8 @@ pub fn routes() -> Router<State> {
         .route("/dot-danh-gia/{id}", get(round_page))
         .route("/dot-danh-gia/{id}/ket-qua.{ext}", get(results_file))
         .route("/ho-so/{id}/phieu/{file}", get(score_sheet_pdf))
+        .route("/ho-so/{id}/mo-lai-cham", post(reopen_page))
+        .route("/api/v1/dossiers/{id}/reopen-scoring", post(api_reopen))
         .route("/dot-danh-gia/{id}/thanh-vien", post(member_page))
         .route("/dot-danh-gia/{id}/ho-so/{dossier}", post(assign_page))
         .route("/ho-so/{id}/cham", get(score_form).post(score_page))
@@ -437,6 +439,74 @@ async fn sheets_view(state: &State, user: &User, id: i64) -> AppResult<SheetsVie
         sheets: may_see_all.then_some(sheets),
         result: may_see_all.then_some(result),
     })
+}
+
+async fn reopen(state: &State, user: &User, dossier_id: i64, reason: &str) -> AppResult<usize> {
+    let d = state.store.dossier(dossier_id).await?;
+    let round_id = d
+        .dossier
+        .round_id
+        .ok_or_else(|| AppError::NotFound("đợt đánh giá của hồ sơ".into()))?;
+    let cap = authorize(
+        &user.actor,
+        Action::ManageRound,
+        &Scope::council(&d.dossier.province_code, round_id),
+    )?;
+    let reason = ocop_domain::text::clean(reason);
+    if reason.is_empty() {
+        let mut e = ocop_domain::ValidationErrors::new();
+        e.required("reason", "Lý do mở lại phiếu");
+        return Err(e.into());
+    }
+    Ok(state
+        .store
+        .reopen_score_sheets(&cap, dossier_id, &reason)
+        .await?)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReopenBody {
+    /// Why the council scores again (e.g. the spread after discussion).
+    pub reason: String,
+}
+
+/// Reopen every submitted sheet of a dossier in scoring (after the council's
+/// discussion): members score again; the reopened sheets stay in the audit log.
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/reopen-scoring", tag = "dossiers", params(("id" = i64, Path)), request_body = ReopenBody,
+    responses((status = 200), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_reopen(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ReopenBody>,
+) -> Response {
+    match reopen(&state, &user, id, &body.reason).await {
+        Ok(n) => Json(json!({"reopened": n})).into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+pub(crate) async fn reopen_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let d = state.store.dossier(id).await.or_page(&state, Some(&user))?;
+    reopen(
+        &state,
+        &user,
+        id,
+        form.get("reason").map(String::as_str).unwrap_or(""),
+    )
+    .await
+    .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!(
+        "/dot-danh-gia/{}?tb=da-mo-lai-phieu",
+        d.dossier.round_id.unwrap_or_default()
+    )))
 }
 
 /// Close scoring: every member has submitted and the spread is within the limit.

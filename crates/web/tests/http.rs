@@ -1808,14 +1808,80 @@ async fn round_council_scoring_and_consolidation() {
             .as_str()
             .unwrap()
             .contains("thảo luận"));
-        // With a round that tolerates the spread, scoring closes with the average.
+        // After discussion the office reopens the sheets (with its reason);
+        // the members score again and scoring closes with the new average.
+        let reopen = |c: &reqwest::Client, csrf: &str, reason: &str| {
+            c.post(app.url(&format!("/api/v1/dossiers/{did}/reopen-scoring")))
+                .header("x-csrf-token", csrf)
+                .json(&json!({"reason": reason}))
+                .send()
+        };
+        assert_eq!(
+            reopen(&tv1, &c1, "chấm lại").await.unwrap().status(),
+            403,
+            "{}: members do not reopen",
+            app.label
+        );
+        assert_eq!(
+            reopen(&prov, &pcsrf, " ").await.unwrap().status(),
+            422,
+            "{}: a reason is required",
+            app.label
+        );
+        let r = reopen(&prov, &pcsrf, "Hội đồng thảo luận tiêu chí A.1, chấm lại")
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", app.label);
+        assert_eq!(r.json::<Value>().await.unwrap()["reopened"], 3);
+        let none: Value = prov
+            .get(app.url(&format!("/api/v1/dossiers/{did}/score-sheets")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            none["sheets"].as_array().unwrap().len(),
+            0,
+            "{}: {none}",
+            app.label
+        );
+        // The reopened sheets are kept in the audit log, with the reason.
+        let trail = app
+            .store
+            .history("dossier", &did.to_string())
+            .await
+            .unwrap();
+        let kept = trail.iter().find(|h| h.after.contains("reopened")).unwrap();
+        assert!(
+            kept.before.contains("\"total\"") && kept.after.contains("chấm lại"),
+            "{}",
+            app.label
+        );
+        for (c, csrf) in [(&tv1, &c1), (&tv2, &c2), (&tv3, &c3)] {
+            assert_eq!(
+                score(c, csrf, high.clone()).await.unwrap().status(),
+                201,
+                "{}",
+                app.label
+            );
+        }
+        let view: Value = prov
+            .get(app.url(&format!("/api/v1/dossiers/{did}/score-sheets")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(view["result"]["needs_discussion"], false, "{view}");
         let sheets = view["sheets"].as_array().unwrap();
         let totals: Vec<f64> = sheets
             .iter()
             .map(|s| s["total"].as_f64().unwrap())
             .collect();
         let expected = ((totals.iter().sum::<f64>() / 3.0) * 100.0).round() / 100.0;
-        ocop_store::testing::execute_raw(&app.store, "UPDATE rounds SET max_spread = 100").await;
         let r = prov
             .post(app.url(&format!("/api/v1/dossiers/{did}/close-scoring")))
             .header("x-csrf-token", &pcsrf)

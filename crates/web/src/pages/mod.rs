@@ -234,6 +234,7 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "da-cap-vai-tro" => "Đã cấp vai trò.",
         "da-thu-hoi" => "Đã thu hồi vai trò.",
         "da-dang-ky" => "Đã đăng ký gian hàng: ban tổ chức sẽ bố trí và thông báo số gian hàng.",
+        "da-mo-lai-phieu" => "Đã mở lại các phiếu: thành viên hội đồng chấm lại.",
         "da-gui" => "Đã gửi lời giới thiệu; bên kia sẽ trả lời.",
         "da-tong-ket" => "Đã công bố báo cáo tổng kết; số liệu của sự kiện được khoá.",
         _ => return None,
@@ -431,6 +432,8 @@ fn history_label(h: &ocop_store::audit::AuditEntry) -> &'static str {
             .ok()
             .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string));
         return match status.as_deref() {
+            None if h.action == "dossier.score" => "thành viên hội đồng nộp phiếu",
+            None if h.after.contains("\"reopened\"") => "mở lại phiếu để hội đồng chấm lại",
             None => "nộp hồ sơ",
             Some("submitted") => "nộp lại hồ sơ",
             Some("returned") => "UBND xã trả lại để bổ sung",
