@@ -516,3 +516,22 @@ mod tests {
         assert_eq!(commune_deadline(&cal, d(2026, 2, 6)), d(2026, 3, 6));
     }
 }
+
+/// Sheets a council result needs: `quorum_pct` percent of the council's
+/// members, rounded up, and at least one (the province sets the share).
+pub fn quorum_needed(members: usize, quorum_pct: u32) -> usize {
+    ((members * quorum_pct as usize).div_ceil(100)).max(1)
+}
+
+#[cfg(test)]
+mod quorum_tests {
+    use super::quorum_needed;
+
+    #[test]
+    fn quorum_rounds_up() {
+        assert_eq!(quorum_needed(3, 67), 3);
+        assert_eq!(quorum_needed(9, 67), 7);
+        assert_eq!(quorum_needed(5, 50), 3);
+        assert_eq!(quorum_needed(0, 67), 1);
+    }
+}

@@ -41,6 +41,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "designations",
         include_str!("../migrations/0009_designations.sql"),
     ),
+    (
+        10,
+        "recusals",
+        include_str!("../migrations/0010_recusals.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend.

@@ -18,6 +18,18 @@ pub struct RoundRow {
     pub max_spread: f64,
     pub status: String,
     pub created_at: DateTime<Utc>,
+    /// Share of the council's members (percent) whose sheets a result needs.
+    pub quorum_pct: i64,
+}
+
+/// A member's declared conflict of interest on a dossier.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecusalRow {
+    pub dossier_id: i64,
+    pub member_id: i64,
+    pub reason: String,
+    pub declared_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -58,22 +70,24 @@ impl Store {
         name: &str,
         deadline: NaiveDate,
         max_spread: f64,
+        quorum_pct: i64,
     ) -> Result<i64> {
         check(cap, Action::ManageRound)?;
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
-            "INSERT INTO rounds (province_code, name, scoring_deadline, max_spread, status, created_at) VALUES ($1, $2, $3, $4, 'open', $5) RETURNING id"
+            "INSERT INTO rounds (province_code, name, scoring_deadline, max_spread, status, created_at, quorum_pct) VALUES ($1, $2, $3, $4, 'open', $5, $6) RETURNING id"
         )
         .bind(province)
         .bind(name)
         .bind(deadline)
         .bind(max_spread)
         .bind(now())
+        .bind(quorum_pct)
         .fetch_one(&mut *c)
         .await
         })?;
-        record(&mut tx, cap, "round", &id.to_string(), None, Some(&serde_json::json!({"province": province, "name": name, "deadline": deadline, "max_spread": max_spread}))).await?;
+        record(&mut tx, cap, "round", &id.to_string(), None, Some(&serde_json::json!({"province": province, "name": name, "deadline": deadline, "max_spread": max_spread, "quorum_pct": quorum_pct}))).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -257,6 +271,16 @@ impl Store {
         if d.dossier.status != "in_round" {
             return Err(conflict("Hồ sơ không ở giai đoạn chấm điểm."));
         }
+        if self
+            .recusals(dossier_id)
+            .await?
+            .iter()
+            .any(|r| r.member_id == cap.actor_id())
+        {
+            return Err(conflict(
+                "Bạn đã khai xung đột lợi ích với hồ sơ này và không chấm điểm hồ sơ này.",
+            ));
+        }
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
             "INSERT INTO score_sheets (dossier_id, member_id, options, total, rank, submitted_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
@@ -285,6 +309,62 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// A member declares a conflict of interest on a dossier of the round,
+    /// before scoring it: the member is recused from it.
+    pub async fn declare_conflict(
+        &self,
+        cap: &Capability,
+        dossier_id: i64,
+        reason: &str,
+    ) -> Result<()> {
+        check(cap, Action::ScoreDossier)?;
+        let d = self.dossier(dossier_id).await?;
+        if d.dossier.status != "in_round" {
+            return Err(conflict("Hồ sơ không ở giai đoạn chấm điểm."));
+        }
+        if self
+            .score_sheets(dossier_id)
+            .await?
+            .iter()
+            .any(|s| s.member_id == cap.actor_id())
+        {
+            return Err(conflict("Bạn đã nộp phiếu cho hồ sơ này."));
+        }
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "INSERT INTO recusals (dossier_id, member_id, reason, declared_at) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(dossier_id)
+        .bind(cap.actor_id())
+        .bind(reason)
+        .bind(now())
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))
+        .map_err(|e| unique_conflict(e, |_| conflict("Bạn đã khai xung đột lợi ích với hồ sơ này.")))?;
+        record(
+            &mut tx,
+            cap,
+            "dossier",
+            &dossier_id.to_string(),
+            None,
+            Some(&serde_json::json!({"recused": cap.actor_id(), "reason": reason})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn recusals(&self, dossier_id: i64) -> Result<Vec<RecusalRow>> {
+        Ok(on_pool!(self, |c| {
+            sqlx::query_as::<_, RecusalRow>(
+            "SELECT dossier_id, member_id, reason, declared_at FROM recusals WHERE dossier_id = $1 ORDER BY declared_at"
+        )
+        .bind(dossier_id)
+        .fetch_all(c)
+        .await
+        })?)
     }
 
     /// After the council's discussion, reopen every submitted sheet of a

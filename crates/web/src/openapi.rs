@@ -36,6 +36,7 @@ use utoipa::OpenApi;
         crate::dossiers::api_return, crate::dossiers::api_resubmit, crate::dossiers::api_withdraw,
         crate::rounds::api_create, crate::rounds::api_member, crate::rounds::api_assign, crate::rounds::api_score,
         crate::rounds::api_sheets, crate::rounds::api_close, crate::rounds::api_decide, crate::rounds::api_reopen,
+        crate::rounds::api_conflict,
         crate::trade_events::api_list, crate::trade_events::api_create, crate::trade_events::api_get,
         crate::trade_events::api_apply, crate::trade_events::api_decide, crate::trade_events::api_day,
         crate::trade_events::api_participants, crate::trade_events::api_finalize,

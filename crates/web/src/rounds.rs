@@ -26,6 +26,9 @@ use serde_json::json;
 /// discuss and re-score (a provincial rule; set per round).
 pub const DEFAULT_MAX_SPREAD: f64 = 10.0;
 
+/// Default quorum: two thirds of the council's members score each dossier.
+pub const DEFAULT_QUORUM_PCT: i64 = 67;
+
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/dot-danh-gia", get(list_page).post(create_page))
@@ -33,6 +36,8 @@ pub fn routes() -> Router<State> {
         .route("/dot-danh-gia/{id}/ket-qua.{ext}", get(results_file))
         .route("/ho-so/{id}/phieu/{file}", get(score_sheet_pdf))
         .route("/ho-so/{id}/mo-lai-cham", post(reopen_page))
+        .route("/ho-so/{id}/xung-dot", post(conflict_page))
+        .route("/api/v1/dossiers/{id}/conflict", post(api_conflict))
         .route("/api/v1/dossiers/{id}/reopen-scoring", post(api_reopen))
         .route("/dot-danh-gia/{id}/thanh-vien", post(member_page))
         .route("/dot-danh-gia/{id}/ho-so/{dossier}", post(assign_page))
@@ -59,6 +64,9 @@ pub struct NewRound {
     pub scoring_deadline: String,
     /// Largest allowed gap between members' totals (default 10).
     pub max_spread: Option<f64>,
+    /// Share of the council's members, in percent, whose sheets a result
+    /// needs (default 67: two thirds).
+    pub quorum_pct: Option<i64>,
 }
 
 async fn create(state: &State, user: &User, r: &NewRound) -> AppResult<i64> {
@@ -102,12 +110,28 @@ async fn create(state: &State, user: &User, r: &NewRound) -> AppResult<i64> {
             "max_spread must be 0..100",
         );
     }
+    let quorum = r.quorum_pct.unwrap_or(DEFAULT_QUORUM_PCT);
+    if !(50..=100).contains(&quorum) {
+        errors.add(
+            "quorum_pct",
+            "out_of_range",
+            "Tỷ lệ tối thiểu thành viên chấm điểm phải từ 50% đến 100%.",
+            "quorum_pct must be 50..100",
+        );
+    }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
     Ok(state
         .store
-        .create_round(&cap, &province, &name, deadline.expect("checked"), spread)
+        .create_round(
+            &cap,
+            &province,
+            &name,
+            deadline.expect("checked"),
+            spread,
+            quorum,
+        )
         .await?)
 }
 
@@ -196,6 +220,10 @@ async fn score(state: &State, user: &User, dossier_id: i64, options: &[String]) 
 pub struct CouncilResult {
     pub members: usize,
     pub submitted: usize,
+    /// Members recused for a declared conflict of interest.
+    pub recused: usize,
+    /// Sheets the result needs (the round's quorum of its members).
+    pub quorum: usize,
     pub consolidated: Option<Consolidated>,
     /// The spread exceeds the round's maximum: discuss and re-score before closing.
     pub needs_discussion: bool,
@@ -212,6 +240,7 @@ async fn council_result(
     let round = state.store.round(round_id).await?;
     let members = state.store.round_members(round_id).await?;
     let sheets = state.store.score_sheets(d.id).await?;
+    let recused = state.store.recusals(d.id).await?.len();
     let selections: Vec<Vec<String>> = sheets
         .iter()
         .map(|s| serde_json::from_str(&s.options).unwrap_or_default())
@@ -232,6 +261,8 @@ async fn council_result(
         CouncilResult {
             members: members.len(),
             submitted: sheets.len(),
+            recused,
+            quorum: ocop_domain::dossier::quorum_needed(members.len(), round.quorum_pct as u32),
             consolidated,
             needs_discussion,
             max_spread: round.max_spread,
@@ -258,10 +289,18 @@ async fn close(state: &State, user: &User, dossier_id: i64) -> AppResult<()> {
         message: m,
         message_en: "scoring cannot close yet".into(),
     };
-    if result.submitted < result.members || result.members == 0 {
+    // Every member who is not recused scores, and they must make the quorum.
+    let expected = result.members.saturating_sub(result.recused);
+    if result.submitted < expected || result.members == 0 {
         return Err(conflict(format!(
             "Mới có {}/{} thành viên nộp phiếu.",
-            result.submitted, result.members
+            result.submitted, expected
+        )));
+    }
+    if result.submitted < result.quorum {
+        return Err(conflict(format!(
+            "Không đủ số thành viên tối thiểu: {} phiếu, cần {} ({} thành viên khai xung đột lợi ích).",
+            result.submitted, result.quorum, result.recused
         )));
     }
     if result.needs_discussion {
@@ -441,6 +480,80 @@ async fn sheets_view(state: &State, user: &User, id: i64) -> AppResult<SheetsVie
     })
 }
 
+async fn declare_conflict(
+    state: &State,
+    user: &User,
+    dossier_id: i64,
+    reason: &str,
+) -> AppResult<()> {
+    let d = state.store.dossier(dossier_id).await?;
+    let round_id = d
+        .dossier
+        .round_id
+        .ok_or_else(|| AppError::NotFound("đợt đánh giá của hồ sơ".into()))?;
+    let cap = authorize(
+        &user.actor,
+        Action::ScoreDossier,
+        &Scope::council(&d.dossier.province_code, round_id),
+    )?;
+    let reason = ocop_domain::text::clean(reason);
+    if reason.is_empty() {
+        let mut e = ocop_domain::ValidationErrors::new();
+        e.required("reason", "Nội dung xung đột lợi ích");
+        return Err(e.into());
+    }
+    Ok(state
+        .store
+        .declare_conflict(&cap, dossier_id, &reason)
+        .await?)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ConflictBody {
+    /// The interest declared ("thành viên là cổ đông của chủ thể").
+    pub reason: String,
+}
+
+/// A council member declares a conflict of interest on a dossier, before
+/// scoring it, and is recused from it; closing then waits for the others
+/// and needs the round's quorum.
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/conflict", tag = "dossiers", params(("id" = i64, Path)), request_body = ConflictBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_conflict(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ConflictBody>,
+) -> Response {
+    match declare_conflict(&state, &user, id, &body.reason).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+pub(crate) async fn conflict_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let d = state.store.dossier(id).await.or_page(&state, Some(&user))?;
+    declare_conflict(
+        &state,
+        &user,
+        id,
+        form.get("reason").map(String::as_str).unwrap_or(""),
+    )
+    .await
+    .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!(
+        "/dot-danh-gia/{}?tb=da-luu",
+        d.dossier.round_id.unwrap_or_default()
+    )))
+}
+
 async fn reopen(state: &State, user: &User, dossier_id: i64, reason: &str) -> AppResult<usize> {
     let d = state.store.dossier(dossier_id).await?;
     let round_id = d
@@ -608,6 +721,7 @@ pub(crate) async fn create_page(
         name: get("name"),
         scoring_deadline: get("scoring_deadline"),
         max_spread: get("max_spread").replace(',', ".").parse().ok(),
+        quorum_pct: get("quorum_pct").trim().parse().ok(),
     };
     match create(&state, &user, &body).await {
         Ok(id) => Ok(see_other(&format!("/dot-danh-gia/{id}?tb=da-tao"))),
@@ -668,6 +782,13 @@ pub(crate) async fn round_page(
             .await
             .or_page(&state, Some(&user))?;
         let own = sheets.iter().any(|s| s.member_id == user.actor.user_id);
+        let recused_me = state
+            .store
+            .recusals(d.dossier.id)
+            .await
+            .or_page(&state, Some(&user))?
+            .iter()
+            .any(|r| r.member_id == user.actor.user_id);
         let sheet_links: Vec<serde_json::Value> = if manager || own {
             sheets
                 .iter()
@@ -683,7 +804,7 @@ pub(crate) async fn round_page(
         } else {
             vec![]
         };
-        assigned.push(json!({"d": d, "sheet_links": sheet_links, "result": if manager || own { json!(result) } else { json!({"submitted": result.submitted, "members": result.members}) },
+        assigned.push(json!({"d": d, "sheet_links": sheet_links, "recused_me": recused_me, "result": if manager || own { json!(result) } else { json!({"submitted": result.submitted, "members": result.members}) },
             "own": own, "status_label": ocop_domain::dossier::DossierStatus::parse(&d.dossier.status).map(|s| s.label())}));
     }
     let available: Vec<&ocop_store::dossiers::DossierListItem> = all
@@ -906,7 +1027,14 @@ async fn round_results(
             status: ocop_domain::dossier::DossierStatus::parse(&d.dossier.status)
                 .map(|s| s.label())
                 .unwrap_or(""),
-            submitted: format!("{}/{}", result.submitted, result.members),
+            submitted: if result.recused > 0 {
+                format!(
+                    "{}/{} ({} khai xung đột lợi ích)",
+                    result.submitted, result.members, result.recused
+                )
+            } else {
+                format!("{}/{}", result.submitted, result.members)
+            },
             member_totals: c
                 .map(|c| {
                     c.member_totals

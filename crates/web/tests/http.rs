@@ -1608,7 +1608,7 @@ async fn round_council_scoring_and_consolidation() {
         let f = app.fixture().await;
         let cap = |a| ocop_domain::auth::Capability::system(a);
         use ocop_domain::auth::Action;
-        for name in ["tv1", "tv2", "tv3"] {
+        for name in ["tv1", "tv2", "tv3", "tv4"] {
             app.store
                 .create_user(
                     &cap(Action::CreateUser),
@@ -1859,7 +1859,38 @@ async fn round_council_scoring_and_consolidation() {
             "{}",
             app.label
         );
-        for (c, csrf) in [(&tv1, &c1), (&tv2, &c2), (&tv3, &c3)] {
+        // tv3 declares a conflict of interest and is recused from this dossier.
+        let conflict = |c: &reqwest::Client, csrf: &str| {
+            c.post(app.url(&format!("/api/v1/dossiers/{did}/conflict")))
+                .header("x-csrf-token", csrf)
+                .json(&json!({"reason": "Người thân làm việc tại chủ thể"}))
+                .send()
+        };
+        assert_eq!(
+            conflict(&tv3, &c3).await.unwrap().status(),
+            204,
+            "{}",
+            app.label
+        );
+        assert_eq!(
+            conflict(&tv3, &c3).await.unwrap().status(),
+            409,
+            "{}: once",
+            app.label
+        );
+        assert_eq!(
+            conflict(&outsider, &oc).await.unwrap().status(),
+            403,
+            "{}: members only",
+            app.label
+        );
+        assert_eq!(
+            score(&tv3, &c3, high.clone()).await.unwrap().status(),
+            409,
+            "{}: recused",
+            app.label
+        );
+        for (c, csrf) in [(&tv1, &c1), (&tv2, &c2)] {
             assert_eq!(
                 score(c, csrf, high.clone()).await.unwrap().status(),
                 201,
@@ -1867,6 +1898,34 @@ async fn round_council_scoring_and_consolidation() {
                 app.label
             );
         }
+        // Two sheets of three members: below the round's quorum (67%).
+        let r = prov
+            .post(app.url(&format!("/api/v1/dossiers/{did}/close-scoring")))
+            .header("x-csrf-token", &pcsrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409, "{}", app.label);
+        assert!(r.json::<Value>().await.unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Không đủ số thành viên tối thiểu"));
+        // The office adds a member, who scores: three sheets of four, one recused.
+        let r = prov
+            .post(app.url(&format!("/api/v1/rounds/{rid}/members")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&json!({"username": "tv4", "chair": false}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", app.label);
+        let (tv4, c4) = app.api_client("tv4").await;
+        assert_eq!(
+            score(&tv4, &c4, high.clone()).await.unwrap().status(),
+            201,
+            "{}",
+            app.label
+        );
         let view: Value = prov
             .get(app.url(&format!("/api/v1/dossiers/{did}/score-sheets")))
             .send()
@@ -1920,7 +1979,11 @@ async fn round_council_scoring_and_consolidation() {
             app.label
         );
         assert_eq!(row[1], "Nước mắm Cửa Khẩu", "{}: {row:?}", app.label);
-        assert_eq!(row[5], "3/3", "{}: {row:?}", app.label);
+        assert_eq!(
+            row[5], "3/4 (1 khai xung đột lợi ích)",
+            "{}: {row:?}",
+            app.label
+        );
         assert!(
             (row[7].parse::<f64>().unwrap() - expected).abs() < 1e-9,
             "{}: {row:?}",
@@ -2076,7 +2139,7 @@ async fn round_council_scoring_and_consolidation() {
                 .status(),
             204
         );
-        for (client, csrf) in [(&tv1, &c1), (&tv2, &c2), (&tv3, &c3)] {
+        for (client, csrf) in [(&tv1, &c1), (&tv2, &c2), (&tv3, &c3), (&tv4, &c4)] {
             let r = client
                 .post(app.url(&format!("/api/v1/dossiers/{did2}/score-sheets")))
                 .header("x-csrf-token", csrf.as_str())
