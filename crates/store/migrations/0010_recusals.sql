@@ -8,4 +8,4 @@ CREATE TABLE recusals (
     declared_at {ts} NOT NULL,
     PRIMARY KEY (dossier_id, member_id)
 );
-ALTER TABLE rounds ADD COLUMN quorum_pct {bigint} NOT NULL DEFAULT 67;
+ALTER TABLE rounds ADD COLUMN quorum_pct {bigint} NOT NULL DEFAULT 75;

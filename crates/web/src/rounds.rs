@@ -26,8 +26,9 @@ use serde_json::json;
 /// discuss and re-score (a provincial rule; set per round).
 pub const DEFAULT_MAX_SPREAD: f64 = 10.0;
 
-/// Default quorum: two thirds of the council's members score each dossier.
-pub const DEFAULT_QUORUM_PCT: i64 = 67;
+/// Default quorum: 75% of the council's members, the chair among them,
+/// score each dossier (a common provincial rule; set per round).
+pub const DEFAULT_QUORUM_PCT: i64 = 75;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -65,7 +66,7 @@ pub struct NewRound {
     /// Largest allowed gap between members' totals (default 10).
     pub max_spread: Option<f64>,
     /// Share of the council's members, in percent, whose sheets a result
-    /// needs (default 67: two thirds).
+    /// needs, the chair's among them (default 75).
     pub quorum_pct: Option<i64>,
 }
 
@@ -224,6 +225,8 @@ pub struct CouncilResult {
     pub recused: usize,
     /// Sheets the result needs (the round's quorum of its members).
     pub quorum: usize,
+    /// The chair has submitted (or the round has no chair, or the chair is recused).
+    pub chair_scored: bool,
     pub consolidated: Option<Consolidated>,
     /// The spread exceeds the round's maximum: discuss and re-score before closing.
     pub needs_discussion: bool,
@@ -240,7 +243,15 @@ async fn council_result(
     let round = state.store.round(round_id).await?;
     let members = state.store.round_members(round_id).await?;
     let sheets = state.store.score_sheets(d.id).await?;
-    let recused = state.store.recusals(d.id).await?.len();
+    let recusals = state.store.recusals(d.id).await?;
+    let recused = recusals.len();
+    let chair_scored = match members.iter().find(|m| m.is_chair) {
+        Some(c) => {
+            sheets.iter().any(|s| s.member_id == c.user_id)
+                || recusals.iter().any(|r| r.member_id == c.user_id)
+        }
+        None => true,
+    };
     let selections: Vec<Vec<String>> = sheets
         .iter()
         .map(|s| serde_json::from_str(&s.options).unwrap_or_default())
@@ -263,6 +274,7 @@ async fn council_result(
             submitted: sheets.len(),
             recused,
             quorum: ocop_domain::dossier::quorum_needed(members.len(), round.quorum_pct as u32),
+            chair_scored,
             consolidated,
             needs_discussion,
             max_spread: round.max_spread,
@@ -289,18 +301,24 @@ async fn close(state: &State, user: &User, dossier_id: i64) -> AppResult<()> {
         message: m,
         message_en: "scoring cannot close yet".into(),
     };
-    // Every member who is not recused scores, and they must make the quorum.
-    let expected = result.members.saturating_sub(result.recused);
-    if result.submitted < expected || result.members == 0 {
-        return Err(conflict(format!(
-            "Mới có {}/{} thành viên nộp phiếu.",
-            result.submitted, expected
-        )));
+    // A result needs the round's quorum of the council's members, the
+    // chair's sheet among them; absent or recused members do not score.
+    if !result.chair_scored {
+        return Err(conflict(
+            "Chủ tịch hội đồng chưa nộp phiếu: kết quả cần có phiếu của chủ tịch.".into(),
+        ));
     }
-    if result.submitted < result.quorum {
+    if result.submitted < result.quorum || result.members == 0 {
         return Err(conflict(format!(
-            "Không đủ số thành viên tối thiểu: {} phiếu, cần {} ({} thành viên khai xung đột lợi ích).",
-            result.submitted, result.quorum, result.recused
+            "Mới có {}/{} thành viên nộp phiếu; cần tối thiểu {}{}.",
+            result.submitted,
+            result.members,
+            result.quorum,
+            if result.recused > 0 {
+                format!(" ({} thành viên khai xung đột lợi ích)", result.recused)
+            } else {
+                String::new()
+            }
         )));
     }
     if result.needs_discussion {

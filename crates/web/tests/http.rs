@@ -1898,7 +1898,7 @@ async fn round_council_scoring_and_consolidation() {
                 app.label
             );
         }
-        // Two sheets of three members: below the round's quorum (67%).
+        // Two sheets of three members: below the round's quorum (75%).
         let r = prov
             .post(app.url(&format!("/api/v1/dossiers/{did}/close-scoring")))
             .header("x-csrf-token", &pcsrf)
@@ -1909,7 +1909,7 @@ async fn round_council_scoring_and_consolidation() {
         assert!(r.json::<Value>().await.unwrap()["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("Không đủ số thành viên tối thiểu"));
+            .contains("cần tối thiểu 3 (1 thành viên khai xung đột lợi ích)"));
         // The office adds a member, who scores: three sheets of four, one recused.
         let r = prov
             .post(app.url(&format!("/api/v1/rounds/{rid}/members")))
@@ -2139,16 +2139,29 @@ async fn round_council_scoring_and_consolidation() {
                 .status(),
             204
         );
-        for (client, csrf) in [(&tv1, &c1), (&tv2, &c2), (&tv3, &c3), (&tv4, &c4)] {
-            let r = client
+        let score2 = |client: &reqwest::Client, csrf: &str| {
+            client
                 .post(app.url(&format!("/api/v1/dossiers/{did2}/score-sheets")))
-                .header("x-csrf-token", csrf.as_str())
+                .header("x-csrf-token", csrf)
                 .json(&json!({"options": top}))
                 .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 201);
+        };
+        for (client, csrf) in [(&tv2, &c2), (&tv3, &c3), (&tv4, &c4)] {
+            assert_eq!(score2(client, csrf).await.unwrap().status(), 201);
         }
+        // Three of four make the quorum, but not without the chair (tv1).
+        let r = prov
+            .post(app.url(&format!("/api/v1/dossiers/{did2}/close-scoring")))
+            .header("x-csrf-token", &pcsrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409, "{}", app.label);
+        assert!(r.json::<Value>().await.unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Chủ tịch hội đồng chưa nộp phiếu"));
+        assert_eq!(score2(&tv1, &c1).await.unwrap().status(), 201);
         let r = prov
             .post(app.url(&format!("/api/v1/dossiers/{did2}/close-scoring")))
             .header("x-csrf-token", &pcsrf)
