@@ -653,6 +653,18 @@ async fn show(
                 && authorize(&user.actor, Action::FileDossier, &scope).is_ok()
         ),
     );
+    // The province's decision on a scored dossier (3★–4★: recognition and
+    // certificate; 90+ at 5★: sent to the ministry; below 3★: not recognised).
+    c.insert(
+        "can_decide".into(),
+        json!(status == "scored" && authorize(&user.actor, Action::IssueDecision, &scope).is_ok()),
+    );
+    c.insert(
+        "default_issuer".into(),
+        json!(ocop_domain::admin_units::units()
+            .province(&d.dossier.province_code)
+            .map(|p| format!("UBND {}", p.name))),
+    );
     c.insert("flash".into(), json!(flash));
     c.insert("review_error".into(), json!(review_error));
     c.insert("rv".into(), review_values.unwrap_or_else(|| json!({})));
