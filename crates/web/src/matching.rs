@@ -6,8 +6,8 @@
 use crate::api::{ApiJson, ApiQuery};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::pages::{
-    attachment, csrf_of, ctx, error_page, flash_text, options, province_options, render, see_other,
-    FlashQuery, FormMap, OrPage, PageResult,
+    attachment, checked_codes, csrf_of, ctx, error_page, flash_text, form_count, options,
+    province_options, render, see_other, FlashQuery, FormMap, OrPage, PageResult,
 };
 use crate::session::{User, Viewer};
 use crate::State;
@@ -728,23 +728,6 @@ pub(crate) async fn demands_page(S(state): S<State>, viewer: Viewer) -> PageResu
     demands_view(&state, viewer.0.as_ref(), None, json!({})).await
 }
 
-fn form_number(form: &FormMap, key: &str) -> Option<i64> {
-    form.get(key)
-        .map(|s| s.replace(['.', ' '], ""))
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<i64>().unwrap_or(-1))
-}
-
-/// Checkbox groups named `<prefix><code>`.
-fn checked(form: &FormMap, prefix: &str) -> Vec<String> {
-    let mut v: Vec<String> = form
-        .keys()
-        .filter_map(|k| k.strip_prefix(prefix).map(str::to_string))
-        .collect();
-    v.sort();
-    v
-}
-
 pub(crate) async fn create_demand_page(
     S(state): S<State>,
     user: User,
@@ -756,16 +739,16 @@ pub(crate) async fn create_demand_page(
     let input = DemandInput {
         buyer: get("buyer"),
         title: get("title"),
-        set_codes: checked(&form, "set_"),
-        min_stars: form_number(&form, "min_stars"),
-        quantity: form_number(&form, "quantity"),
+        set_codes: checked_codes(&form, "set_"),
+        min_stars: form_count(&form, "min_stars"),
+        quantity: form_count(&form, "quantity"),
         unit: get("unit"),
         period_from: get("period_from"),
         period_to: get("period_to"),
-        regions: checked(&form, "r_"),
+        regions: checked_codes(&form, "r_"),
         certifications: get("certifications"),
-        price_min: form_number(&form, "price_min"),
-        price_max: form_number(&form, "price_max"),
+        price_min: form_count(&form, "price_min"),
+        price_max: form_count(&form, "price_max"),
         deadline: get("deadline"),
     };
     match create_demand(&state, &user, &input).await {
@@ -967,11 +950,11 @@ pub(crate) async fn offer_page(
         .or_page(&state, Some(&user))?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let input = OfferInput {
-        capacity: form_number(&form, "capacity"),
+        capacity: form_count(&form, "capacity"),
         unit: get("unit"),
         season: get("season"),
-        price_min: form_number(&form, "price_min"),
-        price_max: form_number(&form, "price_max"),
+        price_min: form_count(&form, "price_min"),
+        price_max: form_count(&form, "price_max"),
         regions: get("regions")
             .split([',', ' '])
             .filter(|s| !s.is_empty())

@@ -9,8 +9,8 @@
 use crate::api::{ApiJson, ApiQuery};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::pages::{
-    attachment, csrf_of, ctx, error_page, flash_text, options, province_options, render, see_other,
-    FlashQuery, FormMap, OrPage, PageResult, PDF, XLSX,
+    attachment, checked_codes, csrf_of, ctx, error_page, flash_text, form_count, options,
+    province_options, render, see_other, FlashQuery, FormMap, OrPage, PageResult, PDF, XLSX,
 };
 use crate::session::{User, Viewer};
 use crate::State;
@@ -1023,15 +1023,6 @@ pub(crate) async fn show_page(
     Ok(render(&state, "events/show.html", c))
 }
 
-/// A count typed in a form ("1.200" with thousands dots): None when blank;
-/// text that is no number becomes -1, which validation refuses by name.
-fn form_count(form: &FormMap, key: &str) -> Option<i64> {
-    form.get(key)
-        .map(|s| s.replace(['.', ' '], ""))
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<i64>().unwrap_or(-1))
-}
-
 fn back(id: i64) -> Response {
     see_other(&format!("/su-kien/{id}?tb=da-luu"))
 }
@@ -1129,11 +1120,7 @@ pub(crate) async fn participants_page(
 ) -> PageResult {
     user.check_csrf(csrf_of(&form))
         .or_page(&state, Some(&user))?;
-    let mut provinces: Vec<String> = form
-        .keys()
-        .filter_map(|k| k.strip_prefix("p_").map(str::to_string))
-        .collect();
-    provinces.sort();
+    let provinces = checked_codes(&form, "p_");
     let body = ParticipantsBody {
         provinces,
         countries: vec![form.get("countries").cloned().unwrap_or_default()],

@@ -471,6 +471,25 @@ pub(crate) fn csrf_of(form: &FormMap) -> &str {
     form.get("_csrf").map(|s| s.as_str()).unwrap_or("")
 }
 
+/// A count typed in a form ("1.200" with thousands dots): None when blank;
+/// text that is no number becomes -1, which validation refuses by name.
+pub(crate) fn form_count(form: &FormMap, key: &str) -> Option<i64> {
+    form.get(key)
+        .map(|s| s.replace(['.', ' '], ""))
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<i64>().unwrap_or(-1))
+}
+
+/// The codes of a group of checkboxes named `<prefix><code>`, sorted.
+pub(crate) fn checked_codes(form: &FormMap, prefix: &str) -> Vec<String> {
+    let mut v: Vec<String> = form
+        .keys()
+        .filter_map(|k| k.strip_prefix(prefix).map(str::to_string))
+        .collect();
+    v.sort();
+    v
+}
+
 /// Deserialize a typed input from a form map (unknown keys ignored). Only
 /// for inputs whose fields are all text: a field of another type fails the
 /// whole conversion and yields the default (empty) input.
