@@ -522,9 +522,8 @@ impl DayReportInput {
                     &field,
                     "unknown_booth",
                     format!(
-                        "Dòng {}: gian hàng số hiệu {} chưa được bố trí trong sự kiện này.",
-                        i + 1,
-                        s.booth_id
+                        "Dòng {}: gian hàng này chưa được bố trí trong sự kiện.",
+                        i + 1
                     ),
                     format!(
                         "{field}: booth {} is not allocated in this event",

@@ -1033,7 +1033,6 @@ async fn round_results(
     for d in all.iter().filter(|d| d.dossier.round_id == Some(round.id)) {
         let (result, _) = council_result(state, &d.dossier).await?;
         let c = result.consolidated.as_ref();
-        let decimal = |x: f64| format!("{x:.2}").replace('.', ",");
         lines.push(ResultLine {
             product: d.product_name.clone(),
             code: d.product_code.clone(),
@@ -1057,7 +1056,7 @@ async fn round_results(
                 .map(|c| {
                     c.member_totals
                         .iter()
-                        .map(|t| decimal(*t))
+                        .map(|t| two_decimals(Some(*t)))
                         .collect::<Vec<_>>()
                         .join("; ")
                 })
@@ -1124,7 +1123,8 @@ fn province_of(round: &RoundRow) -> String {
         .unwrap_or_default()
 }
 
-fn one_decimal(x: Option<f64>) -> String {
+/// A score with two decimals, Vietnamese style ("72,50"); blank when none.
+fn two_decimals(x: Option<f64>) -> String {
     x.map(|x| format!("{x:.2}").replace('.', ","))
         .unwrap_or_default()
 }
@@ -1152,7 +1152,7 @@ fn minutes(
             round.name,
             format_date(today),
             format_date(round.scoring_deadline),
-            one_decimal(Some(round.max_spread))
+            two_decimals(Some(round.max_spread))
         )),
         Block::Heading("1. Thành phần hội đồng".into()),
         Block::Table(Table {
@@ -1190,7 +1190,7 @@ fn minutes(
                         format!("{}, {}", l.producer, l.commune),
                         l.submitted.clone(),
                         l.member_totals.clone(),
-                        one_decimal(l.average),
+                        two_decimals(l.average),
                         l.rank.map(|r| format!("{r} sao")).unwrap_or_else(|| "—".into()),
                     ]
                 })
