@@ -7,48 +7,8 @@
 mod common;
 
 use calamine::{Reader, Xlsx};
-use common::{apps, client, App};
+use common::{apps, client, fields, post, put, App, Client};
 use serde_json::{json, Value};
-
-type Client = (reqwest::Client, String);
-
-async fn send(
-    app: &App,
-    (c, csrf): &Client,
-    method: reqwest::Method,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let r = c
-        .request(method, app.url(path))
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn post(app: &App, c: &Client, path: &str, body: Value) -> (u16, Value) {
-    send(app, c, reqwest::Method::POST, path, body).await
-}
-
-async fn put(app: &App, c: &Client, path: &str, body: Value) -> (u16, Value) {
-    send(app, c, reqwest::Method::PUT, path, body).await
-}
-
-fn fields(body: &Value) -> Vec<String> {
-    body["error"]["fields"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|f| f["field"].as_str().unwrap_or("").to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 fn event(name: &str, series: &str, starts: &str, ends: &str, revenue: &str) -> Value {
     json!({

@@ -7,38 +7,9 @@
 
 mod common;
 
-use common::{apps, client, App};
+use common::{apps, call, client, get, post, App};
 use ocop_domain::auth::{Action, Capability, Role};
 use serde_json::{json, Value};
-
-type Client = (reqwest::Client, String);
-
-async fn call(
-    app: &App,
-    (c, csrf): &Client,
-    method: reqwest::Method,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let r = c
-        .request(method, app.url(path))
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn post(app: &App, c: &Client, path: &str, body: Value) -> (u16, Value) {
-    call(app, c, reqwest::Method::POST, path, body).await
-}
-
-async fn get(app: &App, c: &Client, path: &str) -> (u16, Value) {
-    call(app, c, reqwest::Method::GET, path, Value::Null).await
-}
 
 /// A second buyer account.
 async fn other_buyer(app: &App) {

@@ -323,3 +323,64 @@ pub fn hidden(page: &str, name: &str) -> String {
         + marker.len();
     page[start..].split('"').next().unwrap().to_string()
 }
+
+/// A client logged in through the API, with its CSRF token.
+pub type Client = (reqwest::Client, String);
+
+/// Send `body` as JSON with the client's CSRF token: the status and the
+/// parsed answer (null when it is not JSON).
+pub async fn call(
+    app: &App,
+    (c, csrf): &Client,
+    method: reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let r = c
+        .request(method, app.url(path))
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+pub async fn post(
+    app: &App,
+    c: &Client,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    call(app, c, reqwest::Method::POST, path, body).await
+}
+
+pub async fn put(
+    app: &App,
+    c: &Client,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    call(app, c, reqwest::Method::PUT, path, body).await
+}
+
+pub async fn get(app: &App, c: &Client, path: &str) -> (u16, serde_json::Value) {
+    call(app, c, reqwest::Method::GET, path, serde_json::Value::Null).await
+}
+
+/// The fields an error answer names.
+pub fn fields(body: &serde_json::Value) -> Vec<String> {
+    body["error"]["fields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["field"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
