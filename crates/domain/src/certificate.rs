@@ -22,46 +22,73 @@ pub fn expiry_of(issued_on: NaiveDate) -> NaiveDate {
 pub enum CertificateStatus {
     Valid,
     ExpiringSoon,
+    /// Past its expiry but still in force: its re-evaluation is pending
+    /// (Decision 26/2026 Art. 12.3, at most 180 days).
+    Extended,
     Expired,
     Revoked,
+    /// Replaced by a later certificate of the same product (upgrade or re-evaluation).
+    Superseded,
 }
 
 impl CertificateStatus {
-    pub const ALL: [CertificateStatus; 4] = [
+    pub const ALL: [CertificateStatus; 6] = [
         CertificateStatus::Valid,
         CertificateStatus::ExpiringSoon,
+        CertificateStatus::Extended,
         CertificateStatus::Expired,
         CertificateStatus::Revoked,
+        CertificateStatus::Superseded,
     ];
+
+    /// Whether the product may carry the OCOP mark on this certificate.
+    pub fn in_force(self) -> bool {
+        matches!(
+            self,
+            CertificateStatus::Valid
+                | CertificateStatus::ExpiringSoon
+                | CertificateStatus::Extended
+        )
+    }
 
     pub fn code(self) -> &'static str {
         match self {
             CertificateStatus::Valid => "valid",
             CertificateStatus::ExpiringSoon => "expiring_soon",
+            CertificateStatus::Extended => "extended",
             CertificateStatus::Expired => "expired",
             CertificateStatus::Revoked => "revoked",
+            CertificateStatus::Superseded => "superseded",
         }
     }
     pub fn label(self) -> &'static str {
         match self {
             CertificateStatus::Valid => "Còn hiệu lực",
             CertificateStatus::ExpiringSoon => "Sắp hết hạn",
+            CertificateStatus::Extended => "Đang gia hạn chờ kết quả đánh giá lại",
             CertificateStatus::Expired => "Hết hạn",
             CertificateStatus::Revoked => "Đã thu hồi",
+            CertificateStatus::Superseded => "Đã được thay bằng giấy chứng nhận mới",
         }
     }
 }
 
-/// The status of a certificate on a given day.
+/// The status of a certificate on a given day. `extended_until` is the last
+/// day it runs past `expires_on` while its re-evaluation is pending.
 pub fn status_on(
     expires_on: NaiveDate,
+    extended_until: Option<NaiveDate>,
     revoked_on: Option<NaiveDate>,
     today: NaiveDate,
 ) -> CertificateStatus {
     if revoked_on.is_some_and(|d| d <= today) {
         CertificateStatus::Revoked
     } else if today > expires_on {
-        CertificateStatus::Expired
+        if extended_until.is_some_and(|e| today <= e) {
+            CertificateStatus::Extended
+        } else {
+            CertificateStatus::Expired
+        }
     } else if (expires_on - today).num_days() <= EXPIRING_SOON_DAYS {
         CertificateStatus::ExpiringSoon
     } else {
@@ -353,25 +380,53 @@ mod tests {
     fn statuses() {
         let exp = d(2027, 3, 15);
         assert_eq!(
-            status_on(exp, None, d(2026, 1, 1)),
+            status_on(exp, None, None, d(2026, 1, 1)),
             CertificateStatus::Valid
         );
         assert_eq!(
-            status_on(exp, None, d(2026, 11, 1)),
+            status_on(exp, None, None, d(2026, 11, 1)),
             CertificateStatus::ExpiringSoon
         );
         assert_eq!(
-            status_on(exp, None, d(2027, 3, 15)),
+            status_on(exp, None, None, d(2027, 3, 15)),
             CertificateStatus::ExpiringSoon
         );
         assert_eq!(
-            status_on(exp, None, d(2027, 3, 16)),
+            status_on(exp, None, None, d(2027, 3, 16)),
             CertificateStatus::Expired
         );
         assert_eq!(
-            status_on(exp, Some(d(2026, 5, 1)), d(2026, 6, 1)),
+            status_on(exp, None, Some(d(2026, 5, 1)), d(2026, 6, 1)),
             CertificateStatus::Revoked
         );
+    }
+
+    #[test]
+    fn an_extension_keeps_a_certificate_in_force_to_its_last_day() {
+        let exp = d(2027, 3, 15);
+        let ext = Some(d(2027, 9, 11));
+        assert_eq!(
+            status_on(exp, ext, None, d(2027, 3, 1)),
+            CertificateStatus::ExpiringSoon
+        );
+        assert_eq!(
+            status_on(exp, ext, None, d(2027, 3, 16)),
+            CertificateStatus::Extended
+        );
+        assert_eq!(
+            status_on(exp, ext, None, d(2027, 9, 11)),
+            CertificateStatus::Extended
+        );
+        assert_eq!(
+            status_on(exp, ext, None, d(2027, 9, 12)),
+            CertificateStatus::Expired
+        );
+        assert_eq!(
+            status_on(exp, ext, Some(d(2027, 4, 1)), d(2027, 4, 2)),
+            CertificateStatus::Revoked
+        );
+        assert!(CertificateStatus::Extended.in_force());
+        assert!(!CertificateStatus::Superseded.in_force());
     }
 
     #[test]

@@ -98,7 +98,7 @@ impl DossierStatus {
             DossierStatus::InRound => "Hội đồng đang chấm điểm",
             DossierStatus::Scored => "Hội đồng đã chấm xong",
             DossierStatus::Recognized => "Đã có quyết định công nhận và giấy chứng nhận",
-            DossierStatus::NotRecognized => "Không đạt 3 sao: không công nhận",
+            DossierStatus::NotRecognized => "Không được công nhận: không cấp giấy chứng nhận mới",
             DossierStatus::SentToMinistry => "Tiềm năng 5 sao: đã gửi Bộ đánh giá",
         }
     }
@@ -171,9 +171,13 @@ fn command_label(c: DossierCommand) -> &'static str {
 /// Where a decision takes a scored dossier, by the council's rank and total
 /// (Decision 26/2026 Art. 3 and 7): 90+ is "potential 5★" for the central
 /// round; 3★–4★ are recognised by the province; below 3★ nothing is issued.
-pub fn decision_outcome(rank: u8, total: f64) -> DossierStatus {
+/// An upgrade (`upgrade_from` = the stars held) is recognised only above
+/// them: otherwise the product keeps the certificate it has.
+pub fn decision_outcome(rank: u8, total: f64, upgrade_from: Option<u8>) -> DossierStatus {
     if total >= 90.0 && rank >= 5 {
         DossierStatus::SentToMinistry
+    } else if upgrade_from.is_some_and(|held| rank <= held) {
+        DossierStatus::NotRecognized
     } else if rank >= 3 {
         DossierStatus::Recognized
     } else {
@@ -429,14 +433,21 @@ mod tests {
 
     #[test]
     fn decision_outcomes() {
-        assert_eq!(decision_outcome(5, 92.0), SentToMinistry);
+        assert_eq!(decision_outcome(5, 92.0, None), SentToMinistry);
         assert_eq!(
-            decision_outcome(4, 92.0),
+            decision_outcome(4, 92.0, None),
             Recognized,
             "90+ with a 5★ minimum unmet stays provincial"
         );
-        assert_eq!(decision_outcome(3, 55.0), Recognized);
-        assert_eq!(decision_outcome(2, 75.0), NotRecognized);
+        assert_eq!(decision_outcome(3, 55.0, None), Recognized);
+        assert_eq!(decision_outcome(2, 75.0, None), NotRecognized);
+        assert_eq!(decision_outcome(4, 75.0, Some(3)), Recognized);
+        assert_eq!(
+            decision_outcome(4, 75.0, Some(4)),
+            NotRecognized,
+            "an upgrade to the stars already held changes nothing"
+        );
+        assert_eq!(decision_outcome(5, 91.0, Some(4)), SentToMinistry);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod market;
 pub mod matching;
 pub mod producer;
 pub mod product;
+pub mod reevaluation;
 pub mod text;
 pub mod trade_event;
 

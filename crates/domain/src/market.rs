@@ -211,7 +211,7 @@ pub fn listing_state(
         return ListingState::Active;
     }
     match (stars, expires_on) {
-        (Some(s), Some(exp)) if s >= 3 => match status_on(exp, revoked_on, today) {
+        (Some(s), Some(exp)) if s >= 3 => match status_on(exp, None, revoked_on, today) {
             CertificateStatus::Valid | CertificateStatus::ExpiringSoon => ListingState::Active,
             _ => ListingState::Suspended,
         },

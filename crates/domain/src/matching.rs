@@ -296,6 +296,7 @@ pub struct Candidate {
     pub set_code: String,
     pub province_code: String,
     pub stars: i64,
+    /// The last day its certificate is in force (expiry, or end of a pending re-evaluation's extension).
     pub expires_on: NaiveDate,
     pub revoked_on: Option<NaiveDate>,
     pub offer: Option<OfferData>,

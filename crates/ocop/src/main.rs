@@ -351,7 +351,7 @@ async fn serve(database_url: &str, index_dir: &std::path::Path, args: ServeArgs)
         search,
         ocop_web::Config {
             secure_cookies: args.secure_cookies,
-            today: None,
+            today: Default::default(),
             public_url: args.public_url.clone(),
         },
     );

@@ -130,6 +130,9 @@ pub struct CatalogEntry {
     pub set_code: String,
     pub stars: i64,
     pub issued_on: NaiveDate,
+    /// The last day the certificate is in force: its expiry, or the end of
+    /// its extension while a re-evaluation is pending (the catalog shows an
+    /// extended certificate as expiring soon).
     pub expires_on: NaiveDate,
     pub revoked_on: Option<NaiveDate>,
 }
@@ -139,7 +142,7 @@ pub struct CatalogEntry {
 const ENTRY_SELECT: &str = concat!(
     "SELECT p.id, p.name, p.sort_key, p.code, o.name AS producer_name, o.kind AS producer_kind, \
      p.commune_code, c.name AS commune_name, p.province_code, pr.name AS province_name, p.group_code, p.set_code, \
-     ce.stars, ce.issued_on, ce.expires_on, ce.revoked_on ",
+     ce.stars, ce.issued_on, COALESCE(ce.extended_until, ce.expires_on) AS expires_on, ce.revoked_on ",
     product_joins!(),
     " WHERE ce.id IS NOT NULL AND p.active AND o.active"
 );

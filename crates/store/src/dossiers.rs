@@ -7,6 +7,7 @@ use crate::{check, now, on_pool, on_tx, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::auth::{Action, Capability};
 use ocop_domain::dossier::{transition, CommuneReview, DossierCommand, DossierStatus, Filing};
+use ocop_domain::reevaluation::{basis, HeldCertificate};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -40,7 +41,15 @@ pub struct DossierRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The certificate an upgrade or re-evaluation builds on.
+    pub certificate_id: Option<i64>,
+    /// A re-evaluation filed after its window closed (less than 120 days before expiry).
+    pub late_filing: bool,
 }
+
+/// Statuses in which a dossier is still being handled: a product has at most one.
+pub const OPEN_STATUSES: &str =
+    "('submitted', 'returned', 'forwarded', 'in_round', 'scored', 'sent_to_ministry')";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -77,6 +86,33 @@ fn illegal(message: String) -> StoreError {
     }
 }
 
+/// A certificate nearing its expiry whose product has no dossier under way:
+/// a re-evaluation is due (or soon due).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ReevaluationDue {
+    pub product_id: i64,
+    pub product_name: String,
+    pub producer_name: String,
+    pub certificate_number: Option<String>,
+    pub stars: i64,
+    pub expires_on: NaiveDate,
+}
+
+/// A re-evaluation ended (result or withdrawal) on `on`: its certificate's extension ends.
+pub(crate) async fn end_reevaluation(
+    tx: &mut crate::Tx,
+    cap: &Capability,
+    d: &DossierRow,
+    on: NaiveDate,
+) -> Result<()> {
+    match (d.kind.as_str(), d.certificate_id) {
+        ("reevaluation", Some(cert)) => {
+            crate::registry::end_extension(tx, cap, d.product_id, cert, on).await
+        }
+        _ => Ok(()),
+    }
+}
+
 impl Store {
     pub async fn dossier(&self, id: i64) -> Result<DossierListItem> {
         on_pool!(self, |c| sqlx::query_as::<_, DossierListItem>(
@@ -108,7 +144,66 @@ impl Store {
         })?)
     }
 
-    /// File a dossier for a product. One open dossier per product at a time.
+    /// Products whose certificate expires between `today` and `until` with no
+    /// dossier under way, soonest first (at most `limit`), and how many in all:
+    /// in a province, or of one producer.
+    pub async fn reevaluation_due(
+        &self,
+        province: Option<&str>,
+        producer_id: Option<i64>,
+        today: NaiveDate,
+        until: NaiveDate,
+        limit: i64,
+    ) -> Result<(Vec<ReevaluationDue>, i64)> {
+        let from = concat!(
+            " FROM products p JOIN producers o ON o.id = p.producer_id JOIN certificates ce ON ce.id = ",
+            latest_certificate!(),
+            " WHERE p.active AND ce.revoked_on IS NULL AND ce.expires_on >= $1 AND ce.expires_on <= $2 \
+               AND ($3 IS NULL OR p.province_code = $3) AND ($4 IS NULL OR p.producer_id = $4) \
+               AND NOT EXISTS (SELECT 1 FROM dossiers d WHERE d.product_id = p.id AND d.status IN "
+        );
+        let list_sql = format!(
+            "SELECT p.id AS product_id, p.name AS product_name, o.name AS producer_name, ce.number AS certificate_number, \
+             ce.stars, ce.expires_on{from}{OPEN_STATUSES}) ORDER BY ce.expires_on, p.id LIMIT $5"
+        );
+        let count_sql = format!("SELECT COUNT(*){from}{OPEN_STATUSES})");
+        let list = on_pool!(self, |c| sqlx::query_as::<_, ReevaluationDue>(&list_sql)
+            .bind(today)
+            .bind(until)
+            .bind(province)
+            .bind(producer_id)
+            .bind(limit)
+            .fetch_all(c)
+            .await)?;
+        let total: i64 = on_pool!(self, |c| sqlx::query_scalar(&count_sql)
+            .bind(today)
+            .bind(until)
+            .bind(province)
+            .bind(producer_id)
+            .fetch_one(c)
+            .await)?;
+        Ok((list, total))
+    }
+
+    /// The product's latest certificate, as a filing needs to know it.
+    pub async fn held_certificate(&self, product_id: i64) -> Result<Option<HeldCertificate>> {
+        Ok(self
+            .certificates_of(product_id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|c| HeldCertificate {
+                id: c.id,
+                stars: c.stars as u8,
+                expires_on: c.expires_on,
+                revoked: c.revoked_on.is_some(),
+            }))
+    }
+
+    /// File a dossier for a product. One open dossier per product at a
+    /// time; the kind must fit the product's certificate
+    /// (`ocop_domain::reevaluation::basis`). A re-evaluation extends its
+    /// certificate, in the same transaction, until the result.
     pub async fn file_dossier(
         &self,
         cap: &Capability,
@@ -119,28 +214,37 @@ impl Store {
         check(cap, Action::FileDossier)?;
         let product = self.product(product_id).await?;
         let open: i64 = on_pool!(self, |c| {
-            sqlx::query_scalar(
-            "SELECT COUNT(*) FROM dossiers WHERE product_id = $1 AND status IN ('submitted', 'returned')"
-        )
-        .bind(product_id)
-        .fetch_one(c)
-        .await
+            sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM dossiers WHERE product_id = $1 AND status IN {OPEN_STATUSES}"
+            ))
+            .bind(product_id)
+            .fetch_one(c)
+            .await
         })?;
         if open > 0 {
             return Err(StoreError::conflict(
                 "product_id",
-                "Sản phẩm đã có một hồ sơ đang xử lý; hãy nộp lại hoặc rút hồ sơ đó.",
+                "Sản phẩm đã có một hồ sơ đang xử lý; hãy theo dõi, nộp lại hoặc rút hồ sơ đó.",
                 "The product already has an open dossier.",
             ));
         }
+        let held = self.held_certificate(product_id).await?;
+        let basis = basis(filing.kind, held, ctx.filed_on).map_err(|m| {
+            StoreError::conflict(
+                "kind",
+                m,
+                "This kind of dossier does not fit the product's certificate.",
+            )
+        })?;
         let options = serde_json::to_string(&filing.options).unwrap_or_default();
         let t = now();
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
             "INSERT INTO dossiers (product_id, producer_id, province_code, commune_code, kind, status, criteria_version, set_code, \
-             self_options, self_case, self_total, self_rank, note, filed_on, commune_deadline, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 1) RETURNING id"
+             self_options, self_case, self_total, self_rank, note, filed_on, commune_deadline, created_at, updated_at, version, \
+             certificate_id, late_filing) \
+             VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 1, $16, $17) RETURNING id"
         )
         .bind(product_id)
         .bind(product.product.producer_id)
@@ -157,9 +261,14 @@ impl Store {
         .bind(ctx.filed_on)
         .bind(ctx.commune_deadline)
         .bind(t)
+        .bind(basis.certificate_id)
+        .bind(basis.late)
         .fetch_one(&mut *c)
         .await
         })?;
+        if let (Some(cert), Some(until)) = (basis.certificate_id, basis.extend_until) {
+            crate::registry::set_extension(&mut tx, cap, product_id, cert, Some(until)).await?;
+        }
         record(
             &mut tx,
             cap,
@@ -167,6 +276,7 @@ impl Store {
             &id.to_string(),
             None,
             Some(&serde_json::json!({"product_id": product_id, "kind": filing.kind, "version": ctx.criteria_version,
+                "certificate_id": basis.certificate_id, "late": basis.late,
                 "self_total": filing.self_assessment.total, "self_rank": filing.self_assessment.rank, "deadline": ctx.commune_deadline})),
         )
         .await?;
@@ -189,6 +299,16 @@ impl Store {
         let from =
             DossierStatus::parse(&before.status).ok_or(StoreError::NotFound("trạng thái hồ sơ"))?;
         let to = transition(from, cmd).map_err(illegal)?;
+        if let Some((f, _)) = refiled {
+            // The kind fixed what the dossier builds on (and any extension).
+            if f.kind.code() != before.kind {
+                return Err(StoreError::conflict(
+                    "kind",
+                    "Không đổi loại hồ sơ khi nộp lại; hãy rút hồ sơ này và nộp hồ sơ mới.",
+                    "A resubmitted dossier keeps its kind.",
+                ));
+            }
+        }
         let mut tx = self.begin().await?;
         let changed = match (review, refiled) {
             (_, Some((f, ctx))) => on_tx!(&mut tx, |c| {
@@ -246,6 +366,9 @@ impl Store {
             return Err(illegal(
                 "Hồ sơ vừa được người khác xử lý; hãy tải lại trang.".into(),
             ));
+        }
+        if to == DossierStatus::Withdrawn {
+            end_reevaluation(&mut tx, cap, &before, today).await?;
         }
         record(
             &mut tx,

@@ -38,6 +38,8 @@ pub struct ListingRow {
     pub product_code: String,
     pub listed_on: NaiveDate,
     pub stars: Option<i64>,
+    /// The last day its certificate is in force: the expiry, or the end of
+    /// the extension while a re-evaluation is pending.
     pub expires_on: Option<NaiveDate>,
     pub revoked_on: Option<NaiveDate>,
     /// Last day of the product's recognition in another category of
@@ -60,7 +62,7 @@ pub struct DesignationRow {
 
 const LISTING_SELECT: &str = concat!(
     "SELECT l.pos_id, s.name AS pos_name, l.product_id, p.name AS product_name, p.code AS product_code, l.listed_on, \
-     ce.stars, ce.expires_on, ce.revoked_on, \
+     ce.stars, COALESCE(ce.extended_until, ce.expires_on) AS expires_on, ce.revoked_on, \
      (SELECT MAX(COALESCE(dg.valid_until, '9999-12-31')) FROM product_designations dg WHERE dg.product_id = p.id) AS designated_until \
      FROM pos_listings l JOIN points_of_sale s ON s.id = l.pos_id JOIN products p ON p.id = l.product_id \
      LEFT JOIN certificates ce ON ce.id = ",
@@ -226,9 +228,9 @@ impl Store {
         check(cap, Action::ManageListing)?;
         let x = self.product(product_id).await?;
         let designated = self.designated_until(product_id).await?;
-        if listing_state(x.stars, x.expires_on, x.revoked_on, designated, today)
-            != ListingState::Active
-        {
+        // In force until its expiry, or the end of its extension.
+        let until = x.extended_until.max(x.expires_on);
+        if listing_state(x.stars, until, x.revoked_on, designated, today) != ListingState::Active {
             return Err(StoreError::conflict(
                 "product_code",
                 "Chỉ bày bán sản phẩm có giấy chứng nhận OCOP từ 3 sao còn hiệu lực, hoặc sản phẩm chủ lực cấp tỉnh, sản phẩm công nghiệp nông thôn tiêu biểu, đặc sản địa phương còn hiệu lực công nhận.",
@@ -357,7 +359,7 @@ impl Store {
             "SELECT s.province_code, COUNT(*) FROM pos_listings l JOIN points_of_sale s ON s.id = l.pos_id \
              JOIN products p ON p.id = l.product_id LEFT JOIN certificates ce ON ce.id = ",
             latest_certificate!(),
-            " WHERE s.status = 'active' AND ((ce.stars >= 3 AND ce.expires_on >= $1 \
+            " WHERE s.status = 'active' AND ((ce.stars >= 3 AND COALESCE(ce.extended_until, ce.expires_on) >= $1 \
              AND (ce.revoked_on IS NULL OR ce.revoked_on > $1)) \
              OR EXISTS (SELECT 1 FROM product_designations dg WHERE dg.product_id = p.id \
                         AND (dg.valid_until IS NULL OR dg.valid_until >= $1))) GROUP BY s.province_code"

@@ -188,7 +188,7 @@ const AGREEMENT_SELECT: &str = "SELECT a.id, a.kind, a.buyer, a.buyer_user_id, a
 
 /// The candidates' columns: a product, its latest certificate, its offer.
 const CANDIDATE_SELECT: &str = concat!(
-    "SELECT p.id, p.set_code, p.province_code, ce.stars, ce.expires_on, ce.revoked_on, \
+    "SELECT p.id, p.set_code, p.province_code, ce.stars, COALESCE(ce.extended_until, ce.expires_on), ce.revoked_on, \
      f.capacity, f.unit, f.season, f.price_min, f.price_max, f.regions \
      FROM products p JOIN certificates ce ON ce.id = ",
     latest_certificate!(),
@@ -393,7 +393,7 @@ impl Store {
             format!(" AND p.set_code IN ({})", placeholders(sets.len(), 1, 3))
         };
         let sql = format!(
-            "{CANDIDATE_SELECT} WHERE p.active AND ce.stars >= $1 AND ce.expires_on >= $2 \
+            "{CANDIDATE_SELECT} WHERE p.active AND ce.stars >= $1 AND COALESCE(ce.extended_until, ce.expires_on) >= $2 \
              AND (ce.revoked_on IS NULL OR ce.revoked_on > $2){set_filter} LIMIT 20000"
         );
         let rows: Vec<CandidateRecord> = on_pool!(self, |c| {

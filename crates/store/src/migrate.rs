@@ -46,6 +46,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "recusals",
         include_str!("../migrations/0010_recusals.sql"),
     ),
+    (
+        11,
+        "certificate_succession",
+        include_str!("../migrations/0011_certificate_succession.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend.

@@ -103,12 +103,14 @@ pub struct ProductListItem {
     pub issued_on: Option<NaiveDate>,
     pub expires_on: Option<NaiveDate>,
     pub revoked_on: Option<NaiveDate>,
+    /// While a re-evaluation is pending: the last day the certificate may run past its expiry.
+    pub extended_until: Option<NaiveDate>,
 }
 
 impl ProductListItem {
     pub fn certificate_status(&self, today: NaiveDate) -> Option<CertificateStatus> {
         self.expires_on
-            .map(|e| status_on(e, self.revoked_on, today))
+            .map(|e| status_on(e, self.extended_until, self.revoked_on, today))
     }
 }
 
@@ -141,6 +143,22 @@ pub struct CertificateRow {
     pub revoked_on: Option<NaiveDate>,
     pub revocation_ground: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// While a re-evaluation is pending: the last day it may run past its
+    /// expiry; after the result, the day the extension ended.
+    pub extended_until: Option<NaiveDate>,
+    /// The certificate that replaced this one (upgrade or re-evaluation).
+    pub superseded_by: Option<i64>,
+}
+
+impl CertificateRow {
+    /// Its status on `today`; a replaced certificate says so, whatever its dates.
+    pub fn status(&self, today: NaiveDate) -> CertificateStatus {
+        match status_on(self.expires_on, self.extended_until, self.revoked_on, today) {
+            CertificateStatus::Revoked => CertificateStatus::Revoked,
+            _ if self.superseded_by.is_some() => CertificateStatus::Superseded,
+            s => s,
+        }
+    }
 }
 
 /// The registry records that can be deactivated.
@@ -216,7 +234,7 @@ const PRODUCT_LIST_FROM: &str = concat!(
 pub(crate) const PRODUCT_LIST_SELECT: &str = "SELECT p.id, p.producer_id, p.name, p.set_code, p.description, p.gtin, p.code, p.province_code, p.commune_code, \
      p.active, p.created_at, p.updated_at, p.version, o.name AS producer_name, o.registration_number AS producer_registration_number, \
      c.name AS commune_name, pr.name AS province_name, ce.stars AS stars, ce.decision_number AS certificate_number, \
-     ce.number AS certificate_public_number, ce.issuer AS certificate_issuer, ce.issued_on AS issued_on, ce.expires_on AS expires_on, ce.revoked_on AS revoked_on ";
+     ce.number AS certificate_public_number, ce.issuer AS certificate_issuer, ce.issued_on AS issued_on, ce.expires_on AS expires_on, ce.revoked_on AS revoked_on, ce.extended_until AS extended_until ";
 
 fn producer_json(id: i64, d: &ProducerData) -> serde_json::Value {
     let mut v = serde_json::to_value(d).unwrap_or_default();
@@ -709,7 +727,7 @@ impl Store {
             sqlx::query_as(
             concat!("SELECT ce.stars, COUNT(*) FROM products p JOIN certificates ce ON ce.id = ",
              latest_certificate!(),
-             " WHERE p.active AND ce.revoked_on IS NULL AND ce.expires_on >= $1 AND ($2 IS NULL OR p.province_code = $2) \
+             " WHERE p.active AND ce.revoked_on IS NULL AND COALESCE(ce.extended_until, ce.expires_on) >= $1 AND ($2 IS NULL OR p.province_code = $2) \
              GROUP BY ce.stars ORDER BY ce.stars")
         )
         .bind(today)
@@ -1028,6 +1046,74 @@ pub(crate) async fn insert_certificate(
     )
     .await?;
     Ok(id)
+}
+
+/// A re-evaluation was filed: the certificate may run past its expiry until
+/// `until` (Decision 26/2026 Art. 12.3). Audited on the product, so that the
+/// catalog index picks it up.
+pub(crate) async fn set_extension(
+    tx: &mut Tx,
+    cap: &Capability,
+    product_id: i64,
+    certificate_id: i64,
+    until: Option<NaiveDate>,
+) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE certificates SET extended_until = $1 WHERE id = $2"
+    )
+    .bind(until)
+    .bind(certificate_id)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    record(
+        tx,
+        cap,
+        "product",
+        &product_id.to_string(),
+        None,
+        Some(&serde_json::json!({ "certificate_id": certificate_id, "extended_until": until })),
+    )
+    .await
+}
+
+/// A re-evaluation ended on `on` (result, or withdrawal): an extension in
+/// use stops that day; one not yet used (the certificate had not expired)
+/// is dropped.
+pub(crate) async fn end_extension(
+    tx: &mut Tx,
+    cap: &Capability,
+    product_id: i64,
+    certificate_id: i64,
+    on: NaiveDate,
+) -> Result<()> {
+    let expires_on: NaiveDate = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT expires_on FROM certificates WHERE id = $1"
+    )
+    .bind(certificate_id)
+    .fetch_one(&mut *c)
+    .await)?;
+    set_extension(
+        tx,
+        cap,
+        product_id,
+        certificate_id,
+        (on > expires_on).then_some(on),
+    )
+    .await
+}
+
+/// A new certificate of the same product (upgrade, re-evaluation) replaces `old`.
+pub(crate) async fn supersede(tx: &mut Tx, old: i64, new: i64) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE certificates SET superseded_by = $1 WHERE id = $2"
+    )
+    .bind(new)
+    .bind(old)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    Ok(())
 }
 
 /// The product group (I–VI) of a set, from the classification.

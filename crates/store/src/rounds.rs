@@ -459,7 +459,11 @@ impl Store {
         let (Some(total), Some(rank)) = (d.council_total, d.council_rank) else {
             return Err(conflict("Hồ sơ chưa có kết quả của hội đồng."));
         };
-        let to = ocop_domain::dossier::decision_outcome(rank as u8, total);
+        let upgrade_from = match (d.kind.as_str(), d.certificate_id) {
+            ("upgrade", Some(c)) => Some(self.certificate(c).await?.stars as u8),
+            _ => None,
+        };
+        let to = ocop_domain::dossier::decision_outcome(rank as u8, total, upgrade_from);
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, |c| {
             sqlx::query(
@@ -486,19 +490,24 @@ impl Store {
                 issued_on: decision.signed_on,
                 expires_on: ocop_domain::certificate::expiry_of(decision.signed_on),
             };
-            Some(
-                crate::registry::insert_certificate(
-                    &mut tx,
-                    cap,
-                    d.product_id,
-                    &cert,
-                    crate::registry::SOURCE_DECISION,
-                )
-                .await?,
+            let new = crate::registry::insert_certificate(
+                &mut tx,
+                cap,
+                d.product_id,
+                &cert,
+                crate::registry::SOURCE_DECISION,
             )
+            .await?;
+            if let Some(old) = d.certificate_id {
+                crate::registry::supersede(&mut tx, old, new).await?;
+            }
+            Some(new)
         } else {
             None
         };
+        if to == DossierStatus::NotRecognized {
+            crate::dossiers::end_reevaluation(&mut tx, cap, &d, decision.signed_on).await?;
+        }
         record(
             &mut tx,
             cap,

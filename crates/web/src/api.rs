@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use ocop_domain::admin_units::units;
 use ocop_domain::auth::{authorize, authorize_grant, Action, Role, Scope};
-use ocop_domain::certificate::{status_on, LegacyCertificateInput};
+use ocop_domain::certificate::LegacyCertificateInput;
 use ocop_domain::classification::product_sets;
 use ocop_domain::producer::ProducerInput;
 use ocop_domain::product::ProductInput;
@@ -758,9 +758,7 @@ pub(crate) fn product_item(x: &ProductListItem, today: chrono::NaiveDate) -> Pro
         active: x.product.active,
         certificate: CertificateSummary {
             number: x.certificate_public_number.clone(),
-            status: x
-                .expires_on
-                .map(|e| status_on(e, x.revoked_on, today).code().to_string()),
+            status: x.certificate_status(today).map(|s| s.code().to_string()),
             expires_on: x.expires_on,
         },
         url: crate::public::product_path(&x.product.code, &x.product.name),

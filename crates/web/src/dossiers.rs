@@ -193,6 +193,43 @@ async fn withdraw(state: &State, user: &User, id: i64) -> AppResult<()> {
         .await?)
 }
 
+/// Certificates of the viewer's products (a producer) or province (its
+/// office) that expire within the window plus a month's notice and have no
+/// dossier under way: the reminder to file a re-evaluation (Art. 7.6.a).
+pub(crate) async fn reevaluation_notices(
+    state: &State,
+    user: &User,
+) -> AppResult<serde_json::Value> {
+    use ocop_domain::reevaluation::{window, WINDOW_OPENS_DAYS};
+    let (province, producer) = match user.actor.roles.iter().find_map(|r| match r {
+        Role::Producer { producer_id, .. } => Some((None, Some(*producer_id))),
+        Role::ProvinceOffice { province } => Some((Some(province.clone()), None)),
+        _ => None,
+    }) {
+        Some(p) => p,
+        None => return Ok(json!(null)),
+    };
+    let today = state.today();
+    let until = today + chrono::Days::new(WINDOW_OPENS_DAYS + 30);
+    let (items, total) = state
+        .store
+        .reevaluation_due(province.as_deref(), producer, today, until, 10)
+        .await?;
+    if total == 0 {
+        return Ok(json!(null));
+    }
+    let items: Vec<serde_json::Value> = items
+        .iter()
+        .map(|x| {
+            let w = window(x.expires_on);
+            json!({"product_id": x.product_id, "product_name": x.product_name, "producer_name": x.producer_name,
+                   "number": x.certificate_number, "stars": x.stars, "expires_on": x.expires_on,
+                   "opens": w.opens, "closes": w.closes, "open": today >= w.opens, "late": today > w.closes})
+        })
+        .collect();
+    Ok(json!({"items": items, "total": total, "producer": producer.is_some()}))
+}
+
 // ---------- API ----------
 
 /// File an evaluation dossier with its self-assessment (Mẫu 01–02). The
@@ -451,7 +488,31 @@ fn filing_from_form(form: &FormMap) -> (FilingInput, serde_json::Value) {
     )
 }
 
-pub(crate) async fn new_page(S(state): S<State>, user: User, Path(id): Path<i64>) -> PageResult {
+#[derive(Deserialize, Default)]
+pub(crate) struct NewQuery {
+    /// first, upgrade or reevaluation; otherwise what the product's certificate suggests.
+    loai: Option<String>,
+}
+
+/// The kind a new dossier most likely is: re-evaluation inside the window,
+/// upgrade with a certificate in force below 5★, else a first evaluation.
+fn likely_kind(
+    held: Option<ocop_domain::reevaluation::HeldCertificate>,
+    today: chrono::NaiveDate,
+) -> DossierKind {
+    use ocop_domain::reevaluation::basis;
+    [DossierKind::Reevaluation, DossierKind::Upgrade]
+        .into_iter()
+        .find(|k| basis(*k, held, today).is_ok())
+        .unwrap_or(DossierKind::First)
+}
+
+pub(crate) async fn new_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Query(q): Query<NewQuery>,
+) -> PageResult {
     let x = state.store.product(id).await.or_page(&state, Some(&user))?;
     authorize(
         &user.actor,
@@ -463,12 +524,23 @@ pub(crate) async fn new_page(S(state): S<State>, user: User, Path(id): Path<i64>
         ),
     )
     .or_page(&state, Some(&user))?;
+    let kind = match q.loai.as_deref().and_then(DossierKind::parse) {
+        Some(k) => k,
+        None => likely_kind(
+            state
+                .store
+                .held_certificate(id)
+                .await
+                .or_page(&state, Some(&user))?,
+            state.today(),
+        ),
+    };
     filing_form(
         &state,
         &user,
         &x,
         &format!("/san-pham/{id}/ho-so/moi"),
-        json!({"kind": "first"}),
+        json!({"kind": kind.code()}),
         None,
         json!({}),
     )
@@ -665,6 +737,35 @@ async fn show(
             .province(&d.dossier.province_code)
             .map(|p| format!("UBND {}", p.name))),
     );
+    // An upgrade or re-evaluation: the certificate it builds on, and for a
+    // re-evaluation the 45 days from the province's receipt (Art. 7.6.g).
+    if let Some(cid) = d.dossier.certificate_id {
+        let basis = state
+            .store
+            .certificate(cid)
+            .await
+            .or_page(state, Some(user))?;
+        let today = state.today();
+        c.insert(
+            "basis".into(),
+            json!({"number": basis.number, "stars": basis.stars, "expires_on": basis.expires_on,
+                   "extended_until": basis.extended_until, "status": basis.status(today).code(),
+                   "status_label": basis.status(today).label()}),
+        );
+    }
+    if d.dossier.kind == "reevaluation" {
+        if let Some(received) = d.dossier.reviewed_on.filter(|_| status != "returned") {
+            let due = ocop_domain::reevaluation::decision_due(received);
+            let open = matches!(
+                status,
+                "forwarded" | "in_round" | "scored" | "sent_to_ministry"
+            );
+            c.insert(
+                "reevaluation_due".into(),
+                json!({"on": due, "overdue": open && state.today() > due}),
+            );
+        }
+    }
     c.insert("flash".into(), json!(flash));
     c.insert("review_error".into(), json!(review_error));
     c.insert("rv".into(), review_values.unwrap_or_else(|| json!({})));

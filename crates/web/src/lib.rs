@@ -42,11 +42,42 @@ use tower_http::trace::TraceLayer;
 pub struct Config {
     /// Add `Secure` to cookies (serve behind HTTPS).
     pub secure_cookies: bool,
-    /// Fix "today" (tests, demos); `None` means the current date in Asia/Ho_Chi_Minh.
-    pub today: Option<chrono::NaiveDate>,
+    /// Fix "today" (tests, demos); unset means the current date in Asia/Ho_Chi_Minh.
+    pub today: Clock,
     /// The public address printed in QR codes, e.g. `https://ocop.example.vn`;
     /// `None` uses the Host of each request.
     pub public_url: Option<String>,
+}
+
+/// "Today" as tests set it: fixed to a day that a test can move (to reach
+/// an expiry or a deadline), or, by default, the real date.
+#[derive(Debug, Clone, Default)]
+pub struct Clock(Option<Arc<std::sync::atomic::AtomicI32>>);
+
+impl Clock {
+    pub fn fixed(day: chrono::NaiveDate) -> Self {
+        Clock(Some(Arc::new(std::sync::atomic::AtomicI32::new(
+            chrono::Datelike::num_days_from_ce(&day),
+        ))))
+    }
+
+    /// Move a fixed clock (no effect on the real one).
+    pub fn set(&self, day: chrono::NaiveDate) {
+        if let Some(c) = &self.0 {
+            c.store(
+                chrono::Datelike::num_days_from_ce(&day),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+    }
+
+    pub fn today(&self) -> Option<chrono::NaiveDate> {
+        self.0.as_ref().and_then(|c| {
+            chrono::NaiveDate::from_num_days_from_ce_opt(
+                c.load(std::sync::atomic::Ordering::Relaxed),
+            )
+        })
+    }
 }
 
 pub struct AppState {
@@ -75,6 +106,7 @@ impl AppState {
     pub fn today(&self) -> chrono::NaiveDate {
         self.config
             .today
+            .today()
             .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive())
     }
 }

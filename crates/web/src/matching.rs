@@ -914,6 +914,7 @@ pub(crate) async fn producer_page(
         .or_page(&state, Some(&user))?;
     let mut offered = Vec::new();
     for (c, p) in candidates.iter().zip(&products) {
+        // `expires_on` here already counts a pending re-evaluation's extension.
         let valid = c.expires_on >= today && c.revoked_on.is_none_or(|r| r > today);
         offered.push(json!({
             "product_id": c.product_id, "name": p.product.name, "code": p.product.code, "stars": c.stars,

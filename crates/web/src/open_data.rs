@@ -11,7 +11,6 @@ use axum::extract::{Path, State as S};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use ocop_docs::columns::OPEN_DATA_COLUMNS;
-use ocop_domain::certificate::status_on;
 use ocop_domain::classification::product_set;
 use ocop_store::registry::ProductListItem;
 use serde_json::{json, Map, Value};
@@ -43,8 +42,8 @@ fn cells(x: &ProductListItem, today: chrono::NaiveDate, base: &str) -> Vec<Strin
         date(x.issued_on),
         date(x.expires_on),
         date(x.revoked_on),
-        x.expires_on
-            .map(|e| status_on(e, x.revoked_on, today).code().to_string())
+        x.certificate_status(today)
+            .map(|s| s.code().to_string())
             .unwrap_or_default(),
         format!("{base}{}", crate::public::product_path(&p.code, &p.name)),
     ]

@@ -11,7 +11,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use ocop_domain::certificate::status_on;
 use ocop_store::registry::{CertificateRow, ProductListItem};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -80,9 +79,7 @@ async fn verify(
         .next();
     let status = match &cert {
         None => "not_certified".to_string(),
-        Some(c) => status_on(c.expires_on, c.revoked_on, state.today())
-            .code()
-            .to_string(),
+        Some(c) => c.status(state.today()).code().to_string(),
     };
     Ok((x, cert, status))
 }
@@ -97,6 +94,16 @@ fn verdict_text(
         ("expiring_soon", Some(c)) => (
             "Còn hiệu lực, sắp hết hạn",
             format!("Giấy chứng nhận {} sao hết hạn ngày {}; chủ thể cần nộp hồ sơ đánh giá lại.", c.stars, fmt(c.expires_on)),
+            "!",
+        ),
+        ("extended", Some(c)) => (
+            "Còn hiệu lực trong thời gian gia hạn",
+            format!(
+                "Giấy chứng nhận {} sao hết hạn ngày {}; chủ thể đã nộp hồ sơ đánh giá lại nên giấy được kéo dài đến khi có kết quả, chậm nhất đến {}.",
+                c.stars,
+                fmt(c.expires_on),
+                c.extended_until.map(fmt).unwrap_or_default()
+            ),
             "!",
         ),
         ("expired", Some(c)) => (

@@ -329,6 +329,12 @@ async fn home(
             json!({"count": expiring.total, "href": format!("/danh-muc?tinh_trang=expiring_soon{}", province.as_deref().map(|p| format!("&tinh={p}")).unwrap_or_default())}),
         );
         c.insert(
+            "reevaluation".into(),
+            crate::dossiers::reevaluation_notices(&state, u)
+                .await
+                .or_page(&state, user)?,
+        );
+        c.insert(
             "suspended".into(),
             json!(crate::markets::suspension_notices(&state, u)
                 .await

@@ -13,7 +13,6 @@ use axum::response::IntoResponse;
 use axum::Form;
 use ocop_domain::admin_units::{short_name, units};
 use ocop_domain::auth::{authorize, Action, Role, Scope};
-use ocop_domain::certificate::status_on;
 use ocop_domain::producer::{Gender, ProducerInput, ProducerKind};
 use ocop_store::registry::{ProducerFilter, ProducerRow, ProductFilter};
 use serde::Deserialize;
@@ -289,7 +288,7 @@ pub async fn show(
         .items
         .iter()
         .map(|x| {
-            let status = x.expires_on.map(|e| status_on(e, x.revoked_on, today));
+            let status = x.certificate_status(today);
             json!({"id": x.product.id, "code": x.product.code, "name": x.product.name, "set_code": x.product.set_code,
                    "stars": x.stars, "expires_on": x.expires_on, "status": status.map(|s| s.code()), "status_label": status.map(|s| s.label())})
         })

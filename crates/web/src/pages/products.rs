@@ -12,7 +12,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use ocop_domain::auth::{authorize, Action, Role, Scope};
-use ocop_domain::certificate::{status_on, LegacyCertificateInput};
+use ocop_domain::certificate::LegacyCertificateInput;
 use ocop_domain::classification::product_sets;
 use ocop_domain::product::ProductInput;
 use ocop_store::registry::{ProductFilter, ProductListItem, ProductRow};
@@ -283,9 +283,7 @@ async fn show_page(
     } else {
         Vec::new()
     };
-    let status = x
-        .expires_on
-        .map(|e| status_on(e, x.revoked_on, state.today()));
+    let status = x.certificate_status(state.today());
     let (cv, cert_errors) = cert_form.unwrap_or((json!({}), json!(null)));
     let mut c = ctx(Some(user), "products", &x.product.name);
     c.insert("x".into(), item_json(&x, state.today()));
@@ -314,7 +312,26 @@ async fn show_page(
                 .map(|g| (g.code().to_string(), g.label().to_string())),
         ),
     );
-    c.insert("certificates".into(), json!(certificates));
+    let today = state.today();
+    let certificates_json: Vec<serde_json::Value> = certificates
+        .iter()
+        .map(|c| {
+            let mut v = json!(c);
+            let s = c.status(today);
+            v["status"] = json!(s.code());
+            v["status_label"] = json!(s.label());
+            v
+        })
+        .collect();
+    c.insert("certificates".into(), json!(certificates_json));
+    // The re-evaluation window of the certificate in force, for the producer and the officers.
+    if let Some(cur) = certificates.first().filter(|c| c.status(today).in_force()) {
+        let w = ocop_domain::reevaluation::window(cur.expires_on);
+        c.insert(
+            "reevaluation".into(),
+            json!({"opens": w.opens, "closes": w.closes, "open": today >= w.opens && today <= cur.expires_on}),
+        );
+    }
     let designations = state
         .store
         .designations_of(id)

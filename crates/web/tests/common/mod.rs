@@ -15,6 +15,8 @@ pub const PASSWORD: &str = "mat-khau-thu-nghiem";
 pub struct App {
     pub base: String,
     pub store: Store,
+    /// The server's "today": 22/11/2026 unless a test moves it.
+    pub clock: ocop_web::Clock,
     pub label: &'static str,
     _db: TestDb,
 }
@@ -43,12 +45,13 @@ pub async fn spawn(db: TestDb) -> App {
     let search = ocop_search::Search::open(store.clone(), None)
         .await
         .unwrap();
+    let clock = ocop_web::Clock::fixed(chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
     let state = ocop_web::AppState::new(
         store.clone(),
         search,
         ocop_web::Config {
             secure_cookies: false,
-            today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()),
+            today: clock.clone(),
             public_url: None,
         },
     );
@@ -65,6 +68,7 @@ pub async fn spawn(db: TestDb) -> App {
     App {
         base: format!("http://{addr}"),
         store,
+        clock,
         label: db.label,
         _db: db,
     }

@@ -1,0 +1,353 @@
+//! After the first certificate: upgrade, re-evaluation in its window, the
+//! late filer's extension, and the end of an extension, through the HTTP
+//! API on both backends with the server's clock moved (Decision 26/2026
+//! Art. 7.5, 7.6 and 12.3).
+
+mod common;
+
+use chrono::NaiveDate;
+use common::{apps, fields, get, post, App, Client, Fixture, PASSWORD};
+use ocop_domain::auth::{Action, Capability};
+use ocop_domain::criteria::{NodeKind, TreeNode};
+use serde_json::{json, Value};
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%d/%m/%Y").unwrap()
+}
+
+/// Options of sheet 09 that rank exactly `stars`: the best option of every
+/// criterion, with one criterion held at the `stars` mark where a higher
+/// mark exists (so the next star's minimums are unmet); for 1★, one option.
+fn options_for(stars: u8) -> Vec<String> {
+    if stars <= 1 {
+        return vec!["A.1.a.1".into()];
+    }
+    let sheet = ocop_domain::criteria::version("qd26-2026")
+        .unwrap()
+        .sheet("09")
+        .unwrap();
+    fn walk(nodes: &[TreeNode], leaves: &mut Vec<TreeNode>) {
+        for n in nodes {
+            if n.children.iter().any(|c| c.kind == NodeKind::Option) {
+                leaves.push(n.clone());
+            }
+            walk(&n.children, leaves);
+        }
+    }
+    let mut leaves = Vec::new();
+    walk(&sheet.tree(), &mut leaves);
+    let mut held = false;
+    leaves
+        .iter()
+        .filter_map(|l| {
+            let options: Vec<&TreeNode> = l
+                .children
+                .iter()
+                .filter(|o| o.kind == NodeKind::Option && o.points.is_some())
+                .collect();
+            let at = |s: u8| options.iter().find(|o| o.min_star == Some(s));
+            if !held && stars < 5 {
+                if let (Some(_), Some(lower)) = (at(stars + 1), at(stars)) {
+                    held = true;
+                    return Some(lower.id.clone());
+                }
+            }
+            options
+                .iter()
+                .max_by_key(|o| o.points)
+                .map(|o| o.id.clone())
+        })
+        .collect()
+}
+
+/// The actors of one evaluation: the producer, the commune, the office and a one-member council.
+struct Actors {
+    producer: Client,
+    commune: Client,
+    office: Client,
+    member: Client,
+    round: i64,
+}
+
+async fn actors(app: &App, f: &Fixture) -> Actors {
+    app.store
+        .create_user(
+            &Capability::system(Action::CreateUser),
+            "chutich",
+            "Chủ tịch hội đồng",
+            None,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+    let office = app.api_client("province").await;
+    let (s, r) = post(
+        app,
+        &office,
+        "/api/v1/rounds",
+        json!({"province": f.province_a, "name": "Đợt thường xuyên", "scoring_deadline": "31/12/2031", "quorum_pct": 100}),
+    )
+    .await;
+    assert_eq!(s, 201, "{}: {r}", app.label);
+    let round = r["id"].as_i64().unwrap();
+    let (s, r) = post(
+        app,
+        &office,
+        &format!("/api/v1/rounds/{round}/members"),
+        json!({"username": "chutich", "chair": true}),
+    )
+    .await;
+    assert_eq!(s, 201, "{}: {r}", app.label);
+    Actors {
+        producer: app.api_client("producer").await,
+        commune: app.api_client("commune").await,
+        office,
+        member: app.api_client("chutich").await,
+        round,
+    }
+}
+
+/// File a dossier as the producer; the answer's status and body.
+async fn file(app: &App, a: &Actors, product: i64, kind: &str, stars: u8) -> (u16, Value) {
+    post(
+        app,
+        &a.producer,
+        &format!("/api/v1/products/{product}/dossiers"),
+        json!({"kind": kind, "options": options_for(stars)}),
+    )
+    .await
+}
+
+/// Take a filed dossier through the commune, the council (scoring `stars`)
+/// and the province's decision signed on `signed_on` (the clock moves to
+/// that day); the decision's answer.
+async fn evaluate(app: &App, a: &Actors, dossier: i64, stars: u8, signed_on: &str) -> Value {
+    let review = json!({"complete": true, "local_raw_materials": "Cá cơm Vạn Phần", "local_labour": "12 lao động",
+                        "idea_origin": "Nghề truyền thống", "local_identity": "Nước mắm làng chài"});
+    let steps = [
+        (
+            &a.commune,
+            format!("/api/v1/dossiers/{dossier}/forward"),
+            review,
+            200,
+        ),
+        (
+            &a.office,
+            format!("/api/v1/rounds/{}/dossiers/{dossier}", a.round),
+            json!(null),
+            204,
+        ),
+        (
+            &a.member,
+            format!("/api/v1/dossiers/{dossier}/score-sheets"),
+            json!({"options": options_for(stars)}),
+            201,
+        ),
+        (
+            &a.office,
+            format!("/api/v1/dossiers/{dossier}/close-scoring"),
+            json!(null),
+            200,
+        ),
+    ];
+    for (who, path, body, want) in steps {
+        let (s, r) = post(app, who, &path, body).await;
+        assert_eq!(s, want, "{}: {path}: {r}", app.label);
+    }
+    app.clock.set(day(signed_on));
+    let (s, r) = post(
+        app,
+        &a.office,
+        &format!("/api/v1/dossiers/{dossier}/decision"),
+        json!({"decision_number": format!("{dossier}/QĐ-UBND"), "signed_on": signed_on,
+               "signer": "Chủ tịch UBND", "issuer": "UBND Thành phố Hà Nội"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{}: decision: {r}", app.label);
+    r
+}
+
+async fn verify(app: &App, code: &str) -> Value {
+    app.get_json(&format!("/api/v1/verify?code={code}")).await
+}
+
+/// The fixture, the actors, an admin client, and a product of producer A
+/// certified `stars` on `issued` (dd/mm/yyyy).
+async fn certified(
+    app: &App,
+    name: &str,
+    stars: &str,
+    issued: &str,
+) -> (Fixture, Actors, Client, common::Added) {
+    let f = app.fixture().await;
+    let a = actors(app, &f).await;
+    let admin = app.api_client("admin").await;
+    let p = app
+        .api_product(&admin, f.producer_a, name, "09", Some((stars, issued)))
+        .await;
+    (f, a, admin, p)
+}
+
+#[tokio::test]
+async fn upgrade_and_reevaluation_replace_the_certificate() {
+    for app in apps().await {
+        let (f, a, admin, p) = certified(&app, "Nước mắm Vạn Phần", "3", "01/12/2024").await;
+        let first_cert = p.certificate.unwrap();
+
+        // With a 3★ certificate in force: no first evaluation, no
+        // re-evaluation before its window (opens 180 days before 01/12/2027).
+        let (s, r) = file(&app, &a, p.id, "first", 4).await;
+        assert_eq!(
+            (s, fields(&r)),
+            (409, vec!["kind".to_string()]),
+            "{}: {r}",
+            app.label
+        );
+        let (s, r) = file(&app, &a, p.id, "reevaluation", 4).await;
+        assert_eq!(s, 409, "{}", app.label);
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("04/06/2027"),
+            "{r}"
+        );
+
+        // Upgrade to 4★: a new certificate replaces the old at once.
+        let (s, d) = file(&app, &a, p.id, "upgrade", 4).await;
+        assert_eq!(s, 201, "{}: {d}", app.label);
+        assert_eq!(d["certificate_id"], first_cert);
+        let (s, _) = file(&app, &a, p.id, "upgrade", 4).await;
+        assert_eq!(s, 409, "{}: one dossier under way per product", app.label);
+        let decided = evaluate(&app, &a, d["id"].as_i64().unwrap(), 4, "22/11/2026").await;
+        assert_eq!(decided["status"], "recognized", "{}", app.label);
+        let v = verify(&app, &p.code).await;
+        assert_eq!(
+            (v["status"].as_str(), v["certificate"]["stars"].as_i64()),
+            (Some("valid"), Some(4))
+        );
+        let second_cert = v["certificate"]["id"].as_i64().unwrap();
+        let old = app.store.certificate(first_cert).await.unwrap();
+        assert_eq!(old.superseded_by, Some(second_cert), "{}", app.label);
+        assert_eq!(old.status(day("22/11/2026")).code(), "superseded");
+
+        // An upgrade that does not rise above the stars held issues nothing.
+        let (s, d) = file(&app, &a, p.id, "upgrade", 4).await;
+        assert_eq!(s, 201, "{}: {d}", app.label);
+        let decided = evaluate(&app, &a, d["id"].as_i64().unwrap(), 4, "10/01/2027").await;
+        assert_eq!(decided["status"], "not_recognized", "{}", app.label);
+        let v = verify(&app, &p.code).await;
+        assert_eq!(
+            v["certificate"]["id"], second_cert,
+            "{}: keeps its certificate",
+            app.label
+        );
+
+        // The 4★ certificate expires 22/11/2029; its window is 25/05–24/07/2029.
+        // Filed late (01/09/2029) it is accepted, and runs past its expiry.
+        app.clock.set(day("01/09/2029"));
+        let (s, d) = file(&app, &a, p.id, "reevaluation", 3).await;
+        assert_eq!(s, 201, "{}: {d}", app.label);
+        assert_eq!(d["late_filing"], true);
+        app.clock.set(day("23/11/2029"));
+        let v = verify(&app, &p.code).await;
+        assert_eq!(v["status"], "extended", "{}: {v}", app.label);
+        assert_eq!(v["certificate"]["extended_until"], "2030-05-21");
+        let (_, listed) = get(&app, &admin, &format!("/api/v1/products?q={}", "Vạn Phần")).await;
+        assert_eq!(
+            listed["items"][0]["certificate"]["status"], "extended",
+            "{}: {listed}",
+            app.label
+        );
+        // The re-evaluation ranks 3★: a new 3★ certificate replaces the 4★ one.
+        let decided = evaluate(&app, &a, d["id"].as_i64().unwrap(), 3, "01/12/2029").await;
+        assert_eq!(decided["status"], "recognized", "{}", app.label);
+        let v = verify(&app, &p.code).await;
+        assert_eq!(v["status"], "valid", "{}: {v}", app.label);
+        assert_eq!(v["certificate"]["stars"], 3);
+        assert_eq!(v["certificate"]["expires_on"], "2032-12-01");
+        let replaced = app.store.certificate(second_cert).await.unwrap();
+        assert_eq!(replaced.superseded_by, v["certificate"]["id"].as_i64());
+
+        // Once a certificate has expired, only a first evaluation is possible.
+        let q = app
+            .api_product(
+                &admin,
+                f.producer_a,
+                "Mắm tôm Vạn Phần",
+                "09",
+                Some(("4", "01/01/2026")),
+            )
+            .await;
+        app.clock.set(day("02/01/2029"));
+        let (s, r) = file(&app, &a, q.id, "reevaluation", 4).await;
+        assert_eq!(s, 409, "{}", app.label);
+        assert!(
+            r["error"]["message"].as_str().unwrap().contains("lần đầu"),
+            "{r}"
+        );
+        let (s, _) = file(&app, &a, q.id, "first", 4).await;
+        assert_eq!(s, 201, "{}", app.label);
+    }
+}
+
+#[tokio::test]
+async fn an_extension_ends_with_the_result_or_the_withdrawal() {
+    for app in apps().await {
+        // Expires 01/06/2027: window 02/12/2026–31/01/2027.
+        let (_, a, _, p) = certified(&app, "Chè Shan tuyết", "4", "01/06/2024").await;
+        let cert = p.certificate.unwrap();
+        app.clock.set(day("15/01/2027"));
+        let (s, d) = file(&app, &a, p.id, "reevaluation", 1).await;
+        assert_eq!(s, 201, "{}: {d}", app.label);
+        assert_eq!(d["late_filing"], false);
+        let extended = |app: &App| {
+            let store = app.store.clone();
+            async move { store.certificate(cert).await.unwrap().extended_until }
+        };
+        assert_eq!(extended(&app).await, Some(day("28/11/2027")));
+        // Withdrawn before the expiry: the extension is dropped.
+        let (s, _) = post(
+            &app,
+            &a.producer,
+            &format!("/api/v1/dossiers/{}/withdraw", d["id"]),
+            json!(null),
+        )
+        .await;
+        assert_eq!(s, 200, "{}", app.label);
+        assert_eq!(extended(&app).await, None, "{}", app.label);
+
+        // Filed again, pending past the expiry, then not recognised: the
+        // certificate stays in force until the day of the result, not after.
+        let (s, d) = file(&app, &a, p.id, "reevaluation", 1).await;
+        assert_eq!(s, 201, "{}: {d}", app.label);
+        app.clock.set(day("10/06/2027"));
+        assert_eq!(
+            verify(&app, &p.code).await["status"],
+            "extended",
+            "{}",
+            app.label
+        );
+        let decided = evaluate(&app, &a, d["id"].as_i64().unwrap(), 1, "15/06/2027").await;
+        assert_eq!(decided["status"], "not_recognized", "{}", app.label);
+        assert_eq!(
+            extended(&app).await,
+            Some(day("15/06/2027")),
+            "{}",
+            app.label
+        );
+        assert_eq!(
+            verify(&app, &p.code).await["status"],
+            "extended",
+            "{}",
+            app.label
+        );
+        app.clock.set(day("16/06/2027"));
+        assert_eq!(
+            verify(&app, &p.code).await["status"],
+            "expired",
+            "{}",
+            app.label
+        );
+    }
+}
