@@ -123,9 +123,10 @@ impl Scope {
         }
     }
     /// A council's work in a province.
-    pub fn council(p: &str, council_id: i64) -> Self {
+    /// A council's records: `p` is its province, `None` for the ministry's central council.
+    pub fn council(p: Option<&str>, council_id: i64) -> Self {
         Self {
-            province: Some(p.to_string()),
+            province: p.map(str::to_string),
             council_id: Some(council_id),
             ..Self::default()
         }
@@ -398,11 +399,16 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
     use Action::*;
     match role {
         Role::Admin => true,
-        // The ministry also runs national and regional fairs, wherever held.
-        Role::Ministry => matches!(
-            action,
-            RecordCertificate | RevokeNationalCertificate | ManageTradeEvent | ChangeOwnPassword
-        ),
+        // The ministry also runs national and regional fairs, wherever held,
+        // and the central rounds for 5★ and their decisions (national scope).
+        Role::Ministry => match action {
+            RecordCertificate
+            | RevokeNationalCertificate
+            | ManageTradeEvent
+            | ChangeOwnPassword => true,
+            ManageRound | IssueDecision => scope.province.is_none(),
+            _ => false,
+        },
         Role::ProvinceOffice { province } => match action {
             CreateProducer
             | EditProducer

@@ -73,6 +73,9 @@ pub enum DossierStatus {
     NotRecognized,
     /// 90 points or more: "potential 5★", approved and sent to the ministry's central round.
     SentToMinistry,
+    /// The central council's result is not 5★: back to the province, which
+    /// may recognise 3★/4★ on that result (Art. 7.4.g).
+    ReturnedByMinistry,
 }
 
 impl DossierStatus {
@@ -87,6 +90,7 @@ impl DossierStatus {
             DossierStatus::Recognized => "recognized",
             DossierStatus::NotRecognized => "not_recognized",
             DossierStatus::SentToMinistry => "sent_to_ministry",
+            DossierStatus::ReturnedByMinistry => "returned_by_ministry",
         }
     }
     pub fn label(self) -> &'static str {
@@ -100,9 +104,12 @@ impl DossierStatus {
             DossierStatus::Recognized => "Đã có quyết định công nhận và giấy chứng nhận",
             DossierStatus::NotRecognized => "Không được công nhận: không cấp giấy chứng nhận mới",
             DossierStatus::SentToMinistry => "Tiềm năng 5 sao: đã gửi Bộ đánh giá",
+            DossierStatus::ReturnedByMinistry => {
+                "Trung ương không công nhận 5 sao: tỉnh xem xét công nhận 3–4 sao"
+            }
         }
     }
-    pub const ALL: [DossierStatus; 9] = [
+    pub const ALL: [DossierStatus; 10] = [
         Self::Submitted,
         Self::Returned,
         Self::Forwarded,
@@ -112,6 +119,7 @@ impl DossierStatus {
         Self::Recognized,
         Self::NotRecognized,
         Self::SentToMinistry,
+        Self::ReturnedByMinistry,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -129,6 +137,8 @@ pub enum DossierCommand {
     Withdraw,
     /// The province assigns a forwarded dossier to a round.
     Assign,
+    /// The ministry assigns a dossier sent to it to a central round.
+    AssignCentral,
     /// The council's scoring is closed with a consolidated result.
     CloseScoring,
     /// The province decides on the result (recognise, not recognise, or send to the ministry).
@@ -145,9 +155,10 @@ pub fn transition(from: DossierStatus, cmd: DossierCommand) -> Result<DossierSta
         (Returned, Resubmit) => Ok(Submitted),
         (Submitted | Returned, Withdraw) => Ok(Withdrawn),
         (Forwarded, Assign) => Ok(InRound),
+        (SentToMinistry, AssignCentral) => Ok(InRound),
         (InRound, CloseScoring) => Ok(Scored),
-        // The outcome depends on the rank: see `decision_outcome`.
-        (Scored, Decide) => Ok(Recognized),
+        // The outcome depends on the rank and the level: see `decision_outcome`.
+        (Scored | ReturnedByMinistry, Decide) => Ok(Recognized),
         (s, c) => Err(format!(
             "Không thể {} hồ sơ đang ở trạng thái \"{}\".",
             command_label(c),
@@ -163,6 +174,7 @@ fn command_label(c: DossierCommand) -> &'static str {
         DossierCommand::Forward => "chuyển lên tỉnh",
         DossierCommand::Withdraw => "rút",
         DossierCommand::Assign => "đưa vào đợt đánh giá",
+        DossierCommand::AssignCentral => "đưa vào đợt đánh giá cấp trung ương",
         DossierCommand::CloseScoring => "kết thúc chấm điểm",
         DossierCommand::Decide => "ra quyết định",
     }
@@ -182,6 +194,86 @@ pub fn decision_outcome(rank: u8, total: f64, upgrade_from: Option<u8>) -> Dossi
         DossierStatus::Recognized
     } else {
         DossierStatus::NotRecognized
+    }
+}
+
+/// Who runs a round: a province's council, or the ministry's central council for 5★.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RoundLevel {
+    Province,
+    Central,
+}
+
+impl RoundLevel {
+    pub fn code(self) -> &'static str {
+        match self {
+            RoundLevel::Province => "province",
+            RoundLevel::Central => "central",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "province" | "" => Some(RoundLevel::Province),
+            "central" => Some(RoundLevel::Central),
+            _ => None,
+        }
+    }
+    /// The command that puts a dossier into a round of this level.
+    pub fn assign_command(self) -> DossierCommand {
+        match self {
+            RoundLevel::Province => DossierCommand::Assign,
+            RoundLevel::Central => DossierCommand::AssignCentral,
+        }
+    }
+}
+
+/// A decision's outcome and, when a certificate is issued, its stars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: DossierStatus,
+    pub stars: Option<u8>,
+}
+
+/// Where a decision takes a dossier: `from` is its status (scored, or
+/// returned by the ministry), `level` the level of the council whose result
+/// it carries. Provincial results follow `decision_outcome`; the ministry
+/// recognises 5★ at 90+ with every 5★ minimum met and otherwise returns the
+/// dossier to the province, which may then recognise 3★/4★ on the central
+/// council's result (Art. 7.4.e–g).
+pub fn outcome(
+    from: DossierStatus,
+    level: RoundLevel,
+    rank: u8,
+    total: f64,
+    upgrade_from: Option<u8>,
+) -> Outcome {
+    let recognized = |stars: u8| Outcome {
+        status: DossierStatus::Recognized,
+        stars: Some(stars),
+    };
+    let status_only = |status| Outcome {
+        status,
+        stars: None,
+    };
+    match (from, level) {
+        (DossierStatus::Scored, RoundLevel::Central) if total >= 90.0 && rank >= 5 => recognized(5),
+        (DossierStatus::Scored, RoundLevel::Central) => {
+            status_only(DossierStatus::ReturnedByMinistry)
+        }
+        (DossierStatus::ReturnedByMinistry, _) => {
+            let stars = rank.min(4);
+            if stars >= 3 && upgrade_from.is_none_or(|held| stars > held) {
+                recognized(stars)
+            } else {
+                status_only(DossierStatus::NotRecognized)
+            }
+        }
+        _ => match decision_outcome(rank, total, upgrade_from) {
+            DossierStatus::Recognized => recognized(rank),
+            s => status_only(s),
+        },
     }
 }
 
@@ -448,6 +540,36 @@ mod tests {
             "an upgrade to the stars already held changes nothing"
         );
         assert_eq!(decision_outcome(5, 91.0, Some(4)), SentToMinistry);
+    }
+
+    #[test]
+    fn central_outcomes() {
+        use RoundLevel::*;
+        let o = |from, level, rank, total| outcome(from, level, rank, total, None);
+        assert_eq!(o(Scored, Central, 5, 93.0).stars, Some(5));
+        assert_eq!(o(Scored, Central, 4, 91.0).status, ReturnedByMinistry);
+        assert_eq!(o(Scored, Central, 4, 86.0).status, ReturnedByMinistry);
+        assert_eq!(o(ReturnedByMinistry, Province, 4, 86.0).stars, Some(4));
+        assert_eq!(
+            o(ReturnedByMinistry, Province, 5, 91.0).stars,
+            Some(4),
+            "the province recognises at most 4★"
+        );
+        assert_eq!(
+            o(ReturnedByMinistry, Province, 2, 45.0).status,
+            NotRecognized
+        );
+        assert_eq!(
+            outcome(ReturnedByMinistry, Province, 4, 86.0, Some(4)).status,
+            NotRecognized,
+            "an upgrade from 4★ gains nothing at 4★"
+        );
+        assert_eq!(o(Scored, Province, 5, 92.0).status, SentToMinistry);
+        assert_eq!(o(Scored, Province, 3, 60.0).stars, Some(3));
+        assert_eq!(transition(SentToMinistry, AssignCentral), Ok(InRound));
+        assert!(transition(SentToMinistry, Assign).is_err());
+        assert!(transition(Forwarded, AssignCentral).is_err());
+        assert_eq!(transition(ReturnedByMinistry, Decide), Ok(Recognized));
     }
 
     #[test]

@@ -45,6 +45,11 @@ pub struct DossierRow {
     pub certificate_id: Option<i64>,
     /// A re-evaluation filed after its window closed (less than 120 days before expiry).
     pub late_filing: bool,
+    /// Sent to the ministry: the provincial round and its result, kept
+    /// while the central council's result takes `round_id` and `council_*`.
+    pub provincial_round_id: Option<i64>,
+    pub provincial_total: Option<f64>,
+    pub provincial_rank: Option<i64>,
 }
 
 /// Statuses in which a dossier is still being handled: a product has at most one.
@@ -68,6 +73,8 @@ pub struct DossierFilter {
     pub commune: Option<String>,
     pub producer_id: Option<i64>,
     pub status: Option<String>,
+    /// The dossiers a round's council scored (now, or at the province before the ministry).
+    pub round_id: Option<i64>,
 }
 
 /// What a filing records besides the filing itself.
@@ -133,12 +140,14 @@ impl Store {
              FROM dossiers d JOIN products p ON p.id = d.product_id JOIN producers o ON o.id = d.producer_id \
              WHERE ($1 IS NULL OR d.province_code = $1) AND ($2 IS NULL OR d.commune_code = $2) \
                AND ($3 IS NULL OR d.producer_id = $3) AND ($4 IS NULL OR d.status = $4) \
+               AND ($5 IS NULL OR d.round_id = $5 OR d.provincial_round_id = $5) \
              ORDER BY d.commune_deadline, d.id LIMIT 1000"
         )
         .bind(&f.province)
         .bind(&f.commune)
         .bind(f.producer_id)
         .bind(&f.status)
+        .bind(f.round_id)
         .fetch_all(c)
         .await
         })?)

@@ -51,10 +51,32 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "certificate_succession",
         include_str!("../migrations/0011_certificate_succession.sql"),
     ),
+    (
+        12,
+        "central_rounds",
+        include_str!("../migrations/0012_central_rounds.sql"),
+    ),
 ];
 
-/// The SQL of a migration for one backend.
+/// The SQL of a migration for one backend. Lines after a `-- @sqlite` or
+/// `-- @postgres` marker are for that backend only, until `-- @all`: for
+/// the few changes the two cannot write alike (SQLite cannot drop a NOT
+/// NULL constraint; it rebuilds the table instead).
 pub fn render(sql: &str, backend: Backend) -> String {
+    let mut kept = String::with_capacity(sql.len());
+    let mut on = true;
+    for line in sql.lines() {
+        match line.trim() {
+            "-- @all" => on = true,
+            "-- @sqlite" => on = backend == Backend::Sqlite,
+            "-- @postgres" => on = backend == Backend::Postgres,
+            _ if on => {
+                kept.push_str(line);
+                kept.push('\n');
+            }
+            _ => {}
+        }
+    }
     let pairs: &[(&str, &str)] = match backend {
         Backend::Sqlite => &[
             ("{id}", "INTEGER PRIMARY KEY AUTOINCREMENT"),
@@ -77,7 +99,7 @@ pub fn render(sql: &str, backend: Backend) -> String {
             ("{bigint}", "BIGINT"),
         ],
     };
-    let mut out = sql.to_string();
+    let mut out = kept;
     for (token, ty) in pairs {
         out = out.replace(token, ty);
     }
@@ -130,6 +152,16 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use super::render;
+    use crate::Backend;
+
+    #[test]
+    fn backend_sections_keep_only_their_backend() {
+        let sql = "A;\n-- @sqlite\nS;\n-- @postgres\nP;\n-- @all\nB {bigint};\n";
+        assert_eq!(render(sql, Backend::Sqlite), "A;\nS;\nB INTEGER;\n");
+        assert_eq!(render(sql, Backend::Postgres), "A;\nP;\nB BIGINT;\n");
+    }
+
     /// Every file under `migrations/` is in `MIGRATIONS`, numbered in order.
     #[test]
     fn every_migration_file_is_listed() {

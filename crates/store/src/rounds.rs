@@ -1,18 +1,20 @@
-//! Provincial evaluation rounds: the council, assigned dossiers, the
-//! members' independent score sheets, and the close of scoring.
+//! Evaluation rounds, provincial and central (the ministry's, for 5★): the
+//! council, assigned dossiers, the members' independent score sheets, the
+//! close of scoring, and the decision.
 
 use crate::audit::record;
 use crate::{check, now, on_pool, on_tx, unique_conflict, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::auth::{Action, Capability, Role};
-use ocop_domain::dossier::{transition, DossierCommand, DossierStatus};
+use ocop_domain::dossier::{transition, DossierCommand, DossierStatus, RoundLevel};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundRow {
     pub id: i64,
-    pub province_code: String,
+    /// The province whose council it is; none for a central round.
+    pub province_code: Option<String>,
     pub name: String,
     pub scoring_deadline: NaiveDate,
     pub max_spread: f64,
@@ -20,6 +22,14 @@ pub struct RoundRow {
     pub created_at: DateTime<Utc>,
     /// Share of the council's members (percent) whose sheets a result needs.
     pub quorum_pct: i64,
+    /// province, or central (the ministry's council for 5★).
+    pub level: String,
+}
+
+impl RoundRow {
+    pub fn level(&self) -> RoundLevel {
+        RoundLevel::parse(&self.level).unwrap_or(RoundLevel::Province)
+    }
 }
 
 /// A member's declared conflict of interest on a dossier.
@@ -52,6 +62,8 @@ pub struct ScoreSheetRow {
     pub total: i64,
     pub rank: i64,
     pub submitted_at: DateTime<Utc>,
+    /// The round whose council the member scored in.
+    pub round_id: Option<i64>,
 }
 
 fn conflict(message: impl Into<String>) -> StoreError {
@@ -63,20 +75,25 @@ fn conflict(message: impl Into<String>) -> StoreError {
 }
 
 impl Store {
+    /// Open a round: a province's (`province` given) or the ministry's central round (`None`).
     pub async fn create_round(
         &self,
         cap: &Capability,
-        province: &str,
+        province: Option<&str>,
         name: &str,
         deadline: NaiveDate,
         max_spread: f64,
         quorum_pct: i64,
     ) -> Result<i64> {
         check(cap, Action::ManageRound)?;
+        let level = match province {
+            Some(_) => RoundLevel::Province,
+            None => RoundLevel::Central,
+        };
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
-            "INSERT INTO rounds (province_code, name, scoring_deadline, max_spread, status, created_at, quorum_pct) VALUES ($1, $2, $3, $4, 'open', $5, $6) RETURNING id"
+            "INSERT INTO rounds (province_code, name, scoring_deadline, max_spread, status, created_at, quorum_pct, level) VALUES ($1, $2, $3, $4, 'open', $5, $6, $7) RETURNING id"
         )
         .bind(province)
         .bind(name)
@@ -84,10 +101,11 @@ impl Store {
         .bind(max_spread)
         .bind(now())
         .bind(quorum_pct)
+        .bind(level.code())
         .fetch_one(&mut *c)
         .await
         })?;
-        record(&mut tx, cap, "round", &id.to_string(), None, Some(&serde_json::json!({"province": province, "name": name, "deadline": deadline, "max_spread": max_spread, "quorum_pct": quorum_pct}))).await?;
+        record(&mut tx, cap, "round", &id.to_string(), None, Some(&serde_json::json!({"province": province, "level": level.code(), "name": name, "deadline": deadline, "max_spread": max_spread, "quorum_pct": quorum_pct}))).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -222,7 +240,9 @@ impl Store {
         Ok((from, to))
     }
 
-    /// Assign a forwarded dossier of the round's province to the round.
+    /// Assign a dossier to a round: a forwarded dossier of the round's
+    /// province to a provincial round; a dossier sent to the ministry to a
+    /// central round, keeping its provincial result aside.
     pub async fn assign_to_round(
         &self,
         cap: &Capability,
@@ -232,15 +252,31 @@ impl Store {
         check(cap, Action::ManageRound)?;
         let round = self.round(round_id).await?;
         let d = self.dossier(dossier_id).await?;
-        if d.dossier.province_code != round.province_code {
+        let level = round.level();
+        if level == RoundLevel::Province
+            && round.province_code.as_deref() != Some(d.dossier.province_code.as_str())
+        {
             return Err(StoreError::Forbidden("hồ sơ của tỉnh khác".into()));
         }
         let mut tx = self.begin().await?;
+        if level == RoundLevel::Central {
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
+                "UPDATE dossiers SET provincial_round_id = round_id, provincial_total = council_total, \
+                 provincial_rank = council_rank, council_total = NULL, council_rank = NULL \
+                 WHERE id = $1 AND status = 'sent_to_ministry'"
+            )
+            .bind(dossier_id)
+            .execute(&mut *c)
+            .await
+            .map(|_| ())
+            })?;
+        }
         let (from, to) = self
             .move_in_round(
                 &mut tx,
                 dossier_id,
-                DossierCommand::Assign,
+                level.assign_command(),
                 Some(round_id),
                 None,
             )
@@ -283,7 +319,7 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
-            "INSERT INTO score_sheets (dossier_id, member_id, options, total, rank, submitted_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
+            "INSERT INTO score_sheets (dossier_id, member_id, options, total, rank, submitted_at, round_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
         )
         .bind(dossier_id)
         .bind(cap.actor_id())
@@ -291,9 +327,11 @@ impl Store {
         .bind(total as i64)
         .bind(rank as i64)
         .bind(now())
+        .bind(d.dossier.round_id)
         .fetch_one(&mut *c)
         .await)
         .map_err(|e| {
+            // Also a member of both councils who scored it at the province.
             unique_conflict(e, |_| {
                 conflict("Bạn đã nộp phiếu cho hồ sơ này; phiếu đã nộp không sửa được.")
             })
@@ -325,7 +363,7 @@ impl Store {
             return Err(conflict("Hồ sơ không ở giai đoạn chấm điểm."));
         }
         if self
-            .score_sheets(dossier_id)
+            .score_sheets(dossier_id, d.dossier.round_id)
             .await?
             .iter()
             .any(|s| s.member_id == cap.actor_id())
@@ -382,15 +420,16 @@ impl Store {
         if d.dossier.status != "in_round" {
             return Err(conflict("Chỉ mở lại phiếu của hồ sơ đang chấm điểm."));
         }
-        let sheets = self.score_sheets(dossier_id).await?;
+        let sheets = self.score_sheets(dossier_id, d.dossier.round_id).await?;
         if sheets.is_empty() {
             return Err(conflict("Chưa có phiếu nào để mở lại."));
         }
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| sqlx::query(
-            "DELETE FROM score_sheets WHERE dossier_id = $1"
+            "DELETE FROM score_sheets WHERE dossier_id = $1 AND round_id = $2"
         )
         .bind(dossier_id)
+        .bind(d.dossier.round_id)
         .execute(&mut *c)
         .await
         .map(|_| ()))?;
@@ -407,11 +446,17 @@ impl Store {
         Ok(sheets.len())
     }
 
-    pub async fn score_sheets(&self, dossier_id: i64) -> Result<Vec<ScoreSheetRow>> {
+    /// The sheets of a dossier submitted in a round's council.
+    pub async fn score_sheets(
+        &self,
+        dossier_id: i64,
+        round_id: Option<i64>,
+    ) -> Result<Vec<ScoreSheetRow>> {
         Ok(on_pool!(self, |c| sqlx::query_as::<_, ScoreSheetRow>(
-            "SELECT * FROM score_sheets WHERE dossier_id = $1 ORDER BY id"
+            "SELECT * FROM score_sheets WHERE dossier_id = $1 AND round_id = $2 ORDER BY id"
         )
         .bind(dossier_id)
+        .bind(round_id)
         .fetch_all(c)
         .await)?)
     }
@@ -441,9 +486,12 @@ impl Store {
 }
 
 impl Store {
-    /// Record the province's decision on a scored dossier. 3★–4★: the
-    /// product's certificate is issued (36 months from signing); 90+ with
-    /// 5★: sent to the ministry's central round; below 3★: not recognised.
+    /// Record the decision on a scored dossier (`ocop_domain::dossier::outcome`):
+    /// the province's on a provincial result (3★–4★ issue the certificate,
+    /// 36 months from signing; 90+ at 5★ goes to the ministry; below 3★ not
+    /// recognised) or on a result the ministry returned; the ministry's on a
+    /// central result (5★, or back to the province). The level is part of
+    /// the capability: a central result needs one of national scope.
     /// Returns the new status and, when issued, the certificate's id.
     pub async fn decide(
         &self,
@@ -463,7 +511,23 @@ impl Store {
             ("upgrade", Some(c)) => Some(self.certificate(c).await?.stars as u8),
             _ => None,
         };
-        let to = ocop_domain::dossier::decision_outcome(rank as u8, total, upgrade_from);
+        let level = match d.round_id {
+            Some(r) if from == DossierStatus::Scored => self.round(r).await?.level(),
+            _ => RoundLevel::Province,
+        };
+        let national = cap.scope().province.is_none();
+        if (level == RoundLevel::Central) != national {
+            return Err(StoreError::Forbidden(
+                if level == RoundLevel::Central {
+                    "kết quả của hội đồng cấp trung ương do Bộ quyết định"
+                } else {
+                    "kết quả cấp tỉnh do UBND tỉnh quyết định"
+                }
+                .into(),
+            ));
+        }
+        let outcome = ocop_domain::dossier::outcome(from, level, rank as u8, total, upgrade_from);
+        let to = outcome.status;
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, |c| {
             sqlx::query(
@@ -482,9 +546,9 @@ impl Store {
                 "Hồ sơ vừa được người khác xử lý; hãy tải lại trang.",
             ));
         }
-        let certificate = if to == DossierStatus::Recognized {
+        let certificate = if let Some(stars) = outcome.stars {
             let cert = ocop_domain::certificate::LegacyCertificate {
-                stars: rank as u8,
+                stars,
                 decision_number: decision.decision_number.clone(),
                 issuer: decision.issuer.clone(),
                 issued_on: decision.signed_on,

@@ -727,15 +727,28 @@ async fn show(
     );
     // The province's decision on a scored dossier (3★–4★: recognition and
     // certificate; 90+ at 5★: sent to the ministry; below 3★: not recognised).
+    // The decision: the province's, or the ministry's on a central council's result.
+    let decision_scope = crate::rounds::decision_scope(state, &d.dossier)
+        .await
+        .or_page(state, Some(user))?;
+    let central = decision_scope.province.is_none();
     c.insert(
         "can_decide".into(),
-        json!(status == "scored" && authorize(&user.actor, Action::IssueDecision, &scope).is_ok()),
+        json!(
+            matches!(status, "scored" | "returned_by_ministry")
+                && authorize(&user.actor, Action::IssueDecision, &decision_scope).is_ok()
+        ),
     );
+    c.insert("central_decision".into(), json!(central));
     c.insert(
         "default_issuer".into(),
-        json!(ocop_domain::admin_units::units()
-            .province(&d.dossier.province_code)
-            .map(|p| format!("UBND {}", p.name))),
+        json!(if central {
+            Some(crate::rounds::MINISTRY.to_string())
+        } else {
+            ocop_domain::admin_units::units()
+                .province(&d.dossier.province_code)
+                .map(|p| format!("UBND {}", p.name))
+        }),
     );
     // An upgrade or re-evaluation: the certificate it builds on, and for a
     // re-evaluation the 45 days from the province's receipt (Art. 7.6.g).

@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use ocop_domain::auth::{authorize, Action, Role, Scope};
 use ocop_domain::criteria::Consolidated;
+use ocop_domain::dossier::RoundLevel;
 use ocop_store::rounds::{RoundRow, ScoreSheetRow};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -59,6 +60,11 @@ pub fn routes() -> Router<State> {
 #[derive(Deserialize, Serialize, utoipa::ToSchema, Default)]
 #[serde(default)]
 pub struct NewRound {
+    /// province (default) or central: the ministry's round for potential 5★ dossiers.
+    #[serde(default)]
+    pub level: String,
+    /// The province's code; ignored for a central round.
+    #[serde(default)]
     pub province: String,
     pub name: String,
     /// dd/mm/yyyy or yyyy-mm-dd.
@@ -72,15 +78,30 @@ pub struct NewRound {
 
 async fn create(state: &State, user: &User, r: &NewRound) -> AppResult<i64> {
     let province = ocop_domain::text::clean(&r.province);
+    let level = RoundLevel::parse(&r.level).ok_or_else(|| {
+        let mut e = ocop_domain::ValidationErrors::new();
+        e.add(
+            "level",
+            "invalid_choice",
+            "Cấp đánh giá là tỉnh (province) hoặc trung ương (central).",
+            "level must be province or central",
+        );
+        AppError::Invalid(e)
+    })?;
+    // A central round is the ministry's (national scope) and belongs to no province.
     let cap = authorize(
         &user.actor,
         Action::ManageRound,
-        &Scope::province(&province),
+        &match level {
+            RoundLevel::Province => Scope::province(&province),
+            RoundLevel::Central => Scope::national(),
+        },
     )?;
     let mut errors = ocop_domain::ValidationErrors::new();
-    if ocop_domain::admin_units::units()
-        .province(&province)
-        .is_none()
+    if level == RoundLevel::Province
+        && ocop_domain::admin_units::units()
+            .province(&province)
+            .is_none()
     {
         errors.add(
             "province",
@@ -127,7 +148,7 @@ async fn create(state: &State, user: &User, r: &NewRound) -> AppResult<i64> {
         .store
         .create_round(
             &cap,
-            &province,
+            (level == RoundLevel::Province).then_some(province.as_str()),
             &name,
             deadline.expect("checked"),
             spread,
@@ -138,7 +159,7 @@ async fn create(state: &State, user: &User, r: &NewRound) -> AppResult<i64> {
 
 async fn round_scope(state: &State, id: i64) -> AppResult<(RoundRow, Scope)> {
     let r = state.store.round(id).await?;
-    let scope = Scope::council(&r.province_code, r.id);
+    let scope = Scope::council(r.province_code.as_deref(), r.id);
     Ok((r, scope))
 }
 
@@ -200,7 +221,7 @@ async fn score(state: &State, user: &User, dossier_id: i64, options: &[String]) 
     let cap = authorize(
         &user.actor,
         Action::ScoreDossier,
-        &Scope::council(&d.dossier.province_code, round_id),
+        &round_scope(state, round_id).await?.1,
     )?;
     let sheet = sheet_of(&d.dossier)?;
     let e = sheet
@@ -233,17 +254,24 @@ pub struct CouncilResult {
     pub max_spread: f64,
 }
 
+/// The result of `round_id`'s council on a dossier (its current round, or
+/// the provincial round of a dossier since sent to the ministry).
 async fn council_result(
     state: &State,
     d: &ocop_store::dossiers::DossierRow,
+    round_id: i64,
 ) -> AppResult<(CouncilResult, Vec<ScoreSheetRow>)> {
-    let round_id = d
-        .round_id
-        .ok_or_else(|| AppError::NotFound("đợt đánh giá của hồ sơ".into()))?;
     let round = state.store.round(round_id).await?;
     let members = state.store.round_members(round_id).await?;
-    let sheets = state.store.score_sheets(d.id).await?;
-    let recusals = state.store.recusals(d.id).await?;
+    let sheets = state.store.score_sheets(d.id, Some(round_id)).await?;
+    // Only this council's recusals (a dossier sent to the ministry had a provincial council before).
+    let recusals: Vec<_> = state
+        .store
+        .recusals(d.id)
+        .await?
+        .into_iter()
+        .filter(|r| members.iter().any(|m| m.user_id == r.member_id))
+        .collect();
     let recused = recusals.len();
     let chair_scored = match members.iter().find(|m| m.is_chair) {
         Some(c) => {
@@ -293,9 +321,9 @@ async fn close(state: &State, user: &User, dossier_id: i64) -> AppResult<()> {
     let cap = authorize(
         &user.actor,
         Action::ManageRound,
-        &Scope::council(&d.dossier.province_code, round_id),
+        &round_scope(state, round_id).await?.1,
     )?;
-    let (result, _) = council_result(state, &d.dossier).await?;
+    let (result, _) = council_result(state, &d.dossier, round_id).await?;
     let conflict = |m: String| AppError::Conflict {
         field: "status".into(),
         message: m,
@@ -349,16 +377,31 @@ async fn decide(
     let cap = authorize(
         &user.actor,
         Action::IssueDecision,
-        &Scope::producer(
-            &d.dossier.province_code,
-            &d.dossier.commune_code,
-            d.dossier.producer_id,
-        ),
+        &decision_scope(state, &d.dossier).await?,
     )?;
     let scored_on = d.dossier.updated_at.date_naive();
     let decision = input.validate(scored_on, state.today())?;
     state.store.decide(&cap, dossier_id, &decision).await?;
     Ok(())
+}
+
+/// Who decides on a dossier: the ministry (national scope) on a central
+/// council's result, the province otherwise (including a result the
+/// ministry returned).
+pub(crate) async fn decision_scope(
+    state: &State,
+    d: &ocop_store::dossiers::DossierRow,
+) -> AppResult<Scope> {
+    if let (Some(r), "scored") = (d.round_id, d.status.as_str()) {
+        if state.store.round(r).await?.level() == RoundLevel::Central {
+            return Ok(Scope::national());
+        }
+    }
+    Ok(Scope::producer(
+        &d.province_code,
+        &d.commune_code,
+        d.producer_id,
+    ))
 }
 
 // ---------- API ----------
@@ -465,19 +508,24 @@ pub struct SheetsView {
 #[utoipa::path(get, path = "/api/v1/dossiers/{id}/score-sheets", tag = "dossiers", params(("id" = i64, Path)),
     responses((status = 200, body = SheetsView), (status = 403, body = ErrorBody)))]
 pub async fn api_sheets(S(state): S<State>, user: User, Path(id): Path<i64>) -> Response {
-    match sheets_view(&state, &user, id).await {
+    match sheets_view(&state, &user, id, None).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => e.json(),
     }
 }
 
-async fn sheets_view(state: &State, user: &User, id: i64) -> AppResult<SheetsView> {
+/// The sheets of a dossier in a round (`None`: its current round).
+async fn sheets_view(
+    state: &State,
+    user: &User,
+    id: i64,
+    round: Option<i64>,
+) -> AppResult<SheetsView> {
     let d = state.store.dossier(id).await?;
-    let round_id = d
-        .dossier
-        .round_id
+    let round_id = round
+        .or(d.dossier.round_id)
         .ok_or_else(|| AppError::NotFound("đợt đánh giá của hồ sơ".into()))?;
-    let scope = Scope::council(&d.dossier.province_code, round_id);
+    let (_, scope) = round_scope(state, round_id).await?;
     let manager = authorize(&user.actor, Action::ManageRound, &scope).is_ok();
     let member = authorize(&user.actor, Action::ScoreDossier, &scope).is_ok();
     if !manager && !member {
@@ -485,7 +533,7 @@ async fn sheets_view(state: &State, user: &User, id: i64) -> AppResult<SheetsVie
             "Chỉ thành viên hội đồng và văn phòng OCOP tỉnh xem phiếu chấm.".into(),
         ));
     }
-    let (result, sheets) = council_result(state, &d.dossier).await?;
+    let (result, sheets) = council_result(state, &d.dossier, round_id).await?;
     let own = sheets
         .iter()
         .find(|s| s.member_id == user.actor.user_id)
@@ -512,7 +560,7 @@ async fn declare_conflict(
     let cap = authorize(
         &user.actor,
         Action::ScoreDossier,
-        &Scope::council(&d.dossier.province_code, round_id),
+        &round_scope(state, round_id).await?.1,
     )?;
     let reason = ocop_domain::text::clean(reason);
     if reason.is_empty() {
@@ -581,7 +629,7 @@ async fn reopen(state: &State, user: &User, dossier_id: i64, reason: &str) -> Ap
     let cap = authorize(
         &user.actor,
         Action::ManageRound,
-        &Scope::council(&d.dossier.province_code, round_id),
+        &round_scope(state, round_id).await?.1,
     )?;
     let reason = ocop_domain::text::clean(reason);
     if reason.is_empty() {
@@ -660,7 +708,15 @@ pub(crate) async fn list_page(
     user: User,
     Query(fq): Query<FlashQuery>,
 ) -> PageResult {
-    let Some(province) = user.actor.office_scope().map(|s| s.province) else {
+    // The ministry sees every round (it runs the central ones).
+    let office = user.actor.office_scope().map(|s| s.province).or_else(|| {
+        user.actor
+            .roles
+            .iter()
+            .any(|r| matches!(r, Role::Ministry))
+            .then_some(None)
+    });
+    let Some(province) = office else {
         // Council members see the rounds they sit on.
         let mine: Vec<i64> = user
             .actor
@@ -715,6 +771,14 @@ fn list_view(
     error: Option<String>,
 ) -> Response {
     let mut c = ctx(Some(user), "rounds", "Đợt đánh giá, phân hạng");
+    let rounds: Vec<serde_json::Value> = rounds
+        .iter()
+        .map(|r| {
+            let mut v = json!(r);
+            v["council_of"] = json!(council_of(r));
+            v
+        })
+        .collect();
     c.insert("rounds".into(), json!(rounds));
     c.insert("can_create".into(), json!(can_create));
     c.insert(
@@ -735,6 +799,7 @@ pub(crate) async fn create_page(
         .or_page(&state, Some(&user))?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let body = NewRound {
+        level: get("level"),
         province: get("province"),
         name: get("name"),
         scoring_deadline: get("scoring_deadline"),
@@ -786,17 +851,17 @@ pub(crate) async fn round_page(
         .round_members(id)
         .await
         .or_page(&state, Some(&user))?;
-    let all = state
+    let in_round = state
         .store
         .list_dossiers(&ocop_store::dossiers::DossierFilter {
-            province: Some(round.province_code.clone()),
+            round_id: Some(id),
             ..Default::default()
         })
         .await
         .or_page(&state, Some(&user))?;
     let mut assigned = Vec::new();
-    for d in all.iter().filter(|d| d.dossier.round_id == Some(id)) {
-        let (result, sheets) = council_result(&state, &d.dossier)
+    for d in &in_round {
+        let (result, sheets) = council_result(&state, &d.dossier, id)
             .await
             .or_page(&state, Some(&user))?;
         let own = sheets.iter().any(|s| s.member_id == user.actor.user_id);
@@ -825,24 +890,33 @@ pub(crate) async fn round_page(
         assigned.push(json!({"d": d, "sheet_links": sheet_links, "recused_me": recused_me, "result": if manager || own { json!(result) } else { json!({"submitted": result.submitted, "members": result.members}) },
             "own": own, "status_label": ocop_domain::dossier::DossierStatus::parse(&d.dossier.status).map(|s| s.label())}));
     }
-    let available: Vec<&ocop_store::dossiers::DossierListItem> = all
-        .iter()
-        .filter(|d| d.dossier.status == "forwarded")
-        .collect();
+    // What the office may assign: its province's forwarded dossiers, or for
+    // a central round every province's dossiers sent to the ministry.
+    let available = if manager {
+        state
+            .store
+            .list_dossiers(&ocop_store::dossiers::DossierFilter {
+                province: round.province_code.clone(),
+                status: Some(
+                    match round.level() {
+                        RoundLevel::Province => "forwarded",
+                        RoundLevel::Central => "sent_to_ministry",
+                    }
+                    .into(),
+                ),
+                ..Default::default()
+            })
+            .await
+            .or_page(&state, Some(&user))?
+    } else {
+        Vec::new()
+    };
     let mut c = ctx(Some(&user), "rounds", &round.name);
-    c.insert(
-        "province_name".into(),
-        json!(ocop_domain::admin_units::units()
-            .province(&round.province_code)
-            .map(|p| p.name.clone())),
-    );
+    c.insert("council_of".into(), json!(council_of(&round)));
     c.insert("round".into(), json!(round));
     c.insert("members".into(), json!(members));
     c.insert("assigned".into(), json!(assigned));
-    c.insert(
-        "available".into(),
-        json!(if manager { json!(available) } else { json!([]) }),
-    );
+    c.insert("available".into(), json!(available));
     c.insert("manager".into(), json!(manager));
     c.insert("member".into(), json!(member));
     c.insert("flash".into(), json!(flash_text(fq.tb.as_deref())));
@@ -894,7 +968,10 @@ pub(crate) async fn score_form(S(state): S<State>, user: User, Path(id): Path<i6
     authorize(
         &user.actor,
         Action::ScoreDossier,
-        &Scope::council(&d.dossier.province_code, round_id),
+        &round_scope(&state, round_id)
+            .await
+            .or_page(&state, Some(&user))?
+            .1,
     )
     .or_page(&state, Some(&user))?;
     score_view(&state, &user, &d, None, json!({})).or_page(&state, Some(&user))
@@ -1022,16 +1099,16 @@ async fn round_results(
     round: &RoundRow,
 ) -> AppResult<(Vec<ocop_store::rounds::MemberRow>, Vec<ResultLine>)> {
     let members = state.store.round_members(round.id).await?;
-    let all = state
+    let in_round = state
         .store
         .list_dossiers(&ocop_store::dossiers::DossierFilter {
-            province: Some(round.province_code.clone()),
+            round_id: Some(round.id),
             ..Default::default()
         })
         .await?;
     let mut lines = Vec::new();
-    for d in all.iter().filter(|d| d.dossier.round_id == Some(round.id)) {
-        let (result, _) = council_result(state, &d.dossier).await?;
+    for d in &in_round {
+        let (result, _) = council_result(state, &d.dossier, round.id).await?;
         let c = result.consolidated.as_ref();
         lines.push(ResultLine {
             product: d.product_name.clone(),
@@ -1116,12 +1193,19 @@ pub(crate) async fn results_file(
     }
 }
 
-fn province_of(round: &RoundRow) -> String {
-    ocop_domain::admin_units::units()
-        .province(&round.province_code)
-        .map(|p| p.name.clone())
-        .unwrap_or_default()
+/// Whose council it is: "UBND Thành phố Hà Nội", or the ministry for a central round.
+fn council_of(round: &RoundRow) -> String {
+    match &round.province_code {
+        Some(p) => ocop_domain::admin_units::units()
+            .province(p)
+            .map(|p| format!("UBND {}", p.name))
+            .unwrap_or_default(),
+        None => MINISTRY.into(),
+    }
 }
+
+/// The ministry that runs the central rounds and recognises 5★ (Decision 26/2026 Art. 7.4).
+pub(crate) const MINISTRY: &str = "Bộ Nông nghiệp và Môi trường";
 
 /// A score with two decimals, Vietnamese style ("72,50"); blank when none.
 fn two_decimals(x: Option<f64>) -> String {
@@ -1138,13 +1222,16 @@ fn minutes(
 ) -> Result<Vec<u8>, String> {
     use ocop_docs::pdf::{Block, PdfDocument, Table};
     use ocop_domain::certificate::format_date;
-    let province = province_of(round);
     let chair = members.iter().find(|m| m.is_chair);
     let scored = lines.iter().filter(|l| l.rank.is_some()).count();
     let mut blocks = vec![
         Block::Banner(vec![
-            format!("UBND {}", province.to_uppercase()),
-            "HỘI ĐỒNG ĐÁNH GIÁ, PHÂN HẠNG SẢN PHẨM OCOP".into(),
+            council_of(round).to_uppercase(),
+            match round.level() {
+                RoundLevel::Province => "HỘI ĐỒNG ĐÁNH GIÁ, PHÂN HẠNG SẢN PHẨM OCOP CẤP TỈNH",
+                RoundLevel::Central => "HỘI ĐỒNG ĐÁNH GIÁ, PHÂN HẠNG SẢN PHẨM OCOP CẤP TRUNG ƯƠNG",
+            }
+            .into(),
         ]),
         Block::Title("BIÊN BẢN HỌP HỘI ĐỒNG".into()),
         Block::Paragraph(format!(
@@ -1209,7 +1296,14 @@ fn minutes(
             "CHỦ TỊCH HỘI ĐỒNG".into(),
             chair.map(|c| c.full_name.clone()).unwrap_or_default(),
         ),
-        ("CƠ QUAN THƯỜNG TRỰC OCOP TỈNH".into(), province),
+        (
+            match round.level() {
+                RoundLevel::Province => "CƠ QUAN THƯỜNG TRỰC OCOP TỈNH",
+                RoundLevel::Central => "CƠ QUAN THƯỜNG TRỰC OCOP TRUNG ƯƠNG",
+            }
+            .into(),
+            council_of(round),
+        ),
     ]));
     ocop_docs::pdf::render(&PdfDocument {
         title: format!("Biên bản họp hội đồng: {}", round.name),
@@ -1228,7 +1322,7 @@ fn results_workbook(
     write_workbook(&[
         Sheet {
             name: "Kết quả".into(),
-            title: format!("{} — {}", round.name, province_of(round)),
+            title: format!("{} — {}", round.name, council_of(round)),
             headers: [
                 "Mã sản phẩm",
                 "Sản phẩm",
@@ -1302,19 +1396,28 @@ pub(crate) async fn score_sheet_pdf(
             .strip_suffix(".pdf")
             .and_then(|m| m.parse().ok())
             .ok_or_else(|| AppError::NotFound("phiếu".into()))?;
-        let view = sheets_view(&state, &user, id).await?;
-        let sheet = view
-            .sheets
-            .unwrap_or_default()
-            .into_iter()
-            .chain(view.own)
-            .find(|s| s.member_id == member)
-            .ok_or_else(|| AppError::NotFound("phiếu đánh giá".into()))?;
+        // The member sat on the current council, or on the provincial one
+        // of a dossier since sent to the ministry.
         let d = state.store.dossier(id).await?;
-        let round = state
-            .store
-            .round(d.dossier.round_id.unwrap_or_default())
-            .await?;
+        let mut found = None;
+        for round_id in [d.dossier.round_id, d.dossier.provincial_round_id]
+            .into_iter()
+            .flatten()
+        {
+            let view = sheets_view(&state, &user, id, Some(round_id)).await?;
+            if let Some(s) = view
+                .sheets
+                .unwrap_or_default()
+                .into_iter()
+                .chain(view.own)
+                .find(|s| s.member_id == member)
+            {
+                found = Some((s, round_id));
+                break;
+            }
+        }
+        let (sheet, round_id) = found.ok_or_else(|| AppError::NotFound("phiếu đánh giá".into()))?;
+        let round = state.store.round(round_id).await?;
         let members = state.store.round_members(round.id).await?;
         let name = members
             .iter()

@@ -155,16 +155,26 @@ async fn evaluate(app: &App, a: &Actors, dossier: i64, stars: u8, signed_on: &st
         assert_eq!(s, want, "{}: {path}: {r}", app.label);
     }
     app.clock.set(day(signed_on));
-    let (s, r) = post(
+    let (s, r) = decide(
         app,
         &a.office,
-        &format!("/api/v1/dossiers/{dossier}/decision"),
+        dossier,
         json!({"decision_number": format!("{dossier}/QĐ-UBND"), "signed_on": signed_on,
                "signer": "Chủ tịch UBND", "issuer": "UBND Thành phố Hà Nội"}),
     )
     .await;
     assert_eq!(s, 200, "{}: decision: {r}", app.label);
     r
+}
+
+async fn decide(app: &App, who: &Client, dossier: i64, body: Value) -> (u16, Value) {
+    post(
+        app,
+        who,
+        &format!("/api/v1/dossiers/{dossier}/decision"),
+        body,
+    )
+    .await
 }
 
 async fn verify(app: &App, code: &str) -> Value {
@@ -347,6 +357,190 @@ async fn an_extension_ends_with_the_result_or_the_withdrawal() {
             verify(&app, &p.code).await["status"],
             "expired",
             "{}",
+            app.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_potential_five_star_goes_to_the_central_round() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let a = actors(&app, &f).await;
+        let admin = app.api_client("admin").await;
+        let ministry = app.api_client("ministry").await;
+        app.store
+            .create_user(
+                &Capability::system(Action::CreateUser),
+                "tw1",
+                "Ủy viên trung ương",
+                None,
+                PASSWORD,
+            )
+            .await
+            .unwrap();
+        let tw1 = app.api_client("tw1").await;
+
+        // The province scores two products at the top: both go to the ministry.
+        let mut sent = Vec::new();
+        for name in [
+            "Nước mắm Vạn Phần thượng hạng",
+            "Nước mắm Vạn Phần đặc biệt",
+        ] {
+            let p = app
+                .api_product(&admin, f.producer_a, name, "09", None)
+                .await;
+            let (s, d) = file(&app, &a, p.id, "first", 5).await;
+            assert_eq!(s, 201, "{}: {d}", app.label);
+            let did = d["id"].as_i64().unwrap();
+            let decided = evaluate(&app, &a, did, 5, "22/11/2026").await;
+            assert_eq!(decided["status"], "sent_to_ministry", "{}", app.label);
+            assert_eq!(verify(&app, &p.code).await["status"], "not_certified");
+            sent.push((p, did));
+        }
+        let (top, top_id) = &sent[0];
+        let (second, second_id) = &sent[1];
+
+        // Only the ministry runs the central round; a province's round cannot take the dossier.
+        let central = json!({"level": "central", "name": "Đợt 1 năm 2027 cấp trung ương", "scoring_deadline": "30/03/2027"});
+        let (s, _) = post(&app, &a.office, "/api/v1/rounds", central.clone()).await;
+        assert_eq!(s, 403, "{}", app.label);
+        let (s, r) = post(&app, &ministry, "/api/v1/rounds", central).await;
+        assert_eq!(s, 201, "{}: {r}", app.label);
+        assert_eq!(
+            (r["level"].as_str(), r["province_code"].as_str()),
+            (Some("central"), None)
+        );
+        let round = r["id"].as_i64().unwrap();
+        let (s, _) = post(
+            &app,
+            &a.office,
+            &format!("/api/v1/rounds/{}/dossiers/{top_id}", a.round),
+            json!(null),
+        )
+        .await;
+        assert_eq!(s, 409, "{}: not back to the provincial round", app.label);
+        let (s, r) = post(
+            &app,
+            &ministry,
+            &format!("/api/v1/rounds/{round}/members"),
+            json!({"username": "tw1", "chair": true}),
+        )
+        .await;
+        assert_eq!(s, 201, "{}: {r}", app.label);
+        for did in [top_id, second_id] {
+            let (s, r) = post(
+                &app,
+                &ministry,
+                &format!("/api/v1/rounds/{round}/dossiers/{did}"),
+                json!(null),
+            )
+            .await;
+            assert_eq!(s, 204, "{}: {r}", app.label);
+        }
+        let (_, d) = get(&app, &ministry, &format!("/api/v1/dossiers/{top_id}")).await;
+        assert_eq!(
+            d["provincial_round_id"], a.round,
+            "{}: the provincial result is kept",
+            app.label
+        );
+        assert_eq!(d["provincial_rank"], 5);
+        assert!(d["council_total"].is_null(), "{d}");
+
+        // The central council scores; the ministry closes and decides.
+        for (did, stars) in [(top_id, 5), (second_id, 4)] {
+            let (s, r) = post(
+                &app,
+                &tw1,
+                &format!("/api/v1/dossiers/{did}/score-sheets"),
+                json!({"options": options_for(stars)}),
+            )
+            .await;
+            assert_eq!(s, 201, "{}: {r}", app.label);
+            let close = format!("/api/v1/dossiers/{did}/close-scoring");
+            assert_eq!(
+                post(&app, &a.office, &close, json!(null)).await.0,
+                403,
+                "{}",
+                app.label
+            );
+            let (s, r) = post(&app, &ministry, &close, json!(null)).await;
+            assert_eq!(s, 200, "{}: {r}", app.label);
+        }
+        let decision = |n: &str, signer: &str, issuer: &str| json!({"decision_number": n, "signed_on": "20/03/2027", "signer": signer, "issuer": issuer});
+        app.clock.set(day("20/03/2027"));
+        let by_ministry = decision("15/QĐ-BNNMT", "Bộ trưởng", "Bộ Nông nghiệp và Môi trường");
+        let (s, _) = decide(
+            &app,
+            &a.office,
+            *top_id,
+            decision("1/QĐ-UBND", "Chủ tịch", "UBND"),
+        )
+        .await;
+        assert_eq!(s, 403, "{}: the province does not decide on 5★", app.label);
+        let (s, r) = decide(&app, &ministry, *top_id, by_ministry.clone()).await;
+        assert_eq!(
+            (s, r["status"].as_str()),
+            (200, Some("recognized")),
+            "{}: {r}",
+            app.label
+        );
+        let v = verify(&app, &top.code).await;
+        assert_eq!(v["status"], "valid", "{}: {v}", app.label);
+        assert_eq!(v["certificate"]["stars"], 5);
+        assert_eq!(v["certificate"]["issuer"], "Bộ Nông nghiệp và Môi trường");
+
+        // Below 5★ at the centre: back to the province, which recognises 4★ on that result.
+        let (s, r) = decide(&app, &ministry, *second_id, by_ministry).await;
+        assert_eq!(
+            (s, r["status"].as_str()),
+            (200, Some("returned_by_ministry")),
+            "{}: {r}",
+            app.label
+        );
+        assert_eq!(verify(&app, &second.code).await["status"], "not_certified");
+        let by_province = decision("16/QĐ-UBND", "Chủ tịch UBND", "UBND Thành phố Hà Nội");
+        let (s, _) = decide(&app, &ministry, *second_id, by_province.clone()).await;
+        assert_eq!(s, 403, "{}: the province decides now", app.label);
+        let (s, r) = decide(&app, &a.office, *second_id, by_province).await;
+        assert_eq!(
+            (s, r["status"].as_str()),
+            (200, Some("recognized")),
+            "{}: {r}",
+            app.label
+        );
+        let v = verify(&app, &second.code).await;
+        assert_eq!(
+            (v["status"].as_str(), v["certificate"]["stars"].as_i64()),
+            (Some("valid"), Some(4))
+        );
+
+        // Both councils' documents stay readable: the provincial minutes still list the dossiers.
+        let (b, _) = app.browser("province").await;
+        let r = b
+            .get(app.url(&format!("/dot-danh-gia/{}", a.round)))
+            .send()
+            .await
+            .unwrap();
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("Nước mắm Vạn Phần thượng hạng"),
+            "{}",
+            app.label
+        );
+        let (mb, _) = app.browser("ministry").await;
+        let r = mb
+            .get(app.url(&format!("/dot-danh-gia/{round}/ket-qua.pdf")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", app.label);
+        assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+        let r = mb.get(app.url("/dot-danh-gia")).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            200,
+            "{}: the ministry lists the rounds",
             app.label
         );
     }
