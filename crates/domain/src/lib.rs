@@ -14,6 +14,7 @@ pub mod criteria;
 pub mod demo;
 pub mod dossier;
 pub mod error;
+pub mod evidence;
 pub mod gs1;
 pub mod ids;
 pub mod market;

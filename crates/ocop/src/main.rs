@@ -27,6 +27,10 @@ struct Cli {
     /// default: beside the SQLite file, or ./data/search-index
     #[arg(long, global = true, env = "OCOP_INDEX_DIR")]
     index_dir: Option<PathBuf>,
+    /// Directory of the dossiers' evidence files (kept by content hash; back
+    /// it up with the database); default: beside the SQLite file, or ./data/files
+    #[arg(long, global = true, env = "OCOP_FILES_DIR")]
+    files_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -190,6 +194,7 @@ async fn main() -> Result<()> {
             serve(
                 &cli.database_url,
                 &index_dir(&cli.database_url, &cli.index_dir),
+                files_dir(&cli.database_url, &cli.files_dir),
                 args,
             )
             .await
@@ -246,7 +251,14 @@ async fn main() -> Result<()> {
             province,
         } => export(&cli.database_url, &kind, &out, province).await,
         Command::User(cmd) => user(&cli.database_url, cmd).await,
-        Command::Backup { out } => backup(&cli.database_url, &out).await,
+        Command::Backup { out } => {
+            backup(
+                &cli.database_url,
+                &files_dir(&cli.database_url, &cli.files_dir),
+                &out,
+            )
+            .await
+        }
         Command::Criteria(CriteriaCommand::Check { version, strict }) => {
             let mut total = 0;
             for v in ocop_domain::criteria::versions() {
@@ -317,6 +329,22 @@ fn print_accounts(accounts: &[ocop::DemoAccount]) {
 /// The search index's directory: as given, else beside the SQLite file, else
 /// `data/search-index`.
 fn index_dir(database_url: &str, given: &Option<PathBuf>) -> PathBuf {
+    beside_database(database_url, given, "search", "data/search-index")
+}
+
+/// The evidence files' directory: as given, else beside the SQLite file, else `data/files`.
+fn files_dir(database_url: &str, given: &Option<PathBuf>) -> PathBuf {
+    beside_database(database_url, given, "files", "data/files")
+}
+
+/// A directory the database needs: as given, else `<SQLite file>.<suffix>`,
+/// else `fallback` (PostgreSQL).
+fn beside_database(
+    database_url: &str,
+    given: &Option<PathBuf>,
+    suffix: &str,
+    fallback: &str,
+) -> PathBuf {
     if let Some(d) = given {
         return d.clone();
     }
@@ -324,12 +352,17 @@ fn index_dir(database_url: &str, given: &Option<PathBuf>) -> PathBuf {
         .strip_prefix("sqlite://")
         .or_else(|| database_url.strip_prefix("sqlite:"))
     {
-        Some(path) => PathBuf::from(format!("{path}.search")),
-        None => PathBuf::from("data/search-index"),
+        Some(path) => PathBuf::from(format!("{path}.{suffix}")),
+        None => PathBuf::from(fallback),
     }
 }
 
-async fn serve(database_url: &str, index_dir: &std::path::Path, args: ServeArgs) -> Result<()> {
+async fn serve(
+    database_url: &str,
+    index_dir: &std::path::Path,
+    files_dir: PathBuf,
+    args: ServeArgs,
+) -> Result<()> {
     init_logging(args.log_json);
     let started = std::time::Instant::now();
     let store = open(database_url).await?;
@@ -353,6 +386,7 @@ async fn serve(database_url: &str, index_dir: &std::path::Path, args: ServeArgs)
             secure_cookies: args.secure_cookies,
             today: Default::default(),
             public_url: args.public_url.clone(),
+            files_dir: Some(files_dir),
         },
     );
     let app = ocop_web::router(state);
@@ -553,7 +587,7 @@ async fn user(database_url: &str, cmd: UserCommand) -> Result<()> {
     Ok(())
 }
 
-async fn backup(database_url: &str, out: &std::path::Path) -> Result<()> {
+async fn backup(database_url: &str, files: &std::path::Path, out: &std::path::Path) -> Result<()> {
     let store = open(database_url).await?;
     if out.exists() {
         bail!("{} đã tồn tại: chọn tên tệp khác", out.display());
@@ -574,6 +608,36 @@ async fn backup(database_url: &str, out: &std::path::Path) -> Result<()> {
             }
         }
     }
-    println!("Đã sao lưu vào {}.", out.display());
+    // Evidence files after the database: the copy refers only to files
+    // written before it (a file is stored before its row).
+    let files_out = PathBuf::from(format!("{}.files", out.display()));
+    let copied = copy_files(files, &files_out)?;
+    println!(
+        "Đã sao lưu vào {} ({copied} tệp minh chứng trong {}).",
+        out.display(),
+        files_out.display()
+    );
     Ok(())
+}
+
+/// Copy the evidence files (content-addressed, never changed) from `src` to
+/// `dst`, leaving out unfinished temporary files; how many were copied.
+fn copy_files(src: &std::path::Path, dst: &std::path::Path) -> Result<usize> {
+    if !src.exists() {
+        return Ok(0);
+    }
+    let mut n = 0;
+    for entry in std::fs::read_dir(src)? {
+        let entry = entry?;
+        let path = entry.path();
+        let target = dst.join(entry.file_name());
+        if path.is_dir() {
+            n += copy_files(&path, &target)?;
+        } else if !entry.file_name().to_string_lossy().ends_with(".tmp") {
+            std::fs::create_dir_all(dst)?;
+            std::fs::copy(&path, &target)?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }

@@ -35,6 +35,7 @@ pub mod audit;
 pub mod catalog;
 pub mod demo;
 pub mod dossiers;
+pub mod evidence;
 pub mod import;
 pub mod markets;
 pub mod matching;

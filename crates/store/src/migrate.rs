@@ -56,6 +56,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "central_rounds",
         include_str!("../migrations/0012_central_rounds.sql"),
     ),
+    (
+        13,
+        "evidence",
+        include_str!("../migrations/0013_evidence.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend. Lines after a `-- @sqlite` or

@@ -44,7 +44,7 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/dossiers/{id}/withdraw", post(api_withdraw))
 }
 
-fn scope_of(d: &ocop_store::dossiers::DossierRow) -> Scope {
+pub(crate) fn scope_of(d: &ocop_store::dossiers::DossierRow) -> Scope {
     Scope::producer(&d.province_code, &d.commune_code, d.producer_id)
 }
 
@@ -74,7 +74,7 @@ pub(crate) fn visible_filter(actor: &Actor) -> Option<DossierFilter> {
     })
 }
 
-async fn load(state: &State, user: &User, id: i64) -> AppResult<DossierListItem> {
+pub(crate) async fn load(state: &State, user: &User, id: i64) -> AppResult<DossierListItem> {
     let d = state.store.dossier(id).await?;
     let council_member = d.dossier.round_id.is_some_and(|r| {
         user.actor
@@ -678,11 +678,9 @@ async fn show(
                 .filter_map(|o| s.node(o))
                 .filter(|n| n.kind == NodeKind::Option)
                 .map(|n| {
-                    let parent = n
-                        .parent
-                        .map(|p| s.nodes[p].title.clone())
-                        .unwrap_or_default();
-                    json!({"criterion": parent, "option": n.title, "points": n.points})
+                    let parent = n.parent.map(|p| &s.nodes[p]);
+                    json!({"criterion": parent.map(|p| p.title.clone()), "criterion_id": parent.map(|p| p.id.clone()),
+                           "option": n.title, "points": n.points})
                 })
                 .collect()
         })
@@ -749,6 +747,47 @@ async fn show(
                 .province(&d.dossier.province_code)
                 .map(|p| format!("UBND {}", p.name))
         }),
+    );
+    // Evidence files: by criterion, with who may add and remove them now.
+    let evidence = state
+        .store
+        .evidence_of(id)
+        .await
+        .or_page(state, Some(user))?;
+    let may_file = authorize(&user.actor, Action::FileDossier, &scope).is_ok();
+    let title_of = |cid: &str| {
+        sheet
+            .and_then(|s| s.node(cid))
+            .map(|n| format!("{} {}", n.id, n.title))
+            .unwrap_or_else(|| "Hồ sơ chung".into())
+    };
+    c.insert(
+        "evidence".into(),
+        json!(evidence
+            .iter()
+            .map(|e| json!({"id": e.id, "criterion_id": e.criterion_id, "criterion": title_of(&e.criterion_id),
+                            "filename": e.filename, "size_kb": (e.size + 1023) / 1024, "uploaded_at": e.uploaded_at,
+                            "href": format!("/ho-so/{id}/minh-chung/{}", e.id)}))
+            .collect::<Vec<_>>()),
+    );
+    c.insert(
+        "can_add_evidence".into(),
+        json!(may_file && crate::evidence::may_add(status)),
+    );
+    c.insert(
+        "can_remove_evidence".into(),
+        json!(may_file && crate::evidence::may_remove(status)),
+    );
+    c.insert(
+        "criteria".into(),
+        json!(sheet
+            .map(|s| s
+                .nodes
+                .iter()
+                .filter(|n| n.kind == NodeKind::Criterion)
+                .map(|n| json!({"id": n.id, "title": format!("{} {}", n.id, n.title)}))
+                .collect::<Vec<_>>())
+            .unwrap_or_default()),
     );
     // An upgrade or re-evaluation: the certificate it builds on, and for a
     // re-evaluation the 45 days from the province's receipt (Art. 7.6.g).

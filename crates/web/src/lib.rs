@@ -10,6 +10,7 @@ pub mod api;
 mod caching;
 pub mod dossiers;
 pub mod error;
+pub mod evidence;
 
 /// Registry exports, shared by the page, the API and `ocop export`.
 pub mod export {
@@ -47,6 +48,8 @@ pub struct Config {
     /// The public address printed in QR codes, e.g. `https://ocop.example.vn`;
     /// `None` uses the Host of each request.
     pub public_url: Option<String>,
+    /// Where evidence files are kept, by content hash (default `data/files`).
+    pub files_dir: Option<std::path::PathBuf>,
 }
 
 /// "Today" as tests set it: fixed to a day that a test can move (to reach
@@ -88,13 +91,22 @@ pub struct AppState {
     pub templates: templates::Templates,
     pub limiter: session::LoginLimiter,
     pub statistics: public_catalog::StatisticsCache,
+    /// Evidence files, outside the database.
+    pub files: ocop_store::evidence::FileStore,
 }
 
 impl AppState {
     pub fn new(store: Store, search: Arc<ocop_search::Search>, config: Config) -> Arc<Self> {
+        let files = ocop_store::evidence::FileStore::new(
+            config
+                .files_dir
+                .clone()
+                .unwrap_or_else(|| std::path::PathBuf::from("data/files")),
+        );
         Arc::new(Self {
             store,
             search,
+            files,
             config,
             templates: templates::Templates::new(),
             limiter: session::LoginLimiter::default(),
@@ -132,6 +144,7 @@ pub fn router(state: State) -> Router {
         .merge(api::routes())
         .merge(public::routes())
         .merge(dossiers::routes())
+        .merge(evidence::routes())
         .merge(rounds::routes())
         .merge(markets::routes())
         .merge(trade_events::routes())

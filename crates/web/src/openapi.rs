@@ -34,6 +34,7 @@ use utoipa::OpenApi;
         crate::markets::api_designate,
         crate::dossiers::api_file, crate::dossiers::api_list, crate::dossiers::api_get, crate::dossiers::api_forward,
         crate::dossiers::api_return, crate::dossiers::api_resubmit, crate::dossiers::api_withdraw,
+        crate::evidence::api_list, crate::evidence::api_upload, crate::evidence::api_remove,
         crate::rounds::api_create, crate::rounds::api_member, crate::rounds::api_assign, crate::rounds::api_score,
         crate::rounds::api_sheets, crate::rounds::api_close, crate::rounds::api_decide, crate::rounds::api_reopen,
         crate::rounds::api_conflict,

@@ -194,7 +194,7 @@ async fn assign(state: &State, user: &User, id: i64, dossier: i64) -> AppResult<
 }
 
 /// The sheet of a dossier (its own version and set).
-fn sheet_of(
+pub(crate) fn sheet_of(
     d: &ocop_store::dossiers::DossierRow,
 ) -> AppResult<&'static ocop_domain::criteria::Sheet> {
     ocop_domain::criteria::version(&d.criteria_version)

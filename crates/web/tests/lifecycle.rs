@@ -517,12 +517,7 @@ async fn a_potential_five_star_goes_to_the_central_round() {
 
         // Both councils' documents stay readable: the provincial minutes still list the dossiers.
         let (b, _) = app.browser("province").await;
-        let r = b
-            .get(app.url(&format!("/dot-danh-gia/{}", a.round)))
-            .send()
-            .await
-            .unwrap();
-        let page = r.text().await.unwrap();
+        let page = app.page(&b, &format!("/dot-danh-gia/{}", a.round)).await;
         assert!(
             page.contains("Nước mắm Vạn Phần thượng hạng"),
             "{}",

@@ -230,6 +230,8 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "da-quyet-dinh" => "Đã ghi nhận quyết định.",
         "da-thu-hoi-gcn" => "Đã thu hồi giấy chứng nhận: trang xác minh công khai hiển thị ngay.",
         "da-tai-anh" => "Đã tải ảnh lên.",
+        "da-tai-minh-chung" => "Đã tải tài liệu minh chứng lên.",
+        "da-go-minh-chung" => "Đã gỡ tài liệu minh chứng.",
         "da-doi-mat-khau" => "Đã đổi mật khẩu.",
         "da-cap-vai-tro" => "Đã cấp vai trò.",
         "da-thu-hoi" => "Đã thu hồi vai trò.",
@@ -440,6 +442,9 @@ fn history_label(h: &ocop_store::audit::AuditEntry) -> &'static str {
         return match status.as_deref() {
             None if h.action == "dossier.score" => "thành viên hội đồng nộp phiếu",
             None if h.after.contains("\"reopened\"") => "mở lại phiếu để hội đồng chấm lại",
+            None if h.after.contains("\"evidence_removed\"") => "gỡ tài liệu minh chứng",
+            None if h.after.contains("\"evidence\"") => "tải tài liệu minh chứng",
+            None if h.after.contains("\"recused\"") => "thành viên khai xung đột lợi ích",
             None => "nộp hồ sơ",
             Some("submitted") => "nộp lại hồ sơ",
             Some("returned") => "UBND xã trả lại để bổ sung",
@@ -448,8 +453,9 @@ fn history_label(h: &ocop_store::audit::AuditEntry) -> &'static str {
             Some("in_round") => "đưa vào đợt đánh giá",
             Some("scored") => "hội đồng kết thúc chấm điểm",
             Some("recognized") => "quyết định công nhận, cấp giấy chứng nhận",
-            Some("not_recognized") => "không công nhận (dưới 3 sao)",
+            Some("not_recognized") => "không công nhận",
             Some("sent_to_ministry") => "gửi Bộ đánh giá 5 sao",
+            Some("returned_by_ministry") => "Bộ trả về tỉnh (không đạt 5 sao)",
             Some(_) => action_label(&h.action),
         };
     }

@@ -68,15 +68,7 @@ pub(crate) fn check_image(bytes: &[u8]) -> Result<&'static str, AppError> {
 
 /// Recognise an image by its first bytes; the declared type is not trusted.
 pub(crate) fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
+    ocop_domain::evidence::sniff_image(bytes)
 }
 
 fn item_json(x: &ProductListItem, today: chrono::NaiveDate) -> serde_json::Value {

@@ -17,6 +17,8 @@ pub struct App {
     pub store: Store,
     /// The server's "today": 22/11/2026 unless a test moves it.
     pub clock: ocop_web::Clock,
+    /// The evidence files' directory.
+    pub files: tempfile::TempDir,
     pub label: &'static str,
     _db: TestDb,
 }
@@ -46,12 +48,14 @@ pub async fn spawn(db: TestDb) -> App {
         .await
         .unwrap();
     let clock = ocop_web::Clock::fixed(chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
+    let files = tempfile::tempdir().unwrap();
     let state = ocop_web::AppState::new(
         store.clone(),
         search,
         ocop_web::Config {
             secure_cookies: false,
             today: clock.clone(),
+            files_dir: Some(files.path().to_path_buf()),
             public_url: None,
         },
     );
@@ -69,6 +73,7 @@ pub async fn spawn(db: TestDb) -> App {
         base: format!("http://{addr}"),
         store,
         clock,
+        files,
         label: db.label,
         _db: db,
     }
@@ -179,6 +184,17 @@ impl App {
             }
         }
         f
+    }
+
+    /// GET a page with a browser client; its text.
+    pub async fn page(&self, c: &reqwest::Client, path: &str) -> String {
+        c.get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     /// GET `path` anonymously and parse the JSON answer.
