@@ -205,6 +205,9 @@ pub enum Action {
     Introduce,
     /// Record a trade agreement or change its status.
     RecordAgreement,
+    /// Record a post-certification inspection (the province's office in its
+    /// province; the ministry anywhere, Decision 26/2026 Art. 9.4).
+    RecordInspection,
     CreateUser,
     GrantRole,
     DeactivateUser,
@@ -212,7 +215,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::CreateProducer,
         Action::EditProducer,
         Action::DeactivateProducer,
@@ -239,6 +242,7 @@ impl Action {
         Action::PostOffer,
         Action::Introduce,
         Action::RecordAgreement,
+        Action::RecordInspection,
         Action::CreateUser,
         Action::GrantRole,
         Action::DeactivateUser,
@@ -273,6 +277,7 @@ impl Action {
             Action::PostOffer => "offer.post",
             Action::Introduce => "match.introduce",
             Action::RecordAgreement => "agreement.record",
+            Action::RecordInspection => "certificate.inspect",
             Action::CreateUser => "user.create",
             Action::GrantRole => "user.grant_role",
             Action::DeactivateUser => "user.deactivate",
@@ -405,6 +410,7 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             RecordCertificate
             | RevokeNationalCertificate
             | ManageTradeEvent
+            | RecordInspection
             | ChangeOwnPassword => true,
             ManageRound | IssueDecision => scope.province.is_none(),
             _ => false,
@@ -431,7 +437,8 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             | ManageTradeEvent
             | ApplyForBooth
             | PostOffer
-            | RecordAgreement => in_province(scope, province),
+            | RecordAgreement
+            | RecordInspection => in_province(scope, province),
             // Demands are the buyers'; introductions are made by the parties.
             PostDemand | ManageDemand | Introduce => false,
             // The commune reviews; the province receives what it forwards;

@@ -76,6 +76,8 @@ pub enum DossierStatus {
     /// The central council's result is not 5★: back to the province, which
     /// may recognise 3★/4★ on that result (Art. 7.4.g).
     ReturnedByMinistry,
+    /// Rejected on one of its sheet's knock-out conditions (điều kiện loại), with the ground.
+    Rejected,
 }
 
 impl DossierStatus {
@@ -91,6 +93,7 @@ impl DossierStatus {
             DossierStatus::NotRecognized => "not_recognized",
             DossierStatus::SentToMinistry => "sent_to_ministry",
             DossierStatus::ReturnedByMinistry => "returned_by_ministry",
+            DossierStatus::Rejected => "rejected",
         }
     }
     pub fn label(self) -> &'static str {
@@ -107,9 +110,10 @@ impl DossierStatus {
             DossierStatus::ReturnedByMinistry => {
                 "Trung ương không công nhận 5 sao: tỉnh xem xét công nhận 3–4 sao"
             }
+            DossierStatus::Rejected => "Bị loại theo điều kiện loại của bộ tiêu chí",
         }
     }
-    pub const ALL: [DossierStatus; 10] = [
+    pub const ALL: [DossierStatus; 11] = [
         Self::Submitted,
         Self::Returned,
         Self::Forwarded,
@@ -120,6 +124,7 @@ impl DossierStatus {
         Self::NotRecognized,
         Self::SentToMinistry,
         Self::ReturnedByMinistry,
+        Self::Rejected,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -143,6 +148,8 @@ pub enum DossierCommand {
     CloseScoring,
     /// The province decides on the result (recognise, not recognise, or send to the ministry).
     Decide,
+    /// The office (or the ministry, at the centre) rejects the dossier on a knock-out condition.
+    Reject,
 }
 
 /// The state machine: the only legal moves.
@@ -159,6 +166,8 @@ pub fn transition(from: DossierStatus, cmd: DossierCommand) -> Result<DossierSta
         (InRound, CloseScoring) => Ok(Scored),
         // The outcome depends on the rank and the level: see `decision_outcome`.
         (Scored | ReturnedByMinistry, Decide) => Ok(Recognized),
+        // A knock-out can be found from the province's check to the decision.
+        (Forwarded | InRound | Scored, Reject) => Ok(Rejected),
         (s, c) => Err(format!(
             "Không thể {} hồ sơ đang ở trạng thái \"{}\".",
             command_label(c),
@@ -177,6 +186,7 @@ fn command_label(c: DossierCommand) -> &'static str {
         DossierCommand::AssignCentral => "đưa vào đợt đánh giá cấp trung ương",
         DossierCommand::CloseScoring => "kết thúc chấm điểm",
         DossierCommand::Decide => "ra quyết định",
+        DossierCommand::Reject => "loại",
     }
 }
 
@@ -194,6 +204,55 @@ pub fn decision_outcome(rank: u8, total: f64, upgrade_from: Option<u8>) -> Dossi
         DossierStatus::Recognized
     } else {
         DossierStatus::NotRecognized
+    }
+}
+
+/// A rejection as requested: the knock-out condition of the dossier's sheet
+/// (`K1`, `K2`…) and the facts found.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct RejectionInput {
+    pub knockout: String,
+    /// What was found (required), e.g. the advisory team's report.
+    pub detail: String,
+}
+
+/// A rejection's ground, as recorded and shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Rejection {
+    pub knockout: String,
+    /// The condition's text, from the sheet.
+    pub condition: String,
+    pub detail: String,
+}
+
+impl RejectionInput {
+    pub fn validate(&self, sheet: &Sheet) -> Result<Rejection, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let id = self.knockout.trim();
+        let node = sheet
+            .node(id)
+            .filter(|n| n.kind == crate::criteria::NodeKind::Knockout);
+        if node.is_none() {
+            errors.add(
+                "knockout",
+                "unknown",
+                format!("\"{id}\" không phải điều kiện loại của phiếu đánh giá này."),
+                "knockout: not a knock-out condition of the dossier's sheet.",
+            );
+        }
+        let detail = clean_multiline(&self.detail);
+        if detail.is_empty() {
+            errors.required("detail", "Nội dung phát hiện");
+        }
+        errors.into_result(())?;
+        Ok(Rejection {
+            knockout: id.to_string(),
+            condition: node.expect("checked").title.clone(),
+            detail,
+        })
     }
 }
 
@@ -570,6 +629,35 @@ mod tests {
         assert!(transition(SentToMinistry, Assign).is_err());
         assert!(transition(Forwarded, AssignCentral).is_err());
         assert_eq!(transition(ReturnedByMinistry, Decide), Ok(Recognized));
+    }
+
+    #[test]
+    fn a_rejection_names_a_knockout_of_the_sheet() {
+        let sheet = crate::criteria::version("qd26-2026")
+            .unwrap()
+            .sheet("09")
+            .unwrap();
+        let r = RejectionInput {
+            knockout: "K2".into(),
+            detail: "Toàn bộ cá cơm nhập khẩu".into(),
+        }
+        .validate(sheet)
+        .unwrap();
+        assert!(r.condition.contains("nhập khẩu"), "{r:?}");
+        let e = RejectionInput {
+            knockout: "A.1".into(),
+            detail: String::new(),
+        }
+        .validate(sheet)
+        .unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(fields, vec!["knockout", "detail"]);
+        assert_eq!(transition(InRound, Reject), Ok(Rejected));
+        assert!(
+            transition(Submitted, Reject).is_err(),
+            "the commune returns, it does not reject"
+        );
+        assert!(transition(Recognized, Reject).is_err());
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod error;
 pub mod evidence;
 pub mod gs1;
 pub mod ids;
+pub mod inspection;
 pub mod market;
 pub mod matching;
 pub mod producer;

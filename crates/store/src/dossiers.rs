@@ -50,11 +50,13 @@ pub struct DossierRow {
     pub provincial_round_id: Option<i64>,
     pub provincial_total: Option<f64>,
     pub provincial_rank: Option<i64>,
+    /// Rejected on a knock-out condition: the ground (JSON of `ocop_domain::dossier::Rejection`).
+    pub rejection: Option<String>,
 }
 
 /// Statuses in which a dossier is still being handled: a product has at most one.
 pub const OPEN_STATUSES: &str =
-    "('submitted', 'returned', 'forwarded', 'in_round', 'scored', 'sent_to_ministry')";
+    "('submitted', 'returned', 'forwarded', 'in_round', 'scored', 'sent_to_ministry', 'returned_by_ministry')";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -37,6 +37,7 @@ pub mod demo;
 pub mod dossiers;
 pub mod evidence;
 pub mod import;
+pub mod inspections;
 pub mod markets;
 pub mod matching;
 pub mod migrate;

@@ -61,6 +61,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "evidence",
         include_str!("../migrations/0013_evidence.sql"),
     ),
+    (
+        14,
+        "rejections",
+        include_str!("../migrations/0014_rejections.sql"),
+    ),
+    (
+        15,
+        "inspections",
+        include_str!("../migrations/0015_inspections.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend. Lines after a `-- @sqlite` or

@@ -66,6 +66,33 @@ pub struct ScoreSheetRow {
     pub round_id: Option<i64>,
 }
 
+/// Move a dossier from `from` to `to` inside `tx`, only if nobody moved it meanwhile.
+async fn set_status(
+    tx: &mut crate::Tx,
+    id: i64,
+    from: DossierStatus,
+    to: DossierStatus,
+) -> Result<()> {
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
+        "UPDATE dossiers SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status = $4"
+    )
+    .bind(to.code())
+    .bind(now())
+    .bind(id)
+    .bind(from.code())
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    if n == 0 {
+        return Err(conflict(
+            "Hồ sơ vừa được người khác xử lý; hãy tải lại trang.",
+        ));
+    }
+    Ok(())
+}
+
 fn conflict(message: impl Into<String>) -> StoreError {
     StoreError::Conflict {
         field: "status".into(),
@@ -486,6 +513,45 @@ impl Store {
 }
 
 impl Store {
+    /// Reject a dossier on a knock-out condition of its sheet (checked by
+    /// the caller), from the province's check to the decision; a pending
+    /// re-evaluation's extension ends `today`.
+    pub async fn reject_dossier(
+        &self,
+        cap: &Capability,
+        dossier_id: i64,
+        rejection: &ocop_domain::dossier::Rejection,
+        today: NaiveDate,
+    ) -> Result<()> {
+        check(cap, Action::ManageRound)?;
+        let d = self.dossier(dossier_id).await?.dossier;
+        let from =
+            DossierStatus::parse(&d.status).ok_or(StoreError::NotFound("trạng thái hồ sơ"))?;
+        let to = transition(from, DossierCommand::Reject).map_err(conflict)?;
+        let ground = serde_json::to_string(rejection).unwrap_or_default();
+        let mut tx = self.begin().await?;
+        set_status(&mut tx, dossier_id, from, to).await?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE dossiers SET rejection = $1 WHERE id = $2"
+        )
+        .bind(&ground)
+        .bind(dossier_id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        crate::dossiers::end_reevaluation(&mut tx, cap, &d, today).await?;
+        record(
+            &mut tx,
+            cap,
+            "dossier",
+            &dossier_id.to_string(),
+            Some(&serde_json::json!({"status": from.code()})),
+            Some(&serde_json::json!({"status": to.code(), "rejection": rejection})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
     /// Record the decision on a scored dossier (`ocop_domain::dossier::outcome`):
     /// the province's on a provincial result (3★–4★ issue the certificate,
     /// 36 months from signing; 90+ at 5★ goes to the ministry; below 3★ not
@@ -529,23 +595,7 @@ impl Store {
         let outcome = ocop_domain::dossier::outcome(from, level, rank as u8, total, upgrade_from);
         let to = outcome.status;
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, |c| {
-            sqlx::query(
-            "UPDATE dossiers SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status = $4"
-        )
-        .bind(to.code())
-        .bind(now())
-        .bind(dossier_id)
-        .bind(from.code())
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
-        if n == 0 {
-            return Err(conflict(
-                "Hồ sơ vừa được người khác xử lý; hãy tải lại trang.",
-            ));
-        }
+        set_status(&mut tx, dossier_id, from, to).await?;
         let certificate = if let Some(stars) = outcome.stars {
             let cert = ocop_domain::certificate::LegacyCertificate {
                 stars,

@@ -738,6 +738,36 @@ async fn show(
         ),
     );
     c.insert("central_decision".into(), json!(central));
+    // Rejection on a knock-out condition of the sheet, and its ground once recorded.
+    let knockouts: Vec<serde_json::Value> = sheet
+        .map(|s| {
+            s.nodes
+                .iter()
+                .filter(|n| n.kind == NodeKind::Knockout)
+                .map(|n| json!({"id": n.id, "title": n.title}))
+                .collect()
+        })
+        .unwrap_or_default();
+    let may_reject = matches!(status, "forwarded" | "in_round" | "scored")
+        && !knockouts.is_empty()
+        && authorize(
+            &user.actor,
+            Action::ManageRound,
+            &crate::rounds::manage_scope(state, &d.dossier)
+                .await
+                .or_page(state, Some(user))?,
+        )
+        .is_ok();
+    c.insert("can_reject".into(), json!(may_reject));
+    c.insert("knockouts".into(), json!(knockouts));
+    c.insert(
+        "rejection".into(),
+        json!(d
+            .dossier
+            .rejection
+            .as_deref()
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())),
+    );
     c.insert(
         "default_issuer".into(),
         json!(if central {

@@ -11,6 +11,7 @@ mod caching;
 pub mod dossiers;
 pub mod error;
 pub mod evidence;
+pub mod inspections;
 
 /// Registry exports, shared by the page, the API and `ocop export`.
 pub mod export {
@@ -145,6 +146,7 @@ pub fn router(state: State) -> Router {
         .merge(public::routes())
         .merge(dossiers::routes())
         .merge(evidence::routes())
+        .merge(inspections::routes())
         .merge(rounds::routes())
         .merge(markets::routes())
         .merge(trade_events::routes())

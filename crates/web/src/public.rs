@@ -48,6 +48,8 @@ pub struct Verification {
     pub verdict: String,
     pub product: Option<VerifiedProduct>,
     pub certificate: Option<CertificateRow>,
+    /// The latest post-certification inspection of that certificate, if any.
+    pub last_inspection: Option<LastInspection>,
     /// When the answer was computed (UTC).
     pub checked_at: chrono::DateTime<chrono::Utc>,
 }
@@ -64,12 +66,28 @@ pub struct VerifiedProduct {
     pub url: String,
 }
 
-/// The current certificate of a product and its status today. A certificate
-/// of fewer than 3 stars cannot exist (validated on entry).
-async fn verify(
-    state: &State,
-    product_id: i64,
-) -> Result<(ProductListItem, Option<CertificateRow>, String), AppError> {
+/// What the public sees of the monitoring: when, and the conclusion.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LastInspection {
+    pub inspected_on: chrono::NaiveDate,
+    /// periodic or ad_hoc.
+    pub kind: String,
+    /// maintained, correction or revocation.
+    pub conclusion: String,
+    pub conclusion_label: String,
+}
+
+/// A product's answer: its current certificate, the status today, and the
+/// latest inspection of that certificate. A certificate of fewer than 3
+/// stars cannot exist (validated on entry).
+struct Verified {
+    x: ProductListItem,
+    cert: Option<CertificateRow>,
+    status: String,
+    inspection: Option<(i64, LastInspection)>,
+}
+
+async fn verify(state: &State, product_id: i64) -> Result<Verified, AppError> {
     let x = state.store.product(product_id).await?;
     let cert = state
         .store
@@ -81,7 +99,34 @@ async fn verify(
         None => "not_certified".to_string(),
         Some(c) => c.status(state.today()).code().to_string(),
     };
-    Ok((x, cert, status))
+    let inspection = match &cert {
+        Some(c) => state
+            .store
+            .inspections_of(product_id)
+            .await?
+            .into_iter()
+            .find(|i| i.certificate_id == c.id)
+            .map(|i| {
+                (
+                    i.id,
+                    LastInspection {
+                        inspected_on: i.inspected_on,
+                        conclusion_label: ocop_domain::inspection::Conclusion::parse(&i.conclusion)
+                            .map(|c| c.label().to_string())
+                            .unwrap_or_default(),
+                        kind: i.kind,
+                        conclusion: i.conclusion,
+                    },
+                )
+            }),
+        None => None,
+    };
+    Ok(Verified {
+        x,
+        cert,
+        status,
+        inspection,
+    })
 }
 
 fn verdict_text(
@@ -140,7 +185,12 @@ async fn verification_page(
     product_id: i64,
     args: PageArgs<'_>,
 ) -> Response {
-    let (x, cert, status) = match verify(state, product_id).await {
+    let Verified {
+        x,
+        cert,
+        status,
+        inspection,
+    } = match verify(state, product_id).await {
         Ok(v) => v,
         Err(e) => return crate::pages::error_page(state, viewer.0.as_ref(), e),
     };
@@ -169,6 +219,10 @@ async fn verification_page(
     c.insert("detail".into(), json!(detail));
     c.insert("icon".into(), json!(icon));
     c.insert("certificate".into(), json!(cert));
+    c.insert(
+        "inspection".into(),
+        json!(inspection.as_ref().map(|(_, i)| i)),
+    );
     c.insert("image".into(), json!(image));
     c.insert("lot".into(), json!(args.lot));
     c.insert("serial".into(), json!(args.serial));
@@ -185,9 +239,10 @@ async fn verification_page(
     // The page shows the time of the check; its validator leaves that out so
     // that an unchanged answer revalidates (see `caching`).
     let validator = format!(
-        "{}|{status}|{:?}|{:?}|{:?}|{}",
+        "{}|{status}|{:?}|{:?}|{:?}|{:?}|{}",
         x.product.version,
         cert.as_ref().map(|c| c.id),
+        inspection.as_ref().map(|(id, _)| id),
         args.lot,
         args.serial,
         viewer.0.is_some(),
@@ -464,6 +519,7 @@ pub async fn verify_json(
                 verdict: "Không tìm thấy sản phẩm OCOP.".into(),
                 product: None,
                 certificate: None,
+                last_inspection: None,
                 checked_at: now,
             };
             return (StatusCode::NOT_FOUND, Json(v)).into_response();
@@ -471,7 +527,12 @@ pub async fn verify_json(
         Err(e) => return e.json(),
     };
     match verify(&state, id).await {
-        Ok((x, cert, status)) => {
+        Ok(Verified {
+            x,
+            cert,
+            status,
+            inspection,
+        }) => {
             let (verdict, detail, _) = verdict_text(&status, cert.as_ref());
             let base = base_url(&state, &headers);
             let v = Verification {
@@ -488,6 +549,7 @@ pub async fn verify_json(
                     url: format!("{base}/xac-minh/{}", x.product.code),
                 }),
                 certificate: cert,
+                last_inspection: inspection.map(|(_, i)| i),
                 checked_at: now,
             };
             ([(header::CACHE_CONTROL, "public, max-age=60")], Json(v)).into_response()
@@ -593,7 +655,9 @@ pub async fn product_page(
         }
         Err(e) => return crate::pages::error_page(&state, viewer.0.as_ref(), e.into()),
     };
-    let (x, cert, status) = match verify(&state, id).await {
+    let Verified {
+        x, cert, status, ..
+    } = match verify(&state, id).await {
         Ok(v) => v,
         Err(e) => return crate::pages::error_page(&state, viewer.0.as_ref(), e),
     };
@@ -843,7 +907,9 @@ pub async fn certificate_pdf(
             .product_id_by_code(&code)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("sản phẩm {code}")))?;
-        let (x, cert, status) = verify(&state, id).await?;
+        let Verified {
+            x, cert, status, ..
+        } = verify(&state, id).await?;
         let cert = cert.ok_or_else(|| {
             AppError::NotFound(format!("giấy chứng nhận OCOP của sản phẩm {code}"))
         })?;

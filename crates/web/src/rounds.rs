@@ -54,6 +54,8 @@ pub fn routes() -> Router<State> {
         )
         .route("/api/v1/dossiers/{id}/close-scoring", post(api_close))
         .route("/api/v1/dossiers/{id}/decision", post(api_decide))
+        .route("/api/v1/dossiers/{id}/reject", post(api_reject))
+        .route("/ho-so/{id}/loai", post(reject_page))
         .route("/ho-so/{id}/quyet-dinh", post(decide_page))
 }
 
@@ -385,6 +387,37 @@ async fn decide(
     Ok(())
 }
 
+/// Whose move a rejection is: the round's manager while the dossier is in
+/// a round (the ministry for a central round), else its province's office.
+pub(crate) async fn manage_scope(
+    state: &State,
+    d: &ocop_store::dossiers::DossierRow,
+) -> AppResult<Scope> {
+    match (d.round_id, d.status.as_str()) {
+        (Some(r), "in_round" | "scored") => Ok(round_scope(state, r).await?.1),
+        _ => Ok(Scope::province(&d.province_code)),
+    }
+}
+
+async fn reject(
+    state: &State,
+    user: &User,
+    dossier_id: i64,
+    input: &ocop_domain::dossier::RejectionInput,
+) -> AppResult<()> {
+    let d = state.store.dossier(dossier_id).await?;
+    let cap = authorize(
+        &user.actor,
+        Action::ManageRound,
+        &manage_scope(state, &d.dossier).await?,
+    )?;
+    let rejection = input.validate(sheet_of(&d.dossier)?)?;
+    Ok(state
+        .store
+        .reject_dossier(&cap, dossier_id, &rejection, state.today())
+        .await?)
+}
+
 /// Who decides on a dossier: the ministry (national scope) on a central
 /// council's result, the province otherwise (including a result the
 /// ministry returned).
@@ -405,6 +438,45 @@ pub(crate) async fn decision_scope(
 }
 
 // ---------- API ----------
+
+/// Reject a dossier on a knock-out condition of its sheet (`K1`, `K2`…),
+/// with what was found: from the province's check to the decision, by the
+/// provincial office (the ministry in a central round).
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/reject", tag = "dossiers", params(("id" = i64, Path)),
+    request_body = ocop_domain::dossier::RejectionInput,
+    responses((status = 200, body = ocop_store::dossiers::DossierListItem), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_reject(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ocop_domain::dossier::RejectionInput>,
+) -> Response {
+    match reject(&state, &user, id, &input).await {
+        Ok(()) => match state.store.dossier(id).await {
+            Ok(d) => Json(d).into_response(),
+            Err(e) => AppError::from(e).json(),
+        },
+        Err(e) => e.json(),
+    }
+}
+
+pub(crate) async fn reject_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let input = ocop_domain::dossier::RejectionInput {
+        knockout: form.get("knockout").cloned().unwrap_or_default(),
+        detail: form.get("detail").cloned().unwrap_or_default(),
+    };
+    reject(&state, &user, id, &input)
+        .await
+        .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!("/ho-so/{id}?tb=da-loai")))
+}
 
 /// Record the province's decision on a scored dossier: 3★–4★ issues the
 /// certificate (36 months from signing); 90+ at 5★ goes to the ministry;

@@ -23,7 +23,7 @@ fn next_tax_code() -> String {
     }
 }
 
-const ENDPOINTS: [&str; 21] = [
+const ENDPOINTS: [&str; 22] = [
     "create_producer",
     "update_producer",
     "deactivate_producer",
@@ -45,27 +45,28 @@ const ENDPOINTS: [&str; 21] = [
     "post_demand",
     "post_offer",
     "record_agreement",
+    "record_inspection",
 ];
 
 /// (role, [(in scope, out of scope) for each endpoint]) — true means allowed.
-fn expected() -> Vec<(&'static str, [(bool, bool); 21])> {
+fn expected() -> Vec<(&'static str, [(bool, bool); 22])> {
     const ALL: (bool, bool) = (true, true);
     const IN: (bool, bool) = (true, false);
     const NO: (bool, bool) = (false, false);
     #[rustfmt::skip]
     let table = vec![
-        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
-        // The ministry records and revokes 5★ certificates and runs fairs anywhere.
-        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO]),
+        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
+        // The ministry records and revokes 5★ certificates, runs fairs and inspects products anywhere.
+        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, ALL]),
         // An account has no unit until a role is granted: creating one is not scoped.
         // The commune reviews dossiers; the province only receives them.
-        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN, IN, NO, IN, IN, IN, IN, NO, IN, IN]),
-        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO, IN, IN, NO, NO, NO, NO, NO, NO, NO]),
-        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO, IN, NO, NO, NO, NO, IN, NO, IN, IN]),
+        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN, IN, NO, IN, IN, IN, IN, NO, IN, IN, IN]),
+        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO, IN, IN, NO, NO, NO, NO, NO, NO, NO, NO]),
+        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO, IN, NO, NO, NO, NO, IN, NO, IN, IN, NO]),
         // A buyer posts demands; it records agreements only on its own demands.
-        ("buyer", [NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, ALL, NO, NO]),
-        ("norole", [NO; 21]),
-        ("anonymous", [NO; 21]),
+        ("buyer", [NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, ALL, NO, NO, NO]),
+        ("norole", [NO; 22]),
+        ("anonymous", [NO; 22]),
     ];
     table
 }
@@ -268,6 +269,9 @@ async fn every_role_every_write_in_and_out_of_scope() {
                                 "kind": "cooperation", "buyer": "Siêu thị", "producer_id": producer, "product_codes": [p.code], "signed_on": "20/11/2026"
                             }))
                         }
+                        "record_inspection" => c.post(app.url(&format!("/api/v1/products/{prod}/inspections"))).json(&json!({
+                            "kind": "periodic", "inspected_on": "10/11/2026", "body": "Sở", "criteria_upkeep": "Đạt", "conclusion": "maintained"
+                        })),
                         "deactivate_user" => {
                             let target = lockable[if inside { "in" } else { "out" }];
                             c.post(app.url(&format!("/api/v1/users/{target}/deactivate")))

@@ -177,6 +177,14 @@ async fn decide(app: &App, who: &Client, dossier: i64, body: Value) -> (u16, Val
     .await
 }
 
+/// The verification status of a product's certificate today.
+async fn status_of(app: &App, code: &str) -> String {
+    verify(app, code).await["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 async fn verify(app: &App, code: &str) -> Value {
     app.get_json(&format!("/api/v1/verify?code={code}")).await
 }
@@ -332,12 +340,7 @@ async fn an_extension_ends_with_the_result_or_the_withdrawal() {
         let (s, d) = file(&app, &a, p.id, "reevaluation", 1).await;
         assert_eq!(s, 201, "{}: {d}", app.label);
         app.clock.set(day("10/06/2027"));
-        assert_eq!(
-            verify(&app, &p.code).await["status"],
-            "extended",
-            "{}",
-            app.label
-        );
+        assert_eq!(status_of(&app, &p.code).await, "extended", "{}", app.label);
         let decided = evaluate(&app, &a, d["id"].as_i64().unwrap(), 1, "15/06/2027").await;
         assert_eq!(decided["status"], "not_recognized", "{}", app.label);
         assert_eq!(
@@ -346,19 +349,9 @@ async fn an_extension_ends_with_the_result_or_the_withdrawal() {
             "{}",
             app.label
         );
-        assert_eq!(
-            verify(&app, &p.code).await["status"],
-            "extended",
-            "{}",
-            app.label
-        );
+        assert_eq!(status_of(&app, &p.code).await, "extended", "{}", app.label);
         app.clock.set(day("16/06/2027"));
-        assert_eq!(
-            verify(&app, &p.code).await["status"],
-            "expired",
-            "{}",
-            app.label
-        );
+        assert_eq!(status_of(&app, &p.code).await, "expired", "{}", app.label);
     }
 }
 
@@ -395,7 +388,7 @@ async fn a_potential_five_star_goes_to_the_central_round() {
             let did = d["id"].as_i64().unwrap();
             let decided = evaluate(&app, &a, did, 5, "22/11/2026").await;
             assert_eq!(decided["status"], "sent_to_ministry", "{}", app.label);
-            assert_eq!(verify(&app, &p.code).await["status"], "not_certified");
+            assert_eq!(status_of(&app, &p.code).await, "not_certified");
             sent.push((p, did));
         }
         let (top, top_id) = &sent[0];
@@ -498,7 +491,7 @@ async fn a_potential_five_star_goes_to_the_central_round() {
             "{}: {r}",
             app.label
         );
-        assert_eq!(verify(&app, &second.code).await["status"], "not_certified");
+        assert_eq!(status_of(&app, &second.code).await, "not_certified");
         let by_province = decision("16/QĐ-UBND", "Chủ tịch UBND", "UBND Thành phố Hà Nội");
         let (s, _) = decide(&app, &ministry, *second_id, by_province.clone()).await;
         assert_eq!(s, 403, "{}: the province decides now", app.label);
@@ -536,6 +529,158 @@ async fn a_potential_five_star_goes_to_the_central_round() {
             r.status(),
             200,
             "{}: the ministry lists the rounds",
+            app.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_knockout_rejects_the_dossier_with_its_ground() {
+    for app in apps().await {
+        // A late re-evaluation in its extension: the rejection also ends the extension.
+        let (_, a, _, p) = certified(&app, "Nước mắm Vạn Phần", "4", "01/06/2024").await;
+        app.clock.set(day("15/05/2027"));
+        let (s, d) = file(&app, &a, p.id, "reevaluation", 4).await;
+        assert_eq!(s, 201, "{}: {d}", app.label);
+        let did = d["id"].as_i64().unwrap();
+        let reject = format!("/api/v1/dossiers/{did}/reject");
+        let ground = json!({"knockout": "K2", "detail": "Tổ tư vấn: toàn bộ cá cơm nhập khẩu, không rõ nguồn gốc."});
+        let (s, _) = post(&app, &a.office, &reject, ground.clone()).await;
+        assert_eq!(
+            s, 409,
+            "{}: the commune has not forwarded it yet",
+            app.label
+        );
+        let review = json!({"complete": true, "local_raw_materials": "a", "local_labour": "b", "idea_origin": "c", "local_identity": "d"});
+        let (s, _) = post(
+            &app,
+            &a.commune,
+            &format!("/api/v1/dossiers/{did}/forward"),
+            review,
+        )
+        .await;
+        assert_eq!(s, 200, "{}", app.label);
+        app.clock.set(day("10/06/2027"));
+        assert_eq!(status_of(&app, &p.code).await, "extended", "{}", app.label);
+
+        let (s, _) = post(&app, &a.commune, &reject, ground.clone()).await;
+        assert_eq!(s, 403, "{}: not the commune's move", app.label);
+        let (s, r) = post(
+            &app,
+            &a.office,
+            &reject,
+            json!({"knockout": "A.1", "detail": ""}),
+        )
+        .await;
+        assert_eq!(
+            (s, fields(&r)),
+            (422, vec!["knockout".to_string(), "detail".to_string()]),
+            "{}",
+            app.label
+        );
+        let (s, r) = post(&app, &a.office, &reject, ground).await;
+        assert_eq!(
+            (s, r["status"].as_str()),
+            (200, Some("rejected")),
+            "{}: {r}",
+            app.label
+        );
+        let recorded: Value = serde_json::from_str(r["rejection"].as_str().unwrap()).unwrap();
+        assert_eq!(recorded["knockout"], "K2");
+        assert!(
+            recorded["condition"]
+                .as_str()
+                .unwrap()
+                .contains("nhập khẩu"),
+            "{recorded}"
+        );
+        // The extension ended that day; the certificate expires after it.
+        assert_eq!(status_of(&app, &p.code).await, "extended", "{}", app.label);
+        app.clock.set(day("11/06/2027"));
+        assert_eq!(status_of(&app, &p.code).await, "expired", "{}", app.label);
+        let (s, _) = post(
+            &app,
+            &a.office,
+            &format!("/api/v1/rounds/{}/dossiers/{did}", a.round),
+            json!(null),
+        )
+        .await;
+        assert_eq!(s, 409, "{}: a rejected dossier goes no further", app.label);
+        let (b, _) = app.browser("producer").await;
+        let page = app.page(&b, &format!("/ho-so/{did}")).await;
+        assert!(
+            page.contains("Hồ sơ bị loại") && page.contains("không rõ nguồn gốc"),
+            "{}",
+            app.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn inspections_are_recorded_against_the_certificate_in_force() {
+    for app in apps().await {
+        let (f, a, admin, p) = certified(&app, "Nước mắm Vạn Phần", "4", "01/06/2025").await;
+        let path = format!("/api/v1/products/{}/inspections", p.id);
+        let periodic = json!({"kind": "periodic", "inspected_on": "10/11/2026", "body": "Sở Nông nghiệp và Môi trường Hà Nội",
+                              "criteria_upkeep": "Duy trì vùng nguyên liệu, phiếu kiểm nghiệm định kỳ đầy đủ.", "conclusion": "maintained"});
+        let (s, _) = post(&app, &a.commune, &path, periodic.clone()).await;
+        assert_eq!(s, 403, "{}: not the commune's", app.label);
+        let (s, r) = post(&app, &a.office, &path, json!({"kind": "ad_hoc", "inspected_on": "01/01/2027", "body": "Sở",
+                              "mark_use": "Dán tem OCOP 5 sao trên sản phẩm 4 sao", "conclusion": "correction"})).await;
+        assert_eq!(
+            (s, fields(&r)),
+            (
+                422,
+                vec!["inspected_on".to_string(), "correct_by".to_string()]
+            ),
+            "{}: {r}",
+            app.label
+        );
+        let (s, r) = post(&app, &a.office, &path, periodic).await;
+        assert_eq!(s, 201, "{}: {r}", app.label);
+        assert_eq!(r["certificate_id"], p.certificate.unwrap());
+        // The ministry inspects anywhere; a correction carries its deadline.
+        let ministry = app.api_client("ministry").await;
+        let (s, r) = post(&app, &ministry, &path, json!({"kind": "ad_hoc", "inspected_on": "20/11/2026", "body": "Văn phòng Điều phối nông thôn mới Trung ương",
+                              "mark_use": "Dán biểu trưng 5 sao trên sản phẩm 4 sao", "conclusion": "correction", "correct_by": "20/12/2026"})).await;
+        assert_eq!(s, 201, "{}: {r}", app.label);
+        let (_, list) = get(&app, &a.office, &path).await;
+        assert_eq!(list.as_array().unwrap().len(), 2, "{}: {list}", app.label);
+        assert_eq!(list[0]["conclusion"], "correction", "latest first");
+        // The public sees the latest inspection's date and conclusion.
+        let v = verify(&app, &p.code).await;
+        assert_eq!(
+            v["last_inspection"]["inspected_on"], "2026-11-20",
+            "{}: {v}",
+            app.label
+        );
+        assert_eq!(
+            v["last_inspection"]["conclusion_label"],
+            "Yêu cầu khắc phục"
+        );
+        let (b, _) = app.browser("province").await;
+        assert!(
+            app.page(&b, &format!("/san-pham/{}", p.id))
+                .await
+                .contains("Yêu cầu khắc phục"),
+            "{}",
+            app.label
+        );
+        // No certificate in force, nothing to inspect.
+        let bare = app
+            .api_product(&admin, f.producer_a, "Mắm tép", "09", None)
+            .await;
+        let (s, r) = post(
+            &app,
+            &a.office,
+            &format!("/api/v1/products/{}/inspections", bare.id),
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            (s, fields(&r)),
+            (409, vec!["certificate".to_string()]),
+            "{}",
             app.label
         );
     }

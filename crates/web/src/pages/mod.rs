@@ -231,6 +231,8 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "da-thu-hoi-gcn" => "Đã thu hồi giấy chứng nhận: trang xác minh công khai hiển thị ngay.",
         "da-tai-anh" => "Đã tải ảnh lên.",
         "da-tai-minh-chung" => "Đã tải tài liệu minh chứng lên.",
+        "da-ghi-kiem-tra" => "Đã ghi kết quả kiểm tra sau công nhận.",
+        "da-loai" => "Đã loại hồ sơ theo điều kiện loại; căn cứ đã được ghi.",
         "da-go-minh-chung" => "Đã gỡ tài liệu minh chứng.",
         "da-doi-mat-khau" => "Đã đổi mật khẩu.",
         "da-cap-vai-tro" => "Đã cấp vai trò.",
@@ -406,6 +408,7 @@ pub(crate) fn action_label(code: &str) -> &'static str {
         "offer.post" => "chào hàng",
         "match.introduce" => "giới thiệu cung cầu",
         "agreement.record" => "thoả thuận hợp tác",
+        "certificate.inspect" => "ghi kết quả kiểm tra sau công nhận",
         "registry.import" => "nhập từ tệp",
         "user.create" => "tạo người dùng",
         "user.grant_role" => "đổi vai trò",
@@ -456,6 +459,7 @@ fn history_label(h: &ocop_store::audit::AuditEntry) -> &'static str {
             Some("not_recognized") => "không công nhận",
             Some("sent_to_ministry") => "gửi Bộ đánh giá 5 sao",
             Some("returned_by_ministry") => "Bộ trả về tỉnh (không đạt 5 sao)",
+            Some("rejected") => "loại hồ sơ theo điều kiện loại",
             Some(_) => action_label(&h.action),
         };
     }

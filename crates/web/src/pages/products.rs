@@ -324,6 +324,44 @@ async fn show_page(
             json!({"opens": w.opens, "closes": w.closes, "open": today >= w.opens && today <= cur.expires_on}),
         );
     }
+    // Post-certification monitoring: the inspections, and who may record one now.
+    let inspections = state
+        .store
+        .inspections_of(id)
+        .await
+        .or_page(state, Some(user))?;
+    c.insert(
+        "inspections".into(),
+        json!(inspections
+            .iter()
+            .map(crate::inspections::inspection_json)
+            .collect::<Vec<_>>()),
+    );
+    c.insert(
+        "can_inspect".into(),
+        json!(
+            certificates
+                .first()
+                .is_some_and(|c| c.status(today).in_force())
+                && authorize(&user.actor, Action::RecordInspection, &scope).is_ok()
+        ),
+    );
+    c.insert(
+        "inspection_kinds".into(),
+        options(
+            ocop_domain::inspection::InspectionKind::ALL
+                .iter()
+                .map(|k| (k.code().to_string(), k.label().to_string())),
+        ),
+    );
+    c.insert(
+        "conclusions".into(),
+        options(
+            ocop_domain::inspection::Conclusion::ALL
+                .iter()
+                .map(|k| (k.code().to_string(), k.label().to_string())),
+        ),
+    );
     let designations = state
         .store
         .designations_of(id)
