@@ -631,11 +631,15 @@ impl Sheet {
         case: Option<&str>,
     ) -> Result<Consolidated, SelectionError> {
         let mut totals = Vec::new();
+        let mut part_sums: BTreeMap<String, f64> = BTreeMap::new();
         let mut sums: HashMap<usize, f64> = HashMap::new();
         let mut ticks: HashMap<usize, usize> = HashMap::new();
         for options in members {
             let e = self.evaluate(options, case)?;
             totals.push(e.total as f64);
+            for (part, points) in &e.parts {
+                *part_sums.entry(part.clone()).or_default() += *points as f64;
+            }
             for (leaf, score) in self.leaf_scores(options) {
                 let i = self.index[&leaf];
                 *sums.entry(i).or_default() += score as f64;
@@ -655,12 +659,23 @@ impl Sheet {
                 >= half.max(1)
         };
         let unmet = unmet(self, &averages, &ticked_under, case);
-        let average_total = (totals.iter().sum::<f64>() / n * 100.0).round() / 100.0;
+        let two_decimals = |x: f64| (x * 100.0).round() / 100.0;
+        let average_total = two_decimals(totals.iter().sum::<f64>() / n);
         let spread = totals.iter().cloned().fold(f64::MIN, f64::max)
             - totals.iter().cloned().fold(f64::MAX, f64::min);
+        let rank = rank_of(average_total, &unmet);
         Ok(Consolidated {
             average_total,
-            rank: rank_of(average_total, &unmet),
+            rank,
+            parts: part_sums
+                .into_iter()
+                .map(|(k, v)| (k, two_decimals(v / n)))
+                .collect(),
+            points_to_next_rank: if rank >= 5 {
+                0.0
+            } else {
+                two_decimals((band_floor(rank + 1) - average_total).max(0.0))
+            },
             spread: if totals.is_empty() { 0.0 } else { spread },
             member_totals: totals,
             unmet_minimums: unmet,
@@ -726,6 +741,11 @@ pub struct Consolidated {
     pub spread: f64,
     pub member_totals: Vec<f64>,
     pub unmet_minimums: Vec<UnmetMinimum>,
+    /// Each part's average over the members, to two decimals.
+    pub parts: BTreeMap<String, f64>,
+    /// Points the average lacks for the next star's band (0 at 5★);
+    /// the next star's unmet minimums are in `unmet_minimums`.
+    pub points_to_next_rank: f64,
 }
 
 /// A node with its children, in document order.
@@ -1077,6 +1097,9 @@ mod tests {
         );
         assert_eq!(c.spread, e_full - e_weak);
         assert_eq!(c.rank, 5);
+        assert_eq!(c.points_to_next_rank, 0.0);
+        let part_sum: f64 = c.parts.values().sum();
+        assert!((part_sum - c.average_total).abs() < 0.02, "{:?}", c.parts);
         // Two of three members leave the 3★ criterion unticked and one gives
         // it its lowest mark: its average (1/3) is under the 1 point required.
         let mut none = full.clone();
@@ -1084,6 +1107,10 @@ mod tests {
         let c = s.consolidate(&[none.clone(), none, weaker], None).unwrap();
         assert_eq!(c.rank, 2);
         assert_eq!(c.unmet_minimums[0].criterion, "A.1.a");
+        assert_eq!(
+            c.points_to_next_rank, 0.0,
+            "the band of 3★ is reached: only the minimum is missing"
+        );
     }
 
     #[test]

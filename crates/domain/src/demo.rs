@@ -524,3 +524,74 @@ mod tests {
         assert!(stars[5] * 100 / certified < 2);
     }
 }
+
+/// Options of `sheet` that rank exactly `stars` (for demo dossiers and
+/// tests): the best option of every criterion, with one criterion that
+/// carries the next star's mark held below it, so that the next star's
+/// minimums are unmet; for 1★, a single lowest option.
+pub fn selection_for(sheet: &crate::criteria::Sheet, stars: u8) -> Vec<String> {
+    use crate::criteria::{NodeKind, TreeNode};
+    fn leaves(nodes: &[TreeNode], out: &mut Vec<TreeNode>) {
+        for n in nodes {
+            if n.children.iter().any(|c| c.kind == NodeKind::Option) {
+                out.push(n.clone());
+            }
+            leaves(&n.children, out);
+        }
+    }
+    let mut all = Vec::new();
+    leaves(&sheet.tree(), &mut all);
+    if stars <= 1 {
+        return all
+            .first()
+            .and_then(|l| {
+                l.children
+                    .iter()
+                    .filter(|o| o.kind == NodeKind::Option && o.points.is_some())
+                    .min_by_key(|o| o.points)
+            })
+            .map(|o| vec![o.id.clone()])
+            .unwrap_or_default();
+    }
+    let mut held = false;
+    all.iter()
+        .filter_map(|l| {
+            let options: Vec<&TreeNode> = l
+                .children
+                .iter()
+                .filter(|o| o.kind == NodeKind::Option && o.points.is_some())
+                .collect();
+            let mark = options.iter().find(|o| o.min_star == Some(stars + 1));
+            if let (false, Some(mark)) = (held, mark) {
+                // The best option below the next star's mark (none: unticked).
+                held = true;
+                return options
+                    .iter()
+                    .filter(|o| o.points < mark.points)
+                    .max_by_key(|o| o.points)
+                    .map(|o| o.id.clone());
+            }
+            options
+                .iter()
+                .max_by_key(|o| o.points)
+                .map(|o| o.id.clone())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod selection_tests {
+    #[test]
+    fn a_selection_ranks_what_it_is_asked() {
+        let sheet = crate::criteria::version("qd26-2026")
+            .unwrap()
+            .sheet("09")
+            .unwrap();
+        for stars in 1..=5 {
+            let e = sheet
+                .evaluate(&super::selection_for(sheet, stars), None)
+                .unwrap();
+            assert_eq!(e.rank, stars, "{e:?}");
+        }
+    }
+}

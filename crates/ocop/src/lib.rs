@@ -7,6 +7,7 @@ use ocop_domain::admin_units::units;
 use ocop_domain::auth::{Action, Capability, Role};
 use ocop_store::Store;
 
+mod evaluation_demo;
 mod markets_demo;
 
 /// Password of every demo account. Demo data is for trying the system out;
@@ -161,5 +162,16 @@ pub async fn seed_demo(
     markets_demo::seed_demo_points_of_sale(store, today, seed)
         .await
         .context("tạo điểm bán mẫu thất bại")?;
+    if evaluation_demo::seed_demo_evaluation(store, producer_id, today)
+        .await
+        .context("tạo hồ sơ đánh giá mẫu thất bại")?
+    {
+        for (username, role) in evaluation_demo::council_accounts() {
+            out.push(DemoAccount {
+                username: username.into(),
+                role: role.into(),
+            });
+        }
+    }
     Ok(out)
 }

@@ -77,6 +77,7 @@ pub struct DossierFilter {
     pub status: Option<String>,
     /// The dossiers a round's council scored (now, or at the province before the ministry).
     pub round_id: Option<i64>,
+    pub product_id: Option<i64>,
 }
 
 /// What a filing records besides the filing itself.
@@ -143,6 +144,7 @@ impl Store {
              WHERE ($1 IS NULL OR d.province_code = $1) AND ($2 IS NULL OR d.commune_code = $2) \
                AND ($3 IS NULL OR d.producer_id = $3) AND ($4 IS NULL OR d.status = $4) \
                AND ($5 IS NULL OR d.round_id = $5 OR d.provincial_round_id = $5) \
+               AND ($6 IS NULL OR d.product_id = $6) \
              ORDER BY d.commune_deadline, d.id LIMIT 1000"
         )
         .bind(&f.province)
@@ -150,6 +152,7 @@ impl Store {
         .bind(f.producer_id)
         .bind(&f.status)
         .bind(f.round_id)
+        .bind(f.product_id)
         .fetch_all(c)
         .await
         })?)

@@ -387,6 +387,60 @@ async fn decide(
     Ok(())
 }
 
+/// A product's evaluations, newest first, for its page: each dossier's
+/// self-assessment and, once a council has closed its scoring, that
+/// council's consolidated result (parts, unmet minimums, what the next star
+/// needs). A council still scoring shows nothing: sheets stay confidential
+/// until the result.
+pub(crate) async fn product_evaluations(
+    state: &State,
+    product_id: i64,
+) -> AppResult<Vec<serde_json::Value>> {
+    let mut dossiers = state
+        .store
+        .list_dossiers(&ocop_store::dossiers::DossierFilter {
+            product_id: Some(product_id),
+            ..Default::default()
+        })
+        .await?;
+    dossiers.sort_by(|a, b| {
+        b.dossier
+            .filed_on
+            .cmp(&a.dossier.filed_on)
+            .then(b.dossier.id.cmp(&a.dossier.id))
+    });
+    let mut out = Vec::new();
+    for d in &dossiers {
+        let mut councils = Vec::new();
+        let closed_now = d
+            .dossier
+            .council_total
+            .is_some()
+            .then_some(d.dossier.round_id)
+            .flatten();
+        for round_id in [d.dossier.provincial_round_id, closed_now]
+            .into_iter()
+            .flatten()
+        {
+            let round = state.store.round(round_id).await?;
+            let (result, _) = council_result(state, &d.dossier, round_id).await?;
+            if let Some(c) = result.consolidated {
+                let next: Vec<&ocop_domain::criteria::UnmetMinimum> = c
+                    .unmet_minimums
+                    .iter()
+                    .filter(|u| u.min_star == c.rank + 1)
+                    .collect();
+                councils.push(json!({"council": council_of(&round), "central": round.level() == RoundLevel::Central,
+                    "round_id": round_id, "result": c, "next_star": c.rank + 1, "next_unmet": next}));
+            }
+        }
+        out.push(json!({"d": d, "kind_label": ocop_domain::dossier::DossierKind::parse(&d.dossier.kind).map(|k| k.label()),
+            "status_label": ocop_domain::dossier::DossierStatus::parse(&d.dossier.status).map(|s| s.label()),
+            "councils": councils}));
+    }
+    Ok(out)
+}
+
 /// Whose move a rejection is: the round's manager while the dossier is in
 /// a round (the ministry for a central round), else its province's office.
 pub(crate) async fn manage_scope(
@@ -959,8 +1013,25 @@ pub(crate) async fn round_page(
         } else {
             vec![]
         };
+        // A dossier this provincial round sent to the ministry has moved on:
+        // here it shows the provincial result, final, and nothing to do.
+        let moved_on = d.dossier.round_id != Some(id);
+        let (total, rank, status_label) = if moved_on {
+            (
+                d.dossier.provincial_total,
+                d.dossier.provincial_rank,
+                Some("Tiềm năng 5 sao: đã gửi Bộ, hội đồng cấp trung ương đánh giá"),
+            )
+        } else {
+            (
+                d.dossier.council_total,
+                d.dossier.council_rank,
+                ocop_domain::dossier::DossierStatus::parse(&d.dossier.status).map(|s| s.label()),
+            )
+        };
         assigned.push(json!({"d": d, "sheet_links": sheet_links, "recused_me": recused_me, "result": if manager || own { json!(result) } else { json!({"submitted": result.submitted, "members": result.members}) },
-            "own": own, "status_label": ocop_domain::dossier::DossierStatus::parse(&d.dossier.status).map(|s| s.label())}));
+            "own": own, "status_label": status_label, "total": total, "rank": rank,
+            "scoring": !moved_on && d.dossier.status == "in_round"}));
     }
     // What the office may assign: its province's forwarded dossiers, or for
     // a central round every province's dossiers sent to the ministry.

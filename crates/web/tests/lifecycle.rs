@@ -8,56 +8,19 @@ mod common;
 use chrono::NaiveDate;
 use common::{apps, fields, get, post, App, Client, Fixture, PASSWORD};
 use ocop_domain::auth::{Action, Capability};
-use ocop_domain::criteria::{NodeKind, TreeNode};
 use serde_json::{json, Value};
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%d/%m/%Y").unwrap()
 }
 
-/// Options of sheet 09 that rank exactly `stars`: the best option of every
-/// criterion, with one criterion held at the `stars` mark where a higher
-/// mark exists (so the next star's minimums are unmet); for 1★, one option.
+/// Options of sheet 09 that rank exactly `stars`.
 fn options_for(stars: u8) -> Vec<String> {
-    if stars <= 1 {
-        return vec!["A.1.a.1".into()];
-    }
     let sheet = ocop_domain::criteria::version("qd26-2026")
         .unwrap()
         .sheet("09")
         .unwrap();
-    fn walk(nodes: &[TreeNode], leaves: &mut Vec<TreeNode>) {
-        for n in nodes {
-            if n.children.iter().any(|c| c.kind == NodeKind::Option) {
-                leaves.push(n.clone());
-            }
-            walk(&n.children, leaves);
-        }
-    }
-    let mut leaves = Vec::new();
-    walk(&sheet.tree(), &mut leaves);
-    let mut held = false;
-    leaves
-        .iter()
-        .filter_map(|l| {
-            let options: Vec<&TreeNode> = l
-                .children
-                .iter()
-                .filter(|o| o.kind == NodeKind::Option && o.points.is_some())
-                .collect();
-            let at = |s: u8| options.iter().find(|o| o.min_star == Some(s));
-            if !held && stars < 5 {
-                if let (Some(_), Some(lower)) = (at(stars + 1), at(stars)) {
-                    held = true;
-                    return Some(lower.id.clone());
-                }
-            }
-            options
-                .iter()
-                .max_by_key(|o| o.points)
-                .map(|o| o.id.clone())
-        })
-        .collect()
+    ocop_domain::demo::selection_for(sheet, stars)
 }
 
 /// The actors of one evaluation: the producer, the commune, the office and a one-member council.
@@ -248,6 +211,21 @@ async fn upgrade_and_reevaluation_replace_the_certificate() {
         let old = app.store.certificate(first_cert).await.unwrap();
         assert_eq!(old.superseded_by, Some(second_cert), "{}", app.label);
         assert_eq!(old.status(day("22/11/2026")).code(), "superseded");
+        // The producer sees the council's result part by part, and what 5★ needs.
+        let (pb, _) = app.browser("producer").await;
+        let page = app.page(&pb, &format!("/san-pham/{}", p.id)).await;
+        assert!(
+            page.contains("Các lần đánh giá")
+                && page.contains("Để đạt 5 sao")
+                && page.contains("Phần A:"),
+            "{}",
+            app.label
+        );
+        assert!(
+            page.contains("hội đồng chấm"),
+            "{}: the unmet 5★ minimum is named",
+            app.label
+        );
 
         // An upgrade that does not rise above the stars held issues nothing.
         let (s, d) = file(&app, &a, p.id, "upgrade", 4).await;

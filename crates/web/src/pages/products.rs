@@ -285,7 +285,7 @@ async fn show_page(
     let revocable: Vec<i64> = certificates
         .iter()
         .filter(|c| {
-            c.revoked_on.is_none()
+            c.status(state.today()).in_force()
                 && authorize(
                     &user.actor,
                     ocop_domain::auth::revocation_action(c.stars as u8),
@@ -324,6 +324,13 @@ async fn show_page(
             json!({"opens": w.opens, "closes": w.closes, "open": today >= w.opens && today <= cur.expires_on}),
         );
     }
+    // Its evaluations: self-assessment and each council's result, part by part.
+    c.insert(
+        "evaluations".into(),
+        json!(crate::rounds::product_evaluations(state, id)
+            .await
+            .or_page(state, Some(user))?),
+    );
     // Post-certification monitoring: the inspections, and who may record one now.
     let inspections = state
         .store
