@@ -58,6 +58,100 @@ pub fn status_move_allowed(from: &str, to: &str) -> bool {
     )
 }
 
+/// What a point must meet to be approved (Decision 950/QĐ-BCT, as
+/// summarised in DOMAIN §5): each criterion is shown with evidence (photos,
+/// documents) before the province's industry-and-trade office approves.
+/// `photo` is not a criterion: pictures of the point for its public page.
+pub const POS_CRITERIA: [(&str, &str); 3] = [
+    (
+        "location",
+        "Địa điểm thuận lợi, đông người qua lại, dễ tiếp cận (nhà ga, sân bay, trạm dừng nghỉ, trung tâm thương mại, điểm du lịch…)",
+    ),
+    (
+        "products",
+        "Sản phẩm bày bán có nguồn gốc, bảo đảm chất lượng, an toàn; là sản phẩm OCOP từ 3 sao, sản phẩm chủ lực cấp tỉnh, sản phẩm công nghiệp nông thôn tiêu biểu hoặc đặc sản địa phương",
+    ),
+    (
+        "signage",
+        "Có biển hiệu và biểu trưng (logo) thống nhất của điểm giới thiệu và bán sản phẩm OCOP",
+    ),
+];
+
+/// The kind of a point's file: a criterion of [`POS_CRITERIA`], or `photo`.
+pub fn pos_file_kind_label(code: &str) -> Option<&'static str> {
+    if code == "photo" {
+        return Some("Ảnh giới thiệu điểm bán");
+    }
+    POS_CRITERIA
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+}
+
+/// Check a point's file: its kind is `photo` (an image) or a criterion (a
+/// PDF or an image), at most 10 MB, its type read from its bytes. Returns
+/// the cleaned name and the type.
+pub fn check_pos_file(
+    kind: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> Result<(String, &'static str), crate::error::ValidationErrors> {
+    use crate::evidence::{clean_name, sniff, sniff_image, MAX_BYTES};
+    let mut errors = crate::error::ValidationErrors::new();
+    if pos_file_kind_label(kind).is_none() {
+        errors.add(
+            "kind",
+            "invalid_choice",
+            "Chọn ảnh giới thiệu hoặc một tiêu chí của điểm bán.",
+            "kind must be photo or a criterion.",
+        );
+    }
+    let content_type = if bytes.is_empty() {
+        errors.add("file", "empty_file", "Chưa chọn tệp.", "file: empty.");
+        None
+    } else if bytes.len() > MAX_BYTES {
+        errors.add(
+            "file",
+            "too_large",
+            "Tệp lớn hơn 10 MB.",
+            "file: larger than 10 MB.",
+        );
+        None
+    } else {
+        let t = if kind == "photo" {
+            sniff_image(bytes)
+        } else {
+            sniff(bytes)
+        };
+        if t.is_none() {
+            errors.add(
+                "file",
+                "unsupported_type",
+                if kind == "photo" {
+                    "Ảnh giới thiệu phải là ảnh JPEG, PNG hoặc WebP."
+                } else {
+                    "Chỉ nhận tệp PDF hoặc ảnh JPEG, PNG, WebP."
+                },
+                "file: unsupported type.",
+            );
+        }
+        t
+    };
+    errors.into_result(())?;
+    Ok((clean_name(filename), content_type.expect("checked")))
+}
+
+/// The criteria still without evidence, given the kinds of the files a point has.
+pub fn criteria_without_evidence<'a>(
+    kinds: impl IntoIterator<Item = &'a str> + Clone,
+) -> Vec<&'static str> {
+    POS_CRITERIA
+        .iter()
+        .map(|(c, _)| *c)
+        .filter(|c| !kinds.clone().into_iter().any(|k| k == *c))
+        .collect()
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
@@ -394,6 +488,16 @@ mod tests {
     #[test]
     fn status_moves() {
         assert!(status_move_allowed("proposed", "approved"));
+        assert_eq!(
+            criteria_without_evidence(["photo", "signage"]),
+            vec!["location", "products"]
+        );
+        assert!(criteria_without_evidence(["products", "location", "signage"]).is_empty());
+        assert_eq!(
+            pos_file_kind_label("photo"),
+            Some("Ảnh giới thiệu điểm bán")
+        );
+        assert_eq!(pos_file_kind_label("x"), None);
         assert!(status_move_allowed("active", "suspended"));
         assert!(!status_move_allowed("closed", "active"));
         assert!(

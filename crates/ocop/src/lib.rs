@@ -61,6 +61,7 @@ pub fn today_vn() -> NaiveDate {
 /// Generate and load demo data plus one account per role. Deterministic for a seed.
 pub async fn seed_demo(
     store: &Store,
+    files: &ocop_store::evidence::FileStore,
     producers: usize,
     products: usize,
     seed: u64,
@@ -159,7 +160,7 @@ pub async fn seed_demo(
             .await
             .context("tạo dữ liệu kết nối cung cầu mẫu thất bại")?;
     }
-    markets_demo::seed_demo_points_of_sale(store, today, seed)
+    markets_demo::seed_demo_points_of_sale(store, files, today, seed)
         .await
         .context("tạo điểm bán mẫu thất bại")?;
     if evaluation_demo::seed_demo_evaluation(store, producer_id, today)

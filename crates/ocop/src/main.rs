@@ -230,9 +230,16 @@ async fn main() -> Result<()> {
             }
             let pb = bar(args.producers as u64, "Dữ liệu mẫu");
             let started = std::time::Instant::now();
-            let accounts = seed_demo(&store, args.producers, args.products, args.seed, &|n| {
-                pb.set_position(n as u64)
-            })
+            let files =
+                ocop_store::evidence::FileStore::new(files_dir(&cli.database_url, &cli.files_dir));
+            let accounts = seed_demo(
+                &store,
+                &files,
+                args.producers,
+                args.products,
+                args.seed,
+                &|n| pb.set_position(n as u64),
+            )
             .await?;
             pb.finish_and_clear();
             println!(
@@ -368,7 +375,8 @@ async fn serve(
     let store = open(database_url).await?;
     if !args.no_demo && store.user_count().await? == 0 {
         println!("Cơ sở dữ liệu trống: đang nạp dữ liệu mẫu…");
-        let accounts = seed_demo(&store, 340, 1000, 2026, &|_| {}).await?;
+        let files = ocop_store::evidence::FileStore::new(files_dir.clone());
+        let accounts = seed_demo(&store, &files, 340, 1000, 2026, &|_| {}).await?;
         print_accounts(&accounts);
     } else if store.user_count().await? == 0 {
         println!("Chưa có tài khoản nào: tạo quản trị viên bằng `ocop user create admin --full-name \"…\" --role admin`.");

@@ -14,9 +14,30 @@ use ocop_store::Store;
 /// of their province; a few still proposed or suspended.
 pub(crate) async fn seed_demo_points_of_sale(
     store: &Store,
+    files: &ocop_store::evidence::FileStore,
     today: NaiveDate,
     seed: u64,
 ) -> Result<()> {
+    // One sample evidence document per criterion, stored once (content-addressed) and shared.
+    let mut evidence = Vec::new();
+    for (code, label) in ocop_domain::market::POS_CRITERIA {
+        let pdf = ocop_docs::pdf::render(&ocop_docs::pdf::PdfDocument {
+            title: "Minh chứng tiêu chí điểm bán (dữ liệu mẫu)".into(),
+            footer: "Dữ liệu mẫu của hệ thống OCOP".into(),
+            blocks: vec![
+                ocop_docs::pdf::Block::Title(
+                    "BIÊN BẢN KIỂM TRA ĐIỂM GIỚI THIỆU VÀ BÁN SẢN PHẨM OCOP".into(),
+                ),
+                ocop_docs::pdf::Block::Paragraph(format!("Tiêu chí: {label}.")),
+                ocop_docs::pdf::Block::Paragraph(
+                    "Kết luận: đạt. (Tài liệu minh họa của dữ liệu mẫu.)".into(),
+                ),
+            ],
+        })
+        .map_err(|e| anyhow::anyhow!(e))?;
+        let sha = files.put(&pdf).await?;
+        evidence.push((code, pdf.len(), sha));
+    }
     use ocop_domain::market::{PointOfSaleInput, LOCATION_TYPES};
     let manage = Capability::system(Action::ManagePointOfSale);
     let list = Capability::system(Action::ManageListing);
@@ -55,9 +76,25 @@ pub(crate) async fn seed_demo_points_of_sale(
             .validate(units())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let id = store.create_point_of_sale(&manage, &data).await?;
-        // Every 7th stays proposed; every 9th is suspended after opening.
+        // Every 7th stays proposed, without its evidence yet; every 9th is
+        // suspended after opening.
         if i % 7 == 6 {
             continue;
+        }
+        for (code, size, sha) in &evidence {
+            store
+                .add_pos_file(
+                    &manage,
+                    id,
+                    &ocop_store::markets::NewPosFile {
+                        kind: code,
+                        filename: &format!("bien-ban-kiem-tra-{code}.pdf"),
+                        content_type: "application/pdf",
+                        size: *size,
+                        sha256: sha,
+                    },
+                )
+                .await?;
         }
         store
             .set_point_of_sale_status(&manage, id, "approved")

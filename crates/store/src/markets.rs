@@ -27,6 +27,33 @@ pub struct PointOfSaleRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A photo of a point, or evidence of one of its criteria.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PosFileRow {
+    pub id: i64,
+    pub pos_id: i64,
+    /// A criterion of `ocop_domain::market::POS_CRITERIA`, or `photo`.
+    pub kind: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    /// The file's name in the file store (`crate::evidence::FileStore`).
+    pub sha256: String,
+    pub uploaded_by: i64,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// A file being added to a point: what it is, its checked type and size, its hash.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPosFile<'a> {
+    pub kind: &'a str,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub size: usize,
+    pub sha256: &'a str,
+}
+
 /// A listing with its product and its live state today.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -174,6 +201,27 @@ impl Store {
     ) -> Result<()> {
         check(cap, Action::ManagePointOfSale)?;
         let before = self.point_of_sale(id).await?;
+        if to == "approved" {
+            // Approval needs evidence for every criterion of Decision 950.
+            let files = self.pos_files(id).await?;
+            let missing = ocop_domain::market::criteria_without_evidence(
+                files.iter().map(|f| f.kind.as_str()),
+            );
+            if !missing.is_empty() {
+                return Err(StoreError::conflict(
+                    "checklist",
+                    format!(
+                        "Chưa có minh chứng cho tiêu chí: {}.",
+                        missing
+                            .iter()
+                            .filter_map(|c| ocop_domain::market::pos_file_kind_label(c))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                    "Evidence is missing for some criteria.",
+                ));
+            }
+        }
         if !status_move_allowed(&before.status, to) {
             return Err(StoreError::conflict(
                 "status",
@@ -215,6 +263,72 @@ impl Store {
         )
         .await?;
         tx.commit().await
+    }
+
+    /// Record a photo or a criterion's evidence of a point, already checked
+    /// by the caller and written to the file store under `sha256`.
+    pub async fn add_pos_file(
+        &self,
+        cap: &Capability,
+        pos_id: i64,
+        f: &NewPosFile<'_>,
+    ) -> Result<i64> {
+        let NewPosFile {
+            kind,
+            filename,
+            content_type,
+            size,
+            sha256,
+        } = *f;
+        check(cap, Action::ManagePointOfSale)?;
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+            "INSERT INTO pos_files (pos_id, kind, filename, content_type, size, sha256, uploaded_by, uploaded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+        )
+        .bind(pos_id)
+        .bind(kind)
+        .bind(filename)
+        .bind(content_type)
+        .bind(size as i64)
+        .bind(sha256)
+        .bind(cap.actor_id())
+        .bind(now())
+        .fetch_one(&mut *c)
+        .await
+        })?;
+        record(
+            &mut tx,
+            cap,
+            "point_of_sale",
+            &pos_id.to_string(),
+            None,
+            Some(&serde_json::json!({"file": id, "kind": kind, "filename": filename, "sha256": sha256})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn pos_files(&self, pos_id: i64) -> Result<Vec<PosFileRow>> {
+        Ok(on_pool!(self, |c| sqlx::query_as::<_, PosFileRow>(
+            "SELECT * FROM pos_files WHERE pos_id = $1 ORDER BY kind, id"
+        )
+        .bind(pos_id)
+        .fetch_all(c)
+        .await)?)
+    }
+
+    pub async fn pos_file(&self, pos_id: i64, id: i64) -> Result<PosFileRow> {
+        on_pool!(self, |c| sqlx::query_as::<_, PosFileRow>(
+            "SELECT * FROM pos_files WHERE id = $1 AND pos_id = $2"
+        )
+        .bind(id)
+        .bind(pos_id)
+        .fetch_optional(c)
+        .await)?
+        .ok_or(StoreError::NotFound("tệp của điểm bán"))
     }
 
     /// List a product; it must hold a valid 3★+ certificate today.

@@ -71,6 +71,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "inspections",
         include_str!("../migrations/0015_inspections.sql"),
     ),
+    (
+        16,
+        "pos_files",
+        include_str!("../migrations/0016_pos_files.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend. Lines after a `-- @sqlite` or

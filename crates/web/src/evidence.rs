@@ -200,25 +200,51 @@ pub(crate) async fn download(
     }
     .await;
     match found {
-        Ok((row, bytes)) => (
-            [
-                (header::CONTENT_TYPE, row.content_type.clone()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"minh-chung-{eid}\"; filename*=UTF-8''{}",
-                        crate::session::urlencode(&row.filename).replace('/', "%2F")
-                    ),
-                ),
-                (
-                    header::CONTENT_SECURITY_POLICY,
-                    "default-src 'none'; sandbox".to_string(),
-                ),
-                (header::CACHE_CONTROL, "private, no-store".to_string()),
-            ],
+        Ok((row, bytes)) => file_response(
+            &row.content_type,
+            Some((&format!("minh-chung-{eid}"), &row.filename)),
+            false,
             bytes,
-        )
-            .into_response(),
+        ),
         Err(e) => error_page(&state, Some(&user), e),
     }
+}
+
+/// A stored file as an answer: its sniffed type, never rendered as a page
+/// (sandboxing CSP). `attachment` is (ASCII fallback name, real name) for a
+/// download; `None` shows it inline (a photo). Public files may be cached.
+pub(crate) fn file_response(
+    content_type: &str,
+    attachment: Option<(&str, &str)>,
+    public: bool,
+    bytes: Vec<u8>,
+) -> Response {
+    let disposition = match attachment {
+        Some((fallback, name)) => format!(
+            "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
+            crate::session::urlencode(name).replace('/', "%2F")
+        ),
+        None => "inline".to_string(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_string(),
+            ),
+            (
+                header::CACHE_CONTROL,
+                if public {
+                    "public, max-age=86400"
+                } else {
+                    "private, no-store"
+                }
+                .to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }

@@ -22,6 +22,7 @@ pub mod matching;
 pub mod open_data;
 pub mod openapi;
 pub mod pages;
+pub mod pos_files;
 pub mod public;
 pub mod public_catalog;
 pub mod rounds;
@@ -149,6 +150,7 @@ pub fn router(state: State) -> Router {
         .merge(inspections::routes())
         .merge(rounds::routes())
         .merge(markets::routes())
+        .merge(pos_files::routes())
         .merge(trade_events::routes())
         .merge(matching::routes())
         .route("/health", get(health))

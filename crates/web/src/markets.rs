@@ -471,7 +471,42 @@ pub(crate) async fn show_page(
         .history("point_of_sale", &id.to_string())
         .await
         .or_page(&state, Some(&user))?;
+    // The criteria of Decision 950 with their evidence, and the photos.
+    let files = state
+        .store
+        .pos_files(id)
+        .await
+        .or_page(&state, Some(&user))?;
+    let file_json = |f: &ocop_store::markets::PosFileRow| {
+        json!({"id": f.id, "filename": f.filename, "href": format!("/diem-ban/{id}/tep/{}", f.id),
+               "image": f.content_type.starts_with("image/"), "uploaded_at": f.uploaded_at})
+    };
+    let checklist: Vec<serde_json::Value> = ocop_domain::market::POS_CRITERIA
+        .iter()
+        .map(|(code, label)| {
+            let evidence: Vec<serde_json::Value> = files
+                .iter()
+                .filter(|f| f.kind == *code)
+                .map(file_json)
+                .collect();
+            json!({"code": code, "label": label, "met": !evidence.is_empty(), "files": evidence})
+        })
+        .collect();
+    let photos: Vec<serde_json::Value> = files
+        .iter()
+        .filter(|f| f.kind == "photo")
+        .map(file_json)
+        .collect();
     let mut c = ctx(Some(&user), "pos", &p.name);
+    c.insert("checklist".into(), json!(checklist));
+    c.insert("photos".into(), json!(photos));
+    c.insert(
+        "file_kinds".into(),
+        json!(std::iter::once(("photo", "Ảnh giới thiệu điểm bán"))
+            .chain(ocop_domain::market::POS_CRITERIA.iter().copied())
+            .map(|(v, l)| json!({"value": v, "label": l}))
+            .collect::<Vec<_>>()),
+    );
     c.insert("history".into(), crate::pages::history_json(&history));
     c.insert("p".into(), pos_json(&p));
     c.insert("listings".into(), json!(listings));

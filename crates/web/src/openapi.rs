@@ -36,6 +36,7 @@ use utoipa::OpenApi;
         crate::dossiers::api_return, crate::dossiers::api_resubmit, crate::dossiers::api_withdraw,
         crate::evidence::api_list, crate::evidence::api_upload, crate::evidence::api_remove,
         crate::inspections::api_record, crate::inspections::api_list,
+        crate::pos_files::api_upload, crate::pos_files::api_list,
         crate::rounds::api_create, crate::rounds::api_member, crate::rounds::api_assign, crate::rounds::api_score,
         crate::rounds::api_sheets, crate::rounds::api_close, crate::rounds::api_decide, crate::rounds::api_reject, crate::rounds::api_reopen,
         crate::rounds::api_conflict,

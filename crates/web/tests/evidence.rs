@@ -216,3 +216,122 @@ async fn evidence_is_checked_stored_once_and_served_safely() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_point_of_sale_is_approved_on_its_criteria_evidence() {
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    for app in apps().await {
+        let f = app.fixture().await;
+        let office = app.api_client("province").await;
+        let (s, p) = post(
+            &app,
+            &office,
+            "/api/v1/points-of-sale",
+            json!({"name": "Điểm OCOP Ga Hà Nội", "operator": "HTX Dịch vụ",
+            "address": "120 Lê Duẩn", "commune_code": f.commune_a, "location_type": "market"}),
+        )
+        .await;
+        assert_eq!(s, 201, "{}: {p}", app.label);
+        let pos = p["id"].as_i64().unwrap();
+        let approve = format!("/api/v1/points-of-sale/{pos}/status");
+        let (s, r) = post(&app, &office, &approve, json!({"status": "approved"})).await;
+        assert_eq!(
+            (s, fields(&r)),
+            (409, vec!["checklist".to_string()]),
+            "{}: {r}",
+            app.label
+        );
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("biển hiệu"),
+            "{r}"
+        );
+
+        let add = |kind: &str, name: &str, bytes: &[u8]| {
+            let (c, csrf) = &office;
+            c.post(app.url(&format!("/api/v1/points-of-sale/{pos}/files")))
+                .header("x-csrf-token", csrf)
+                .multipart(Form::new().text("kind", kind.to_string()).part(
+                    "file",
+                    Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+                ))
+                .send()
+        };
+        assert_eq!(
+            add("photo", "x.pdf", PDF).await.unwrap().status(),
+            422,
+            "{}: a photo is an image",
+            app.label
+        );
+        assert_eq!(
+            add("roof", "x.pdf", PDF).await.unwrap().status(),
+            422,
+            "{}: unknown kind",
+            app.label
+        );
+        let r = add("photo", "mat-tien.png", PNG).await.unwrap();
+        assert_eq!(r.status(), 201, "{}", app.label);
+        let photo: Value = r.json().await.unwrap();
+        for kind in ["location", "products"] {
+            assert_eq!(
+                add(kind, "bien-ban.pdf", PDF).await.unwrap().status(),
+                201,
+                "{}",
+                app.label
+            );
+        }
+        let (s, _) = post(&app, &office, &approve, json!({"status": "approved"})).await;
+        assert_eq!(s, 409, "{}: the signage still lacks evidence", app.label);
+        let r = add("signage", "bien-hieu.png", PNG).await.unwrap();
+        assert_eq!(r.status(), 201, "{}", app.label);
+        let signage: Value = r.json().await.unwrap();
+        let (s, r) = post(&app, &office, &approve, json!({"status": "approved"})).await;
+        assert_eq!(s, 204, "{}: {r}", app.label);
+
+        // The photo is public; the evidence is the managers' and operators'.
+        let anon = common::client();
+        let r = anon
+            .get(app.url(&format!("/diem-ban/{pos}/tep/{}", photo["id"])))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", app.label);
+        assert_eq!(r.headers()["content-type"], "image/png");
+        let evidence = format!("/diem-ban/{pos}/tep/{}", signage["id"]);
+        assert_eq!(
+            anon.get(app.url(&evidence)).send().await.unwrap().status(),
+            404,
+            "{}",
+            app.label
+        );
+        let (b, _) = app.browser("province").await;
+        assert_eq!(
+            b.get(app.url(&evidence)).send().await.unwrap().status(),
+            200,
+            "{}",
+            app.label
+        );
+        let listed: Value = anon
+            .get(app.url(&format!("/api/v1/points-of-sale/{pos}/files")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            listed.as_array().unwrap().len(),
+            1,
+            "{}: only the photo: {listed}",
+            app.label
+        );
+        let page = app.page(&b, &format!("/diem-ban/{pos}")).await;
+        assert!(
+            page.contains("Có minh chứng") && !page.contains("Chưa có minh chứng"),
+            "{}",
+            app.label
+        );
+    }
+}

@@ -2374,6 +2374,8 @@ async fn points_of_sale_and_listings() {
             409,
             "approval comes first"
         );
+        app.give_pos_evidence(&(prov.clone(), pcsrf.clone()), pos)
+            .await;
         assert_eq!(status("approved").await.unwrap().status(), 204);
         assert_eq!(status("active").await.unwrap().status(), 204);
         // The operator account lists products at its own point only.

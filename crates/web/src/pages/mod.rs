@@ -231,6 +231,7 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "da-thu-hoi-gcn" => "Đã thu hồi giấy chứng nhận: trang xác minh công khai hiển thị ngay.",
         "da-tai-anh" => "Đã tải ảnh lên.",
         "da-tai-minh-chung" => "Đã tải tài liệu minh chứng lên.",
+        "da-tai-tep" => "Đã tải tệp lên.",
         "da-ghi-kiem-tra" => "Đã ghi kết quả kiểm tra sau công nhận.",
         "da-loai" => "Đã loại hồ sơ theo điều kiện loại; căn cứ đã được ghi.",
         "da-go-minh-chung" => "Đã gỡ tài liệu minh chứng.",
@@ -435,6 +436,9 @@ fn history_label(h: &ocop_store::audit::AuditEntry) -> &'static str {
         }
         if after.get("listed").is_some() {
             return "thêm sản phẩm bày bán";
+        }
+        if after.get("file").is_some() {
+            return "tải ảnh hoặc minh chứng tiêu chí";
         }
         return "đăng ký điểm bán";
     }

@@ -186,6 +186,25 @@ impl App {
         f
     }
 
+    /// Evidence for every criterion of a point of sale (Decision 950), so that it can be approved.
+    pub async fn give_pos_evidence(&self, (c, csrf): &Client, pos: i64) {
+        for (kind, _) in ocop_domain::market::POS_CRITERIA {
+            let form = reqwest::multipart::Form::new().text("kind", kind).part(
+                "file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.4 bien ban".to_vec())
+                    .file_name("bien-ban.pdf"),
+            );
+            let r = c
+                .post(self.url(&format!("/api/v1/points-of-sale/{pos}/files")))
+                .header("x-csrf-token", csrf)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "{}: evidence {kind}", self.label);
+        }
+    }
+
     /// GET a page with a browser client; its text.
     pub async fn page(&self, c: &reqwest::Client, path: &str) -> String {
         c.get(self.url(path))
