@@ -137,6 +137,11 @@ test('a dossier goes from filing to a certificate whose QR page says valid', { t
 
   await producer.goto(`${base}/san-pham/${product.id}/ho-so/moi`);
   await producer.selectOption('#f-kind', 'first');
+  // The registration form (Mẫu 01): position, contact, samples, the producer's statement.
+  await producer.fill('#f-title', 'Giám đốc hợp tác xã');
+  await producer.fill('#f-phone', '0912 345 678');
+  await producer.fill('#f-samples', '5');
+  await producer.check('input[name=commitment]');
   await tick(producer, chosen);
   await submit(producer, 'form.sheet button[type=submit]');
   const dossierUrl = producer.url().split('?')[0];

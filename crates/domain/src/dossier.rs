@@ -433,11 +433,37 @@ pub struct FilingInput {
     pub case: Option<String>,
     /// Notes for the commune (samples, evidence provided).
     pub note: String,
+    /// Mẫu 01: the legal representative's position (the name and address
+    /// come from the producer's record).
+    pub representative_title: String,
+    /// Mẫu 01: contact telephone (required) and email.
+    pub phone: String,
+    pub email: String,
+    /// Mẫu 01: samples sent with the dossier (at least one; none for the
+    /// tourism services of set 26, Art. 6.2.d).
+    pub samples: Option<u32>,
+    /// Mẫu 01: the producer's statement that the information is true and
+    /// that it will follow the evaluation rules (must be given).
+    pub commitment: bool,
 }
+
+/// The registration form's own facts (Mẫu 01), as filed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Registration {
+    pub representative_title: String,
+    pub phone: String,
+    pub email: String,
+    pub samples: Option<u32>,
+}
+
+/// The set whose products are services (tourism): no samples are sent.
+pub const TOURISM_SET: &str = "26";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Filing {
     pub kind: DossierKind,
+    pub registration: Registration,
     pub options: Vec<String>,
     pub case: Option<String>,
     pub note: String,
@@ -480,10 +506,41 @@ impl FilingInput {
                 "The self-assessment has no ticked option.",
             );
         }
+        let representative_title = clean(&self.representative_title);
+        if representative_title.is_empty() {
+            errors.required("representative_title", "Chức vụ người đại diện pháp lý");
+        }
+        let phone = clean(&self.phone);
+        if phone.is_empty() {
+            errors.required("phone", "Điện thoại liên hệ");
+        }
+        let samples = self.samples.filter(|n| *n > 0);
+        if samples.is_none() && sheet.set != TOURISM_SET {
+            errors.add(
+                "samples",
+                "required",
+                "Ghi số sản phẩm mẫu gửi kèm hồ sơ (thường là 05 mẫu).",
+                "samples: the number of samples sent is required.",
+            );
+        }
+        if !self.commitment {
+            errors.add(
+                "commitment",
+                "required",
+                "Chủ thể cần cam đoan thông tin trong phiếu đăng ký là đúng sự thật.",
+                "commitment must be given.",
+            );
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
         Ok(Filing {
+            registration: Registration {
+                representative_title,
+                phone,
+                email: clean(&self.email),
+                samples,
+            },
             kind: kind.expect("checked"),
             options,
             case: self.case.clone().filter(|c| !c.is_empty()),
@@ -695,14 +752,22 @@ mod tests {
             .unwrap()
             .sheet("09")
             .unwrap();
+        let registered = FilingInput {
+            representative_title: "Giám đốc".into(),
+            phone: "0912 345 678".into(),
+            samples: Some(5),
+            commitment: true,
+            ..Default::default()
+        };
         let f = FilingInput {
             kind: "first".into(),
             options: vec!["A.1.a.3".into()],
-            ..Default::default()
+            ..registered.clone()
         }
         .validate(sheet)
         .unwrap();
         assert_eq!(f.self_assessment.parts["A"], 5);
+        assert_eq!(f.registration.samples, Some(5));
         let e = FilingInput {
             kind: "x".into(),
             options: vec![],
@@ -711,11 +776,33 @@ mod tests {
         .validate(sheet)
         .unwrap_err();
         let fields: Vec<&str> = e.0.iter().map(|x| x.field.as_str()).collect();
-        assert_eq!(fields, vec!["kind", "options"]);
+        assert_eq!(
+            fields,
+            vec![
+                "kind",
+                "options",
+                "representative_title",
+                "phone",
+                "samples",
+                "commitment"
+            ]
+        );
+        // Tourism services send no samples.
+        let tourism = crate::criteria::version("qd26-2026")
+            .unwrap()
+            .sheet(TOURISM_SET)
+            .unwrap();
+        let e = FilingInput {
+            samples: None,
+            ..registered.clone()
+        }
+        .validate(tourism)
+        .unwrap_err();
+        assert!(e.0.iter().all(|x| x.field != "samples"), "{e:?}");
         let e = FilingInput {
             kind: "first".into(),
             options: vec!["A.1.a.1".into(), "A.1.a.2".into()],
-            ..Default::default()
+            ..registered
         }
         .validate(sheet)
         .unwrap_err();

@@ -77,6 +77,11 @@ async fn file(
         options: ocop_domain::demo::selection_for(sheet, stars),
         case: None,
         note: "Gửi kèm 05 sản phẩm mẫu; phiếu kiểm nghiệm còn hiệu lực.".into(),
+        representative_title: "Giám đốc".into(),
+        phone: "0243 826 1234".into(),
+        email: String::new(),
+        samples: (x.product.set_code != ocop_domain::dossier::TOURISM_SET).then_some(5),
+        commitment: true,
     }
     .validate(sheet)
     .map_err(|e| anyhow!("{e:?}"))?;

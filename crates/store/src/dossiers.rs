@@ -52,6 +52,8 @@ pub struct DossierRow {
     pub provincial_rank: Option<i64>,
     /// Rejected on a knock-out condition: the ground (JSON of `ocop_domain::dossier::Rejection`).
     pub rejection: Option<String>,
+    /// Mẫu 01's own facts (JSON of `ocop_domain::dossier::Registration`).
+    pub registration: Option<String>,
 }
 
 /// Statuses in which a dossier is still being handled: a product has at most one.
@@ -257,8 +259,8 @@ impl Store {
             sqlx::query_scalar(
             "INSERT INTO dossiers (product_id, producer_id, province_code, commune_code, kind, status, criteria_version, set_code, \
              self_options, self_case, self_total, self_rank, note, filed_on, commune_deadline, created_at, updated_at, version, \
-             certificate_id, late_filing) \
-             VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 1, $16, $17) RETURNING id"
+             certificate_id, late_filing, registration) \
+             VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 1, $16, $17, $18) RETURNING id"
         )
         .bind(product_id)
         .bind(product.product.producer_id)
@@ -277,6 +279,7 @@ impl Store {
         .bind(t)
         .bind(basis.certificate_id)
         .bind(basis.late)
+        .bind(serde_json::to_string(&filing.registration).unwrap_or_default())
         .fetch_one(&mut *c)
         .await
         })?;
@@ -328,7 +331,7 @@ impl Store {
             (_, Some((f, ctx))) => on_tx!(&mut tx, |c| {
                 sqlx::query(
                 "UPDATE dossiers SET status = $1, kind = $2, criteria_version = $3, self_options = $4, self_case = $5, self_total = $6, \
-                 self_rank = $7, note = $8, filed_on = $9, commune_deadline = $10, updated_at = $11, version = version + 1 \
+                 self_rank = $7, note = $8, filed_on = $9, commune_deadline = $10, updated_at = $11, version = version + 1, registration = $14 \
                  WHERE id = $12 AND status = $13"
             )
             .bind(to.code())
@@ -344,6 +347,7 @@ impl Store {
             .bind(now())
             .bind(id)
             .bind(from.code())
+            .bind(serde_json::to_string(&f.registration).unwrap_or_default())
             .execute(&mut *c)
             .await
             .map(|r| r.rows_affected())

@@ -76,6 +76,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "pos_files",
         include_str!("../migrations/0016_pos_files.sql"),
     ),
+    (
+        17,
+        "registration",
+        include_str!("../migrations/0017_registration.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend. Lines after a `-- @sqlite` or

@@ -436,7 +436,7 @@ fn sheet_nodes(set: &str) -> AppResult<(serde_json::Value, serde_json::Value, St
 }
 
 #[allow(clippy::too_many_arguments)]
-fn filing_form(
+async fn filing_form(
     state: &State,
     user: &User,
     product: &ocop_store::registry::ProductListItem,
@@ -446,8 +446,15 @@ fn filing_form(
     selected: serde_json::Value,
 ) -> AppResult<Response> {
     let (nodes, cases, version_title) = sheet_nodes(&product.product.set_code)?;
+    // Mẫu 01 names the producer and its representative from the registry.
+    let producer = state.store.producer(product.product.producer_id).await?;
     let mut c = ctx(Some(user), "dossiers", "Nộp hồ sơ đánh giá, phân hạng");
     c.insert("x".into(), json!(product));
+    c.insert("producer".into(), json!(producer));
+    c.insert(
+        "tourism".into(),
+        json!(product.product.set_code == ocop_domain::dossier::TOURISM_SET),
+    );
     c.insert("action".into(), json!(action));
     c.insert("v".into(), v);
     c.insert("error".into(), json!(errors));
@@ -471,7 +478,19 @@ fn filing_from_form(form: &FormMap) -> (FilingInput, serde_json::Value) {
     let mut selected = serde_json::Map::new();
     let mut options = Vec::new();
     for (k, v) in form {
-        if matches!(k.as_str(), "_csrf" | "kind" | "note" | "truong_hop") || v.is_empty() {
+        if matches!(
+            k.as_str(),
+            "_csrf"
+                | "kind"
+                | "note"
+                | "truong_hop"
+                | "representative_title"
+                | "phone"
+                | "email"
+                | "samples"
+                | "commitment"
+        ) || v.is_empty()
+        {
             continue;
         }
         selected.insert(k.clone(), json!(v));
@@ -483,6 +502,14 @@ fn filing_from_form(form: &FormMap) -> (FilingInput, serde_json::Value) {
             options,
             case: form.get("truong_hop").cloned().filter(|c| !c.is_empty()),
             note: form.get("note").cloned().unwrap_or_default(),
+            representative_title: form
+                .get("representative_title")
+                .cloned()
+                .unwrap_or_default(),
+            phone: form.get("phone").cloned().unwrap_or_default(),
+            email: form.get("email").cloned().unwrap_or_default(),
+            samples: form.get("samples").and_then(|s| s.trim().parse().ok()),
+            commitment: form.contains_key("commitment"),
         },
         serde_json::Value::Object(selected),
     )
@@ -544,6 +571,7 @@ pub(crate) async fn new_page(
         None,
         json!({}),
     )
+    .await
     .or_page(&state, Some(&user))
 }
 
@@ -569,6 +597,7 @@ pub(crate) async fn file_page(
                 Some(e.summary()),
                 selected,
             )
+            .await
             .or_page(&state, Some(&user))?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -606,10 +635,22 @@ pub(crate) async fn resubmit_form(
         &user,
         &x,
         &format!("/ho-so/{id}/nop-lai"),
-        json!({"kind": d.dossier.kind, "note": d.dossier.note, "truong_hop": d.dossier.self_case}),
+        {
+            let mut v = d
+                .dossier
+                .registration
+                .as_deref()
+                .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+                .unwrap_or_else(|| json!({}));
+            v["kind"] = json!(d.dossier.kind);
+            v["note"] = json!(d.dossier.note);
+            v["truong_hop"] = json!(d.dossier.self_case);
+            v
+        },
         None,
         serde_json::Value::Object(selected),
     )
+    .await
     .or_page(&state, Some(&user))
 }
 
@@ -640,6 +681,7 @@ pub(crate) async fn resubmit_page(
                 Some(e.summary()),
                 selected,
             )
+            .await
             .or_page(&state, Some(&user))?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -777,6 +819,25 @@ async fn show(
                 .province(&d.dossier.province_code)
                 .map(|p| format!("UBND {}", p.name))
         }),
+    );
+    // Mẫu 01: its own facts and the receipt number the commune writes on it.
+    c.insert(
+        "registration".into(),
+        json!(d
+            .dossier
+            .registration
+            .as_deref()
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())),
+    );
+    c.insert(
+        "receipt_number".into(),
+        json!(format!(
+            "{}/PĐK-{}-{}-{}",
+            d.dossier.id,
+            d.dossier.province_code,
+            d.dossier.commune_code,
+            chrono::Datelike::year(&d.dossier.filed_on)
+        )),
     );
     // Evidence files: by criterion, with who may add and remove them now.
     let evidence = state

@@ -214,12 +214,13 @@ async fn every_role_every_write_in_and_out_of_scope() {
                                 .create_product(&ocop_domain::auth::Capability::system(ocop_domain::auth::Action::CreateProduct), producer, &data, 2026)
                                 .await
                                 .unwrap();
-                            let filing = json!({"kind": "first", "options": ["A.1.a.3"]});
+                            let filing = common::registered(json!({"kind": "first", "options": ["A.1.a.3"]}));
                             if *endpoint == "file_dossier" {
                                 c.post(app.url(&format!("/api/v1/products/{new_product}/dossiers"))).json(&filing)
                             } else {
                                 let sheet = ocop_domain::criteria::version("qd26-2026").unwrap().sheet("09").unwrap();
-                                let f = ocop_domain::dossier::FilingInput { kind: "first".into(), options: vec!["A.1.a.3".into()], ..Default::default() }
+                                let f = serde_json::from_value::<ocop_domain::dossier::FilingInput>(filing)
+                                    .unwrap()
                                     .validate(sheet)
                                     .unwrap();
                                 let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();

@@ -61,7 +61,7 @@ async fn evidence_is_checked_stored_once_and_served_safely() {
             &app,
             &producer,
             &format!("/api/v1/products/{}/dossiers", p.id),
-            json!({"kind": "first", "options": ["A.1.a.3"]}),
+            common::registered(json!({"kind": "first", "options": ["A.1.a.3"]})),
         )
         .await;
         assert_eq!(s, 201, "{}: {d}", app.label);

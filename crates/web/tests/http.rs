@@ -1420,8 +1420,9 @@ async fn dossier_filing_and_commune_review() {
             .unwrap();
         let pid = p["id"].as_i64().unwrap();
         let (prod, pcsrf) = app.api_client("producer").await;
-        let filing =
-            json!({"kind": "first", "options": ["A.1.a.3", "B.4.a.3"], "note": "Mẫu gửi kèm"});
+        let filing = common::registered(
+            json!({"kind": "first", "options": ["A.1.a.3", "B.4.a.3"], "note": "Mẫu gửi kèm"}),
+        );
         let r = prod
             .post(app.url(&format!("/api/v1/products/{pid}/dossiers")))
             .header("x-csrf-token", &pcsrf)
@@ -1453,7 +1454,9 @@ async fn dossier_filing_and_commune_review() {
         let r = admin
             .post(app.url(&format!("/api/v1/products/{pid}/dossiers")))
             .header("x-csrf-token", &acsrf)
-            .json(&json!({"kind": "first", "options": ["A.1.a.1", "A.1.a.2"]}))
+            .json(&common::registered(
+                json!({"kind": "first", "options": ["A.1.a.1", "A.1.a.2"]}),
+            ))
             .send()
             .await
             .unwrap();
@@ -1501,7 +1504,9 @@ async fn dossier_filing_and_commune_review() {
         let r = prod
             .post(app.url(&format!("/api/v1/dossiers/{id}/resubmit")))
             .header("x-csrf-token", &pcsrf)
-            .json(&json!({"kind": "first", "options": ["A.1.a.3", "B.4.a.3", "C.6.a.3"]}))
+            .json(&common::registered(
+                json!({"kind": "first", "options": ["A.1.a.3", "B.4.a.3", "C.6.a.3"]}),
+            ))
             .send()
             .await
             .unwrap();
@@ -1635,7 +1640,9 @@ async fn round_council_scoring_and_consolidation() {
         let d: Value = admin
             .post(app.url(&format!("/api/v1/products/{}/dossiers", p["id"])))
             .header("x-csrf-token", &acsrf)
-            .json(&json!({"kind": "first", "options": ["A.1.a.3"]}))
+            .json(&common::registered(
+                json!({"kind": "first", "options": ["A.1.a.3"]}),
+            ))
             .send()
             .await
             .unwrap()
@@ -2112,7 +2119,9 @@ async fn round_council_scoring_and_consolidation() {
         let d2: Value = admin
             .post(app.url(&format!("/api/v1/products/{}/dossiers", p2["id"])))
             .header("x-csrf-token", &acsrf)
-            .json(&json!({"kind": "first", "options": top}))
+            .json(&common::registered(
+                json!({"kind": "first", "options": top}),
+            ))
             .send()
             .await
             .unwrap()

@@ -76,7 +76,7 @@ async fn file(app: &App, a: &Actors, product: i64, kind: &str, stars: u8) -> (u1
         app,
         &a.producer,
         &format!("/api/v1/products/{product}/dossiers"),
-        json!({"kind": kind, "options": options_for(stars)}),
+        common::registered(json!({"kind": kind, "options": options_for(stars)})),
     )
     .await
 }

@@ -363,6 +363,19 @@ pub fn hidden(page: &str, name: &str) -> String {
     page[start..].split('"').next().unwrap().to_string()
 }
 
+/// A filing's body with the registration form's facts (Mẫu 01) added.
+pub fn registered(mut filing: serde_json::Value) -> serde_json::Value {
+    for (k, v) in [
+        ("representative_title", serde_json::json!("Giám đốc")),
+        ("phone", serde_json::json!("0912 345 678")),
+        ("samples", serde_json::json!(5)),
+        ("commitment", serde_json::json!(true)),
+    ] {
+        filing[k] = v;
+    }
+    filing
+}
+
 /// A client logged in through the API, with its CSRF token.
 pub type Client = (reqwest::Client, String);
 
