@@ -23,6 +23,12 @@ fn split(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Serialize a comma-separated column as the list it stands for.
+fn as_list<S: serde::Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    split(text).serialize(s)
+}
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DemandRow {
@@ -30,14 +36,18 @@ pub struct DemandRow {
     pub owner_user_id: i64,
     pub buyer: String,
     pub title: String,
-    /// Comma-separated product set codes; empty: any.
+    /// Product set codes; none: any. (Stored comma-separated, answered as a list.)
+    #[serde(serialize_with = "as_list")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub set_codes: String,
     pub min_stars: i64,
     pub quantity: Option<i64>,
     pub unit: String,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
-    /// Comma-separated province codes; empty: nationwide.
+    /// Province codes; none: nationwide. (Stored comma-separated, answered as a list.)
+    #[serde(serialize_with = "as_list")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub regions: String,
     pub certifications: Option<String>,
     pub price_min: Option<i64>,
@@ -82,6 +92,9 @@ pub struct OfferRow {
     pub season: Option<String>,
     pub price_min: Option<i64>,
     pub price_max: Option<i64>,
+    /// Province codes delivered to; none: nationwide.
+    #[serde(serialize_with = "as_list")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub regions: String,
     pub updated_at: DateTime<Utc>,
 }
