@@ -23,6 +23,7 @@ pub mod matching;
 pub mod producer;
 pub mod product;
 pub mod reevaluation;
+pub mod round_calendar;
 pub mod text;
 pub mod trade_event;
 

@@ -896,6 +896,19 @@ async fn show(
                    "status_label": basis.status(today).label()}),
         );
     }
+    // Art. 5: the regular round by which a forwarded dossier is evaluated.
+    if let (Some(received), "forwarded" | "in_round" | "scored") = (d.dossier.reviewed_on, status) {
+        if d.dossier.provincial_round_id.is_none() {
+            let due = ocop_domain::round_calendar::evaluated_by(
+                ocop_domain::dossier::RoundLevel::Province,
+                received,
+            );
+            c.insert(
+                "art5_due".into(),
+                json!({"on": due, "late": status == "forwarded" && state.today() > due}),
+            );
+        }
+    }
     if d.dossier.kind == "reevaluation" {
         if let Some(received) = d.dossier.reviewed_on.filter(|_| status != "returned") {
             let due = ocop_domain::reevaluation::decision_due(received);

@@ -905,6 +905,27 @@ fn list_view(
             v
         })
         .collect();
+    // Art. 5: this year's regular rounds, for the viewer's level.
+    let province = user.actor.office_scope().and_then(|s| s.province);
+    let level = if province.is_some() {
+        RoundLevel::Province
+    } else {
+        RoundLevel::Central
+    };
+    let year = chrono::Datelike::year(&state.today());
+    let deadlines: Vec<chrono::NaiveDate> = rounds
+        .iter()
+        .filter(|r| r["level"] == level.code())
+        .filter_map(|r| r["scoring_deadline"].as_str()?.parse().ok())
+        .collect();
+    c.insert(
+        "calendar".into(),
+        json!({"year": year, "central": level == RoundLevel::Central,
+               "rounds": ocop_domain::round_calendar::year_check(level, year, &deadlines)
+                   .iter()
+                   .map(|(due, met)| json!({"due": due, "met": met}))
+                   .collect::<Vec<_>>()}),
+    );
     c.insert("rounds".into(), json!(rounds));
     c.insert("can_create".into(), json!(can_create));
     c.insert(

@@ -502,11 +502,17 @@ async fn a_potential_five_star_goes_to_the_central_round() {
             .unwrap();
         assert_eq!(r.status(), 200, "{}", app.label);
         assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
-        let r = mb.get(app.url("/dot-danh-gia")).send().await.unwrap();
-        assert_eq!(
-            r.status(),
-            200,
-            "{}: the ministry lists the rounds",
+        // The ministry lists the rounds, with its Art. 5 calendar: the 2027
+        // round ends by 30/03, the first regular central round of 2027.
+        let page = app.page(&mb, "/dot-danh-gia").await;
+        assert!(
+            page.contains("Lịch đánh giá năm 2027") && page.contains("cấp trung ương"),
+            "{}",
+            app.label
+        );
+        assert!(
+            page.contains("Đã có đợt") && page.contains("Chưa có đợt"),
+            "{}",
             app.label
         );
     }
@@ -538,6 +544,14 @@ async fn a_knockout_rejects_the_dossier_with_its_ground() {
         )
         .await;
         assert_eq!(s, 200, "{}", app.label);
+        // Forwarded on 15/05/2027: Art. 5 puts it in the round ending by 30/12/2027.
+        let (ob, _) = app.browser("province").await;
+        let page = app.page(&ob, &format!("/ho-so/{did}")).await;
+        assert!(
+            page.contains("Hạn đánh giá (Điều 5)") && page.contains("30&#x2f;12&#x2f;2027"),
+            "{}",
+            app.label
+        );
         app.clock.set(day("10/06/2027"));
         assert_eq!(status_of(&app, &p.code).await, "extended", "{}", app.label);
 
