@@ -207,6 +207,68 @@ pub fn decision_outcome(rank: u8, total: f64, upgrade_from: Option<u8>) -> Dossi
     }
 }
 
+/// The advisory team's report on a dossier (Art. 7.3.c): what it checked
+/// on site, what it found, what it asks (more papers, quality tests).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct AdvisoryReportInput {
+    /// dd/mm/yyyy of the site visit, if one was made.
+    pub visited_on: String,
+    /// The findings (required).
+    pub findings: String,
+    /// Papers or quality tests requested, if any.
+    pub requests: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdvisoryReport {
+    pub visited_on: Option<NaiveDate>,
+    pub findings: String,
+    pub requests: String,
+}
+
+impl AdvisoryReportInput {
+    pub fn validate(&self, today: NaiveDate) -> Result<AdvisoryReport, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let visited_on = if self.visited_on.trim().is_empty() {
+            None
+        } else {
+            match crate::certificate::parse_date(&self.visited_on) {
+                Some(d) if d <= today => Some(d),
+                Some(_) => {
+                    errors.add(
+                        "visited_on",
+                        "in_future",
+                        "Ngày khảo sát không được sau hôm nay.",
+                        "visited_on is in the future.",
+                    );
+                    None
+                }
+                None => {
+                    errors.add(
+                        "visited_on",
+                        "invalid_format",
+                        "Ngày khảo sát phải có dạng ngày/tháng/năm.",
+                        "visited_on must be dd/mm/yyyy.",
+                    );
+                    None
+                }
+            }
+        };
+        let findings = clean_multiline(&self.findings);
+        if findings.is_empty() {
+            errors.required("findings", "Kết quả đánh giá hồ sơ của Tổ tư vấn");
+        }
+        errors.into_result(AdvisoryReport {
+            visited_on,
+            findings,
+            requests: clean_multiline(&self.requests),
+        })
+    }
+}
+
 /// A rejection as requested: the knock-out condition of the dossier's sheet
 /// (`K1`, `K2`…) and the facts found.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -54,6 +54,8 @@ pub struct DossierRow {
     pub rejection: Option<String>,
     /// Mẫu 01's own facts (JSON of `ocop_domain::dossier::Registration`).
     pub registration: Option<String>,
+    /// The advisory team's report (JSON of `ocop_domain::dossier::AdvisoryReport`).
+    pub advisory_report: Option<String>,
 }
 
 /// Statuses in which a dossier is still being handled: a product has at most one.

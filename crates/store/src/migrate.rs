@@ -81,6 +81,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "registration",
         include_str!("../migrations/0017_registration.sql"),
     ),
+    (
+        18,
+        "advisory",
+        include_str!("../migrations/0018_advisory.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend. Lines after a `-- @sqlite` or

@@ -24,6 +24,8 @@ pub struct RoundRow {
     pub quorum_pct: i64,
     /// province, or central (the ministry's council for 5★).
     pub level: String,
+    /// The advisory team's members, one per line ("name — body").
+    pub advisory_team: String,
 }
 
 impl RoundRow {
@@ -513,6 +515,78 @@ impl Store {
 }
 
 impl Store {
+    /// Name the round's advisory team (Tổ tư vấn).
+    pub async fn set_advisory_team(
+        &self,
+        cap: &Capability,
+        round_id: i64,
+        team: &str,
+    ) -> Result<()> {
+        check(cap, Action::ManageRound)?;
+        let before = self.round(round_id).await?;
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE rounds SET advisory_team = $1 WHERE id = $2"
+        )
+        .bind(team)
+        .bind(round_id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        record(
+            &mut tx,
+            cap,
+            "round",
+            &round_id.to_string(),
+            Some(&serde_json::json!({"advisory_team": before.advisory_team})),
+            Some(&serde_json::json!({"advisory_team": team})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Record (or replace) the advisory team's report on a dossier of a round,
+    /// before the council's result.
+    pub async fn record_advisory_report(
+        &self,
+        cap: &Capability,
+        dossier_id: i64,
+        report: &ocop_domain::dossier::AdvisoryReport,
+    ) -> Result<()> {
+        check(cap, Action::ManageRound)?;
+        let d = self.dossier(dossier_id).await?.dossier;
+        if !matches!(
+            d.status.as_str(),
+            "forwarded" | "in_round" | "sent_to_ministry"
+        ) {
+            return Err(conflict("Tổ tư vấn báo cáo trước khi hội đồng có kết quả."));
+        }
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE dossiers SET advisory_report = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(serde_json::to_string(report).unwrap_or_default())
+        .bind(now())
+        .bind(dossier_id)
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+        record(
+            &mut tx,
+            cap,
+            "dossier",
+            &dossier_id.to_string(),
+            d.advisory_report
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok())
+                .map(|r: serde_json::Value| serde_json::json!({"advisory_report": r}))
+                .as_ref(),
+            Some(&serde_json::json!({"advisory_report": report})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
     /// Reject a dossier on a knock-out condition of its sheet (checked by
     /// the caller), from the province's check to the decision; a pending
     /// re-evaluation's extension ends `today`.

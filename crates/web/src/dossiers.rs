@@ -801,6 +801,29 @@ async fn show(
         )
         .is_ok();
     c.insert("can_reject".into(), json!(may_reject));
+    // The advisory team's report, read by the council before scoring.
+    c.insert(
+        "advisory".into(),
+        json!(d
+            .dossier
+            .advisory_report
+            .as_deref()
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())),
+    );
+    c.insert(
+        "can_advise".into(),
+        json!(
+            matches!(status, "forwarded" | "in_round" | "sent_to_ministry")
+                && authorize(
+                    &user.actor,
+                    Action::ManageRound,
+                    &crate::rounds::manage_scope(state, &d.dossier)
+                        .await
+                        .or_page(state, Some(user))?,
+                )
+                .is_ok()
+        ),
+    );
     c.insert("knockouts".into(), json!(knockouts));
     c.insert(
         "rejection".into(),

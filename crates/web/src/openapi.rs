@@ -38,7 +38,7 @@ use utoipa::OpenApi;
         crate::inspections::api_record, crate::inspections::api_list,
         crate::pos_files::api_upload, crate::pos_files::api_list,
         crate::rounds::api_create, crate::rounds::api_member, crate::rounds::api_assign, crate::rounds::api_score,
-        crate::rounds::api_sheets, crate::rounds::api_close, crate::rounds::api_decide, crate::rounds::api_reject, crate::rounds::api_reopen,
+        crate::rounds::api_sheets, crate::rounds::api_close, crate::rounds::api_decide, crate::rounds::api_reject, crate::rounds::api_advisory_report, crate::rounds::api_advisory_team, crate::rounds::api_reopen,
         crate::rounds::api_conflict,
         crate::trade_events::api_list, crate::trade_events::api_create, crate::trade_events::api_get,
         crate::trade_events::api_apply, crate::trade_events::api_decide, crate::trade_events::api_day,

@@ -14,7 +14,7 @@ use crate::State;
 use axum::extract::{Path, Query, State as S};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Form, Json, Router};
 use ocop_domain::auth::{authorize, Action, Role, Scope};
 use ocop_domain::criteria::Consolidated;
@@ -55,6 +55,13 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/dossiers/{id}/close-scoring", post(api_close))
         .route("/api/v1/dossiers/{id}/decision", post(api_decide))
         .route("/api/v1/dossiers/{id}/reject", post(api_reject))
+        .route(
+            "/api/v1/dossiers/{id}/advisory-report",
+            post(api_advisory_report),
+        )
+        .route("/ho-so/{id}/bao-cao-tu-van", post(advisory_report_page))
+        .route("/api/v1/rounds/{id}/advisory-team", put(api_advisory_team))
+        .route("/dot-danh-gia/{id}/to-tu-van", post(advisory_team_page))
         .route("/ho-so/{id}/loai", post(reject_page))
         .route("/ho-so/{id}/quyet-dinh", post(decide_page))
 }
@@ -449,8 +456,116 @@ pub(crate) async fn manage_scope(
 ) -> AppResult<Scope> {
     match (d.round_id, d.status.as_str()) {
         (Some(r), "in_round" | "scored") => Ok(round_scope(state, r).await?.1),
+        // Waiting for the central round: the ministry's.
+        (_, "sent_to_ministry") => Ok(Scope::national()),
         _ => Ok(Scope::province(&d.province_code)),
     }
+}
+
+async fn advisory_report(
+    state: &State,
+    user: &User,
+    dossier_id: i64,
+    input: &ocop_domain::dossier::AdvisoryReportInput,
+) -> AppResult<()> {
+    let d = state.store.dossier(dossier_id).await?;
+    let cap = authorize(
+        &user.actor,
+        Action::ManageRound,
+        &manage_scope(state, &d.dossier).await?,
+    )?;
+    let report = input.validate(state.today())?;
+    Ok(state
+        .store
+        .record_advisory_report(&cap, dossier_id, &report)
+        .await?)
+}
+
+async fn advisory_team(state: &State, user: &User, round_id: i64, members: &str) -> AppResult<()> {
+    let (_, scope) = round_scope(state, round_id).await?;
+    let cap = authorize(&user.actor, Action::ManageRound, &scope)?;
+    let team = ocop_domain::text::clean_multiline(members);
+    Ok(state.store.set_advisory_team(&cap, round_id, &team).await?)
+}
+
+#[derive(Deserialize, Serialize, utoipa::ToSchema, Default)]
+#[serde(default)]
+pub struct AdvisoryTeamInput {
+    /// One member per line, e.g. "Nguyễn Văn A — Chi cục Phát triển nông thôn".
+    pub members: String,
+}
+
+/// Name the round's advisory team (Tổ tư vấn), one member per line.
+#[utoipa::path(put, path = "/api/v1/rounds/{id}/advisory-team", tag = "dossiers", params(("id" = i64, Path)),
+    request_body = AdvisoryTeamInput,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn api_advisory_team(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<AdvisoryTeamInput>,
+) -> Response {
+    match advisory_team(&state, &user, id, &input.members).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+/// Record the advisory team's report on a dossier (site visit, findings,
+/// papers or tests requested), before the council's result; the council's
+/// members read it on the dossier's page.
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/advisory-report", tag = "dossiers", params(("id" = i64, Path)),
+    request_body = ocop_domain::dossier::AdvisoryReportInput,
+    responses((status = 204), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_advisory_report(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ocop_domain::dossier::AdvisoryReportInput>,
+) -> Response {
+    match advisory_report(&state, &user, id, &input).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+pub(crate) async fn advisory_report_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let input = ocop_domain::dossier::AdvisoryReportInput {
+        visited_on: get("visited_on"),
+        findings: get("findings"),
+        requests: get("requests"),
+    };
+    advisory_report(&state, &user, id, &input)
+        .await
+        .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!("/ho-so/{id}?tb=da-luu-tu-van")))
+}
+
+pub(crate) async fn advisory_team_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    advisory_team(
+        &state,
+        &user,
+        id,
+        form.get("members").map(String::as_str).unwrap_or(""),
+    )
+    .await
+    .or_page(&state, Some(&user))?;
+    Ok(see_other(&format!("/dot-danh-gia/{id}?tb=da-luu-tu-van")))
 }
 
 async fn reject(
@@ -1077,6 +1192,15 @@ pub(crate) async fn round_page(
     };
     let mut c = ctx(Some(&user), "rounds", &round.name);
     c.insert("council_of".into(), json!(council_of(&round)));
+    c.insert(
+        "advisory_team".into(),
+        json!(round
+            .advisory_team
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()),
+    );
     c.insert("round".into(), json!(round));
     c.insert("members".into(), json!(members));
     c.insert("assigned".into(), json!(assigned));

@@ -677,3 +677,70 @@ async fn inspections_are_recorded_against_the_certificate_in_force() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_advisory_team_reports_before_the_council_scores() {
+    for app in apps().await {
+        let (_, a, _, p) = certified(&app, "Nước mắm Vạn Phần", "3", "01/12/2024").await;
+        let team = format!("/api/v1/rounds/{}/advisory-team", a.round);
+        let (s, _) = common::put(&app, &a.commune, &team, json!({"members": "Nguyễn Văn A"})).await;
+        assert_eq!(s, 403, "{}", app.label);
+        let (s, _) = common::put(&app, &a.office, &team, json!({"members": "Nguyễn Văn An — Chi cục Phát triển nông thôn\nLê Thu — Trung tâm Khuyến nông"})).await;
+        assert_eq!(s, 204, "{}", app.label);
+        let (s, d) = file(&app, &a, p.id, "upgrade", 4).await;
+        assert_eq!(s, 201, "{}: {d}", app.label);
+        let did = d["id"].as_i64().unwrap();
+        let report = format!("/api/v1/dossiers/{did}/advisory-report");
+        let body = json!({"visited_on": "20/11/2026", "findings": "Cơ sở sản xuất đúng hồ sơ; vùng nguyên liệu 12 ha.", "requests": "Bổ sung phiếu kiểm nghiệm 2026."});
+        let (s, _) = post(&app, &a.office, &report, body.clone()).await;
+        assert_eq!(s, 409, "{}: not before the commune forwards it", app.label);
+        let review = json!({"complete": true, "local_raw_materials": "a", "local_labour": "b", "idea_origin": "c", "local_identity": "d"});
+        let (s, _) = post(
+            &app,
+            &a.commune,
+            &format!("/api/v1/dossiers/{did}/forward"),
+            review,
+        )
+        .await;
+        assert_eq!(s, 200, "{}", app.label);
+        let (s, r) = post(
+            &app,
+            &a.office,
+            &report,
+            json!({"visited_on": "01/01/2030", "findings": ""}),
+        )
+        .await;
+        assert_eq!(
+            (s, fields(&r)),
+            (422, vec!["visited_on".to_string(), "findings".to_string()]),
+            "{}",
+            app.label
+        );
+        let (s, _) = post(&app, &a.commune, &report, body.clone()).await;
+        assert_eq!(s, 403, "{}", app.label);
+        let (s, _) = post(&app, &a.office, &report, body).await;
+        assert_eq!(s, 204, "{}", app.label);
+        // The council reads it on the dossier; the round names the team.
+        let (s, _) = post(
+            &app,
+            &a.office,
+            &format!("/api/v1/rounds/{}/dossiers/{did}", a.round),
+            json!(null),
+        )
+        .await;
+        assert_eq!(s, 204, "{}", app.label);
+        let (mb, _) = app.browser("chutich").await;
+        let page = app.page(&mb, &format!("/ho-so/{did}")).await;
+        assert!(
+            page.contains("Báo cáo của Tổ tư vấn") && page.contains("vùng nguyên liệu 12 ha"),
+            "{}",
+            app.label
+        );
+        let page = app.page(&mb, &format!("/dot-danh-gia/{}", a.round)).await;
+        assert!(
+            page.contains("Lê Thu — Trung tâm Khuyến nông"),
+            "{}",
+            app.label
+        );
+    }
+}

@@ -231,6 +231,7 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "da-thu-hoi-gcn" => "Đã thu hồi giấy chứng nhận: trang xác minh công khai hiển thị ngay.",
         "da-tai-anh" => "Đã tải ảnh lên.",
         "da-tai-minh-chung" => "Đã tải tài liệu minh chứng lên.",
+        "da-luu-tu-van" => "Đã lưu nội dung của Tổ tư vấn.",
         "da-tai-tep" => "Đã tải tệp lên.",
         "da-ghi-kiem-tra" => "Đã ghi kết quả kiểm tra sau công nhận.",
         "da-loai" => "Đã loại hồ sơ theo điều kiện loại; căn cứ đã được ghi.",
