@@ -320,6 +320,16 @@ impl Store {
         .await)?)
     }
 
+    /// The first photo of every point that has one: point id → file id.
+    pub async fn pos_photos(&self) -> Result<std::collections::HashMap<i64, i64>> {
+        let rows: Vec<(i64, i64)> = on_pool!(self, |c| sqlx::query_as(
+            "SELECT pos_id, MIN(id) FROM pos_files WHERE kind = 'photo' GROUP BY pos_id"
+        )
+        .fetch_all(c)
+        .await)?;
+        Ok(rows.into_iter().collect())
+    }
+
     pub async fn pos_file(&self, pos_id: i64, id: i64) -> Result<PosFileRow> {
         on_pool!(self, |c| sqlx::query_as::<_, PosFileRow>(
             "SELECT * FROM pos_files WHERE id = $1 AND pos_id = $2"

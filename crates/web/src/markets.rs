@@ -643,10 +643,23 @@ pub async fn directory(
         Ok(n) => n,
         Err(e) => return error_page(&state, viewer.0.as_ref(), e.into()),
     };
+    let photos = match state.store.pos_photos().await {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, viewer.0.as_ref(), e.into()),
+    };
     let mut c = ctx(viewer.0.as_ref(), "directory", "Điểm bán sản phẩm OCOP");
     c.insert(
         "points".into(),
-        json!(points.iter().map(pos_json).collect::<Vec<_>>()),
+        json!(points
+            .iter()
+            .map(|p| {
+                let mut v = pos_json(p);
+                v["photo"] = json!(photos
+                    .get(&p.id)
+                    .map(|f| format!("/diem-ban/{}/tep/{f}", p.id)));
+                v
+            })
+            .collect::<Vec<_>>()),
     );
     c.insert(
         "map".into(),

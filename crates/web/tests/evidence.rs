@@ -327,6 +327,24 @@ async fn a_point_of_sale_is_approved_on_its_criteria_evidence() {
             "{}: only the photo: {listed}",
             app.label
         );
+        let (s, _) = post(&app, &office, &approve, json!({"status": "active"})).await;
+        assert_eq!(s, 204, "{}", app.label);
+        let directory = anon
+            .get(app.url("/noi-ban"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            directory.contains(&format!(
+                "diem-ban&#x2f;{pos}&#x2f;tep&#x2f;{}",
+                photo["id"]
+            )),
+            "{}: the public directory shows the photo",
+            app.label
+        );
         let page = app.page(&b, &format!("/diem-ban/{pos}")).await;
         assert!(
             page.contains("Có minh chứng") && !page.contains("Chưa có minh chứng"),
