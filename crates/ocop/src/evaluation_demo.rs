@@ -132,9 +132,7 @@ async fn score(
     stars: u8,
 ) -> Result<()> {
     let d = store.dossier(dossier).await?.dossier;
-    let sheet = ocop_domain::criteria::version(&d.criteria_version)
-        .and_then(|v| v.sheet(&d.set_code))
-        .context("phiếu đánh giá")?;
+    let sheet = d.sheet().context("phiếu đánh giá")?;
     let options = ocop_domain::demo::selection_for(sheet, stars);
     let e = sheet
         .evaluate(&options, None)
@@ -151,9 +149,7 @@ async fn score(
 /// Close scoring with the consolidated result of the submitted sheets.
 async fn close(store: &Store, manager: &Capability, dossier: i64, round: i64) -> Result<()> {
     let d = store.dossier(dossier).await?.dossier;
-    let sheet = ocop_domain::criteria::version(&d.criteria_version)
-        .and_then(|v| v.sheet(&d.set_code))
-        .context("phiếu đánh giá")?;
+    let sheet = d.sheet().context("phiếu đánh giá")?;
     let selections: Vec<Vec<String>> = store
         .score_sheets(dossier, Some(round))
         .await?

@@ -58,6 +58,14 @@ pub struct DossierRow {
     pub advisory_report: Option<String>,
 }
 
+impl DossierRow {
+    /// The sheet its self-assessment and its council's sheets are scored on
+    /// (its own criteria version and product set, whatever is in force today).
+    pub fn sheet(&self) -> Option<&'static ocop_domain::criteria::Sheet> {
+        ocop_domain::criteria::version(&self.criteria_version).and_then(|v| v.sheet(&self.set_code))
+    }
+}
+
 /// Statuses in which a dossier is still being handled: a product has at most one.
 pub const OPEN_STATUSES: &str =
     "('submitted', 'returned', 'forwarded', 'in_round', 'scored', 'sent_to_ministry', 'returned_by_ministry')";

@@ -70,6 +70,18 @@ impl Store {
         Ok(id)
     }
 
+    /// The latest inspection of one certificate (the verification page's, read on every scan).
+    pub async fn latest_inspection(&self, certificate_id: i64) -> Result<Option<InspectionRow>> {
+        Ok(on_pool!(self, |c| {
+            sqlx::query_as::<_, InspectionRow>(
+            "SELECT * FROM inspections WHERE certificate_id = $1 ORDER BY inspected_on DESC, id DESC LIMIT 1"
+        )
+        .bind(certificate_id)
+        .fetch_optional(c)
+        .await
+        })?)
+    }
+
     /// A product's inspections, latest first.
     pub async fn inspections_of(&self, product_id: i64) -> Result<Vec<InspectionRow>> {
         Ok(on_pool!(self, |c| sqlx::query_as::<_, InspectionRow>(

@@ -86,6 +86,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "advisory",
         include_str!("../migrations/0018_advisory.sql"),
     ),
+    (
+        19,
+        "inspections_by_certificate",
+        include_str!("../migrations/0019_inspections_by_certificate.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend. Lines after a `-- @sqlite` or

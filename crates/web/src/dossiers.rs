@@ -44,6 +44,14 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/dossiers/{id}/withdraw", post(api_withdraw))
 }
 
+/// A JSON text column as a value for a page (null when empty or unreadable).
+fn json_column(column: &Option<String>) -> serde_json::Value {
+    column
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or_default()
+}
+
 pub(crate) fn scope_of(d: &ocop_store::dossiers::DossierRow) -> Scope {
     Scope::producer(&d.province_code, &d.commune_code, d.producer_id)
 }
@@ -617,9 +625,8 @@ pub(crate) async fn resubmit_form(
         .await
         .or_page(&state, Some(&user))?;
     let options: Vec<String> = serde_json::from_str(&d.dossier.self_options).unwrap_or_default();
-    let sheet_version = ocop_domain::criteria::version(&d.dossier.criteria_version);
     let mut selected = serde_json::Map::new();
-    if let Some(sheet) = sheet_version.and_then(|v| v.sheet(&d.dossier.set_code)) {
+    if let Some(sheet) = d.dossier.sheet() {
         for o in &options {
             if let Some(parent) = sheet
                 .node(o)
@@ -636,12 +643,8 @@ pub(crate) async fn resubmit_form(
         &x,
         &format!("/ho-so/{id}/nop-lai"),
         {
-            let mut v = d
-                .dossier
-                .registration
-                .as_deref()
-                .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
-                .unwrap_or_else(|| json!({}));
+            // Null indexes as an empty object.
+            let mut v = json_column(&d.dossier.registration);
             v["kind"] = json!(d.dossier.kind);
             v["note"] = json!(d.dossier.note);
             v["truong_hop"] = json!(d.dossier.self_case);
@@ -710,7 +713,7 @@ async fn show(
     let scope = scope_of(&d.dossier);
     let options: Vec<String> = serde_json::from_str(&d.dossier.self_options).unwrap_or_default();
     let version = ocop_domain::criteria::version(&d.dossier.criteria_version);
-    let sheet = version.and_then(|v| v.sheet(&d.dossier.set_code));
+    let sheet = d.dossier.sheet();
     // The self-assessment, re-evaluated on its own version's sheet.
     let evaluation = sheet.and_then(|s| s.evaluate(&options, d.dossier.self_case.as_deref()).ok());
     let ticked: Vec<serde_json::Value> = sheet
@@ -790,49 +793,26 @@ async fn show(
                 .collect()
         })
         .unwrap_or_default();
-    let may_reject = matches!(status, "forwarded" | "in_round" | "scored")
-        && !knockouts.is_empty()
-        && authorize(
-            &user.actor,
-            Action::ManageRound,
-            &crate::rounds::manage_scope(state, &d.dossier)
-                .await
-                .or_page(state, Some(user))?,
-        )
-        .is_ok();
+    // The office's (or, at the centre, the ministry's) moves on the dossier.
+    let manages = authorize(
+        &user.actor,
+        Action::ManageRound,
+        &crate::rounds::manage_scope(state, &d.dossier)
+            .await
+            .or_page(state, Some(user))?,
+    )
+    .is_ok();
+    let may_reject =
+        matches!(status, "forwarded" | "in_round" | "scored") && !knockouts.is_empty() && manages;
     c.insert("can_reject".into(), json!(may_reject));
     // The advisory team's report, read by the council before scoring.
-    c.insert(
-        "advisory".into(),
-        json!(d
-            .dossier
-            .advisory_report
-            .as_deref()
-            .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())),
-    );
+    c.insert("advisory".into(), json_column(&d.dossier.advisory_report));
     c.insert(
         "can_advise".into(),
-        json!(
-            matches!(status, "forwarded" | "in_round" | "sent_to_ministry")
-                && authorize(
-                    &user.actor,
-                    Action::ManageRound,
-                    &crate::rounds::manage_scope(state, &d.dossier)
-                        .await
-                        .or_page(state, Some(user))?,
-                )
-                .is_ok()
-        ),
+        json!(matches!(status, "forwarded" | "in_round" | "sent_to_ministry") && manages),
     );
     c.insert("knockouts".into(), json!(knockouts));
-    c.insert(
-        "rejection".into(),
-        json!(d
-            .dossier
-            .rejection
-            .as_deref()
-            .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())),
-    );
+    c.insert("rejection".into(), json_column(&d.dossier.rejection));
     c.insert(
         "default_issuer".into(),
         json!(if central {
@@ -844,14 +824,7 @@ async fn show(
         }),
     );
     // Mẫu 01: its own facts and the receipt number the commune writes on it.
-    c.insert(
-        "registration".into(),
-        json!(d
-            .dossier
-            .registration
-            .as_deref()
-            .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())),
-    );
+    c.insert("registration".into(), json_column(&d.dossier.registration));
     c.insert(
         "receipt_number".into(),
         json!(format!(

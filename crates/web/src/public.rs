@@ -100,25 +100,19 @@ async fn verify(state: &State, product_id: i64) -> Result<Verified, AppError> {
         Some(c) => c.status(state.today()).code().to_string(),
     };
     let inspection = match &cert {
-        Some(c) => state
-            .store
-            .inspections_of(product_id)
-            .await?
-            .into_iter()
-            .find(|i| i.certificate_id == c.id)
-            .map(|i| {
-                (
-                    i.id,
-                    LastInspection {
-                        inspected_on: i.inspected_on,
-                        conclusion_label: ocop_domain::inspection::Conclusion::parse(&i.conclusion)
-                            .map(|c| c.label().to_string())
-                            .unwrap_or_default(),
-                        kind: i.kind,
-                        conclusion: i.conclusion,
-                    },
-                )
-            }),
+        Some(c) => state.store.latest_inspection(c.id).await?.map(|i| {
+            (
+                i.id,
+                LastInspection {
+                    inspected_on: i.inspected_on,
+                    conclusion_label: ocop_domain::inspection::Conclusion::parse(&i.conclusion)
+                        .map(|c| c.label().to_string())
+                        .unwrap_or_default(),
+                    kind: i.kind,
+                    conclusion: i.conclusion,
+                },
+            )
+        }),
         None => None,
     };
     Ok(Verified {

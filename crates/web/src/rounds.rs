@@ -166,6 +166,17 @@ async fn create(state: &State, user: &User, r: &NewRound) -> AppResult<i64> {
         .await?)
 }
 
+/// A dossier's current round and the scope of its council's records.
+async fn dossier_council(
+    state: &State,
+    d: &ocop_store::dossiers::DossierRow,
+) -> AppResult<(i64, Scope)> {
+    let round_id = d
+        .round_id
+        .ok_or_else(|| AppError::NotFound("đợt đánh giá của hồ sơ".into()))?;
+    Ok((round_id, round_scope(state, round_id).await?.1))
+}
+
 async fn round_scope(state: &State, id: i64) -> AppResult<(RoundRow, Scope)> {
     let r = state.store.round(id).await?;
     let scope = Scope::council(r.province_code.as_deref(), r.id);
@@ -206,11 +217,9 @@ async fn assign(state: &State, user: &User, id: i64, dossier: i64) -> AppResult<
 pub(crate) fn sheet_of(
     d: &ocop_store::dossiers::DossierRow,
 ) -> AppResult<&'static ocop_domain::criteria::Sheet> {
-    ocop_domain::criteria::version(&d.criteria_version)
-        .and_then(|v| v.sheet(&d.set_code))
-        .ok_or_else(|| {
-            AppError::Internal(format!("no sheet {} {}", d.criteria_version, d.set_code))
-        })
+    d.sheet().ok_or_else(|| {
+        AppError::Internal(format!("no sheet {} {}", d.criteria_version, d.set_code))
+    })
 }
 
 #[derive(Deserialize, Serialize, utoipa::ToSchema, Default)]
@@ -323,15 +332,8 @@ async fn council_result(
 /// Close when every member has scored and the spread is within the round's limit.
 async fn close(state: &State, user: &User, dossier_id: i64) -> AppResult<()> {
     let d = state.store.dossier(dossier_id).await?;
-    let round_id = d
-        .dossier
-        .round_id
-        .ok_or_else(|| AppError::NotFound("đợt đánh giá của hồ sơ".into()))?;
-    let cap = authorize(
-        &user.actor,
-        Action::ManageRound,
-        &round_scope(state, round_id).await?.1,
-    )?;
+    let (round_id, scope) = dossier_council(state, &d.dossier).await?;
+    let cap = authorize(&user.actor, Action::ManageRound, &scope)?;
     let (result, _) = council_result(state, &d.dossier, round_id).await?;
     let conflict = |m: String| AppError::Conflict {
         field: "status".into(),
@@ -794,15 +796,8 @@ async fn declare_conflict(
     reason: &str,
 ) -> AppResult<()> {
     let d = state.store.dossier(dossier_id).await?;
-    let round_id = d
-        .dossier
-        .round_id
-        .ok_or_else(|| AppError::NotFound("đợt đánh giá của hồ sơ".into()))?;
-    let cap = authorize(
-        &user.actor,
-        Action::ScoreDossier,
-        &round_scope(state, round_id).await?.1,
-    )?;
+    let (_, scope) = dossier_council(state, &d.dossier).await?;
+    let cap = authorize(&user.actor, Action::ScoreDossier, &scope)?;
     let reason = ocop_domain::text::clean(reason);
     if reason.is_empty() {
         let mut e = ocop_domain::ValidationErrors::new();
@@ -863,15 +858,8 @@ pub(crate) async fn conflict_page(
 
 async fn reopen(state: &State, user: &User, dossier_id: i64, reason: &str) -> AppResult<usize> {
     let d = state.store.dossier(dossier_id).await?;
-    let round_id = d
-        .dossier
-        .round_id
-        .ok_or_else(|| AppError::NotFound("đợt đánh giá của hồ sơ".into()))?;
-    let cap = authorize(
-        &user.actor,
-        Action::ManageRound,
-        &round_scope(state, round_id).await?.1,
-    )?;
+    let (_, scope) = dossier_council(state, &d.dossier).await?;
+    let cap = authorize(&user.actor, Action::ManageRound, &scope)?;
     let reason = ocop_domain::text::clean(reason);
     if reason.is_empty() {
         let mut e = ocop_domain::ValidationErrors::new();
@@ -1248,20 +1236,10 @@ pub(crate) async fn assign_page(
 
 pub(crate) async fn score_form(S(state): S<State>, user: User, Path(id): Path<i64>) -> PageResult {
     let d = state.store.dossier(id).await.or_page(&state, Some(&user))?;
-    let round_id = d
-        .dossier
-        .round_id
-        .ok_or(AppError::NotFound("đợt đánh giá".into()))
+    let (_, scope) = dossier_council(&state, &d.dossier)
+        .await
         .or_page(&state, Some(&user))?;
-    authorize(
-        &user.actor,
-        Action::ScoreDossier,
-        &round_scope(&state, round_id)
-            .await
-            .or_page(&state, Some(&user))?
-            .1,
-    )
-    .or_page(&state, Some(&user))?;
+    authorize(&user.actor, Action::ScoreDossier, &scope).or_page(&state, Some(&user))?;
     score_view(&state, &user, &d, None, json!({})).or_page(&state, Some(&user))
 }
 
