@@ -37,13 +37,13 @@ pub(crate) fn council_accounts() -> Vec<(&'static str, &'static str)> {
             (
                 *u,
                 if *chair {
-                    "chủ tịch hội đồng cấp tỉnh (Hà Nội)"
+                    "Chủ tịch hội đồng cấp tỉnh (Hà Nội)"
                 } else {
-                    "thành viên hội đồng cấp tỉnh (Hà Nội)"
+                    "Thành viên hội đồng cấp tỉnh (Hà Nội)"
                 },
             )
         })
-        .chain([(CENTRAL_COUNCIL.0, "thành viên hội đồng cấp trung ương")])
+        .chain([(CENTRAL_COUNCIL.0, "Thành viên hội đồng cấp trung ương")])
         .collect()
 }
 

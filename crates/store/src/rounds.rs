@@ -559,7 +559,7 @@ impl Store {
             d.status.as_str(),
             "forwarded" | "in_round" | "sent_to_ministry"
         ) {
-            return Err(conflict("Tổ tư vấn báo cáo trước khi hội đồng có kết quả."));
+            return Err(conflict("Chỉ ghi báo cáo của Tổ tư vấn khi hồ sơ đã được UBND xã chuyển lên và hội đồng chưa có kết quả."));
         }
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| sqlx::query(
