@@ -135,17 +135,25 @@ test('a dossier goes from filing to a certificate whose QR page says valid', { t
   const product = await created.json();
   const { chosen, result } = await selection(producer.request, '09');
 
+  // First a draft, with the self-assessment only: nobody else sees it yet.
   await producer.goto(`${base}/san-pham/${product.id}/ho-so/moi`);
   await producer.selectOption('#f-kind', 'first');
-  // The registration form (Mẫu 01): position, contact, samples, the producer's statement.
+  await tick(producer, chosen);
+  await submit(producer, 'form.sheet button[value=nhap]');
+  assert.match(await producer.textContent('.draft-box'), /Chức vụ người đại diện/);
+  const dossierUrl = producer.url().split('?')[0];
+  const dossierId = dossierUrl.match(/\/ho-so\/(\d+)/)[1];
+
+  // Then completed and filed: the registration form (Mẫu 01): position,
+  // contact, samples, the producer's statement; the ticks were kept.
+  await producer.goto(`${dossierUrl}/sua`);
+  assert.equal(await producer.locator('input[type=radio]:checked:not([value=""])').count(), chosen.length);
   await producer.fill('#f-title', 'Giám đốc hợp tác xã');
   await producer.fill('#f-phone', '0912 345 678');
   await producer.fill('#f-samples', '5');
   await producer.check('input[name=commitment]');
-  await tick(producer, chosen);
-  await submit(producer, 'form.sheet button[type=submit]');
-  const dossierUrl = producer.url().split('?')[0];
-  const dossierId = dossierUrl.match(/\/ho-so\/(\d+)/)[1];
+  await submit(producer, 'form.sheet button[value=nop]');
+  assert.match(await producer.textContent('.facts'), /Đã nộp, chờ UBND xã xem xét/);
 
   // The commune checks it and forwards it to the province.
   const commune = await as('xa.demo');

@@ -177,6 +177,9 @@ pub enum Action {
     FileDossier,
     /// The commune's review: return or forward a dossier.
     ReviewDossier,
+    /// Write in a dossier's thread: its producer, its commune, its
+    /// province's office, its council, the ministry.
+    CommentDossier,
     /// Set up an evaluation round and its council, assign dossiers, close scoring.
     ManageRound,
     /// A council member scores a dossier of their round.
@@ -215,7 +218,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::CreateProducer,
         Action::EditProducer,
         Action::DeactivateProducer,
@@ -229,6 +232,7 @@ impl Action {
         Action::ImportRegistry,
         Action::FileDossier,
         Action::ReviewDossier,
+        Action::CommentDossier,
         Action::ManageRound,
         Action::ScoreDossier,
         Action::IssueDecision,
@@ -264,6 +268,7 @@ impl Action {
             Action::ImportRegistry => "registry.import",
             Action::FileDossier => "dossier.file",
             Action::ReviewDossier => "dossier.review",
+            Action::CommentDossier => "dossier.comment",
             Action::ManageRound => "round.manage",
             Action::ScoreDossier => "dossier.score",
             Action::IssueDecision => "dossier.decide",
@@ -411,6 +416,7 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             | RevokeNationalCertificate
             | ManageTradeEvent
             | RecordInspection
+            | CommentDossier
             | ChangeOwnPassword => true,
             ManageRound | IssueDecision => scope.province.is_none(),
             _ => false,
@@ -438,7 +444,8 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
             | ApplyForBooth
             | PostOffer
             | RecordAgreement
-            | RecordInspection => in_province(scope, province),
+            | RecordInspection
+            | CommentDossier => in_province(scope, province),
             // Demands are the buyers'; introductions are made by the parties.
             PostDemand | ManageDemand | Introduce => false,
             // The commune reviews; the province receives what it forwards;
@@ -454,22 +461,21 @@ pub fn permits(role: &Role, action: Action, scope: &Scope, granted: Option<&Role
         },
         Role::CommuneOfficer { commune, .. } => match action {
             CreateProducer | EditProducer | DeactivateProducer | CreateProduct | EditProduct
-            | DeactivateProduct | UploadProductImage | FileDossier | ReviewDossier => {
-                in_commune(scope, commune)
-            }
+            | DeactivateProduct | UploadProductImage | FileDossier | ReviewDossier
+            | CommentDossier => in_commune(scope, commune),
             ChangeOwnPassword => true,
             _ => false,
         },
         Role::Producer { producer_id, .. } => match action {
             EditProducer | CreateProduct | EditProduct | UploadProductImage | FileDossier
-            | ApplyForBooth | PostOffer | Introduce | RecordAgreement => {
+            | ApplyForBooth | PostOffer | Introduce | RecordAgreement | CommentDossier => {
                 scope.producer_id == Some(*producer_id)
             }
             ChangeOwnPassword => true,
             _ => false,
         },
         Role::CouncilMember { council_id } => match action {
-            ScoreDossier => scope.council_id == Some(*council_id),
+            ScoreDossier | CommentDossier => scope.council_id == Some(*council_id),
             ChangeOwnPassword => true,
             _ => false,
         },

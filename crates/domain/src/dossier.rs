@@ -55,6 +55,9 @@ impl DossierKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DossierStatus {
+    /// Being prepared by the producer: saved, not yet filed; seen only by
+    /// those who may file it, with no deadline running.
+    Draft,
     /// Filed with the commune, awaiting its review.
     Submitted,
     /// Returned by the commune for completion.
@@ -83,6 +86,7 @@ pub enum DossierStatus {
 impl DossierStatus {
     pub fn code(self) -> &'static str {
         match self {
+            DossierStatus::Draft => "draft",
             DossierStatus::Submitted => "submitted",
             DossierStatus::Returned => "returned",
             DossierStatus::Forwarded => "forwarded",
@@ -98,6 +102,7 @@ impl DossierStatus {
     }
     pub fn label(self) -> &'static str {
         match self {
+            DossierStatus::Draft => "Bản nháp, chưa nộp",
             DossierStatus::Submitted => "Đã nộp, chờ UBND xã xem xét",
             DossierStatus::Returned => "UBND xã trả lại để bổ sung",
             DossierStatus::Forwarded => "UBND xã đã chuyển lên tỉnh",
@@ -113,7 +118,8 @@ impl DossierStatus {
             DossierStatus::Rejected => "Bị loại theo điều kiện loại của bộ tiêu chí",
         }
     }
-    pub const ALL: [DossierStatus; 11] = [
+    pub const ALL: [DossierStatus; 12] = [
+        Self::Draft,
         Self::Submitted,
         Self::Returned,
         Self::Forwarded,
@@ -135,6 +141,10 @@ impl DossierStatus {
 /// The commands on a dossier at the commune stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DossierCommand {
+    /// The producer saves a draft's contents again.
+    SaveDraft,
+    /// The producer files a draft with the commune.
+    Submit,
     /// The producer files again after a return (with a new self-assessment).
     Resubmit,
     Return,
@@ -157,10 +167,12 @@ pub fn transition(from: DossierStatus, cmd: DossierCommand) -> Result<DossierSta
     use DossierCommand::*;
     use DossierStatus::*;
     match (from, cmd) {
+        (Draft, SaveDraft) => Ok(Draft),
+        (Draft, Submit) => Ok(Submitted),
         (Submitted, Return) => Ok(Returned),
         (Submitted, Forward) => Ok(Forwarded),
         (Returned, Resubmit) => Ok(Submitted),
-        (Submitted | Returned, Withdraw) => Ok(Withdrawn),
+        (Draft | Submitted | Returned, Withdraw) => Ok(Withdrawn),
         (Forwarded, Assign) => Ok(InRound),
         (SentToMinistry, AssignCentral) => Ok(InRound),
         (InRound, CloseScoring) => Ok(Scored),
@@ -178,6 +190,8 @@ pub fn transition(from: DossierStatus, cmd: DossierCommand) -> Result<DossierSta
 
 fn command_label(c: DossierCommand) -> &'static str {
     match c {
+        DossierCommand::SaveDraft => "lưu nháp",
+        DossierCommand::Submit => "nộp",
         DossierCommand::Resubmit => "nộp lại",
         DossierCommand::Return => "trả lại",
         DossierCommand::Forward => "chuyển lên tỉnh",
@@ -533,7 +547,20 @@ pub struct Filing {
 }
 
 impl FilingInput {
+    /// A filing as it must be to reach the commune: every Mẫu 01 field, a
+    /// self-assessment, the commitment.
     pub fn validate(&self, sheet: &Sheet) -> Result<Filing, ValidationErrors> {
+        self.check(sheet, false)
+    }
+
+    /// A draft as it may be saved: whatever is filled in must be right (a
+    /// real kind, real options, one per criterion) but nothing is required
+    /// yet; `validate` asks for the rest when it is filed.
+    pub fn validate_draft(&self, sheet: &Sheet) -> Result<Filing, ValidationErrors> {
+        self.check(sheet, true)
+    }
+
+    fn check(&self, sheet: &Sheet, draft: bool) -> Result<Filing, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let kind = DossierKind::parse(&self.kind);
         if kind.is_none() {
@@ -560,7 +587,7 @@ impl FilingInput {
                     None
                 }
             };
-        if options.is_empty() {
+        if options.is_empty() && !draft {
             errors.add(
                 "options",
                 "required",
@@ -569,15 +596,15 @@ impl FilingInput {
             );
         }
         let representative_title = clean(&self.representative_title);
-        if representative_title.is_empty() {
+        if representative_title.is_empty() && !draft {
             errors.required("representative_title", "Chức vụ người đại diện pháp lý");
         }
         let phone = clean(&self.phone);
-        if phone.is_empty() {
+        if phone.is_empty() && !draft {
             errors.required("phone", "Điện thoại liên hệ");
         }
         let samples = self.samples.filter(|n| *n > 0);
-        if samples.is_none() && sheet.set != TOURISM_SET {
+        if samples.is_none() && sheet.set != TOURISM_SET && !draft {
             errors.add(
                 "samples",
                 "required",
@@ -585,7 +612,7 @@ impl FilingInput {
                 "samples: the number of samples sent is required.",
             );
         }
-        if !self.commitment {
+        if !self.commitment && !draft {
             errors.add(
                 "commitment",
                 "required",
@@ -687,6 +714,37 @@ impl CommuneReview {
             _ => {}
         }
         errors.into_result(r)
+    }
+}
+
+/// The longest comment on a dossier, in characters.
+pub const COMMENT_MAX_CHARS: usize = 4000;
+
+/// A comment on a dossier: a question from the commune, the office or a
+/// council member, the producer's answer. Every party to the dossier reads
+/// every comment (the producer included).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct CommentInput {
+    pub body: String,
+}
+
+impl CommentInput {
+    pub fn validate(&self) -> Result<String, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let body = clean_multiline(&self.body);
+        if body.is_empty() {
+            errors.required("body", "Nội dung trao đổi");
+        } else if body.chars().count() > COMMENT_MAX_CHARS {
+            errors.add(
+                "body",
+                "too_long",
+                format!("Nội dung trao đổi dài quá {COMMENT_MAX_CHARS} ký tự."),
+                format!("body is longer than {COMMENT_MAX_CHARS} characters."),
+            );
+        }
+        errors.into_result(body)
     }
 }
 
@@ -794,8 +852,19 @@ mod tests {
         assert_eq!(transition(Returned, Withdraw), Ok(Withdrawn));
         assert_eq!(transition(Forwarded, Assign), Ok(InRound));
         assert_eq!(transition(InRound, CloseScoring), Ok(Scored));
+        assert_eq!(transition(Draft, SaveDraft), Ok(Draft));
+        assert_eq!(transition(Draft, Submit), Ok(Submitted));
+        assert_eq!(transition(Draft, Withdraw), Ok(Withdrawn));
         assert!(transition(Submitted, Assign).is_err());
         assert!(transition(InRound, Withdraw).is_err());
+        // A draft is not the commune's yet; a filed dossier is no draft.
+        for c in [Forward, Return, Resubmit, Assign, Reject] {
+            assert!(transition(Draft, c).is_err(), "{c:?}");
+        }
+        for s in [Submitted, Returned, Withdrawn, Forwarded] {
+            assert!(transition(s, SaveDraft).is_err(), "{s:?}");
+            assert!(transition(s, Submit).is_err(), "{s:?}");
+        }
         for (s, c) in [
             (Forwarded, Return),
             (Forwarded, Forward),
@@ -869,6 +938,48 @@ mod tests {
         .validate(sheet)
         .unwrap_err();
         assert_eq!(e.0[0].field, "A.1.a");
+    }
+
+    #[test]
+    fn a_draft_needs_only_what_is_filled_in_to_be_right() {
+        let sheet = crate::criteria::version("qd26-2026")
+            .unwrap()
+            .sheet("09")
+            .unwrap();
+        let empty = FilingInput {
+            kind: "first".into(),
+            ..Default::default()
+        };
+        let d = empty.validate_draft(sheet).unwrap();
+        assert_eq!(d.self_assessment.total, 0);
+        assert!(empty.validate(sheet).is_err());
+        // Wrong contents are refused even in a draft.
+        let e = FilingInput {
+            kind: "x".into(),
+            options: vec!["A.1.a.1".into(), "A.1.a.2".into(), "nope".into()],
+            ..Default::default()
+        }
+        .validate_draft(sheet)
+        .unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(fields[0], "kind");
+        assert_eq!(fields.len(), 2, "{fields:?}");
+    }
+
+    #[test]
+    fn comments_are_trimmed_required_and_bounded() {
+        let ok = CommentInput {
+            body: "  Đề nghị bổ sung giấy kiểm nghiệm.  ".into(),
+        };
+        assert_eq!(ok.validate().unwrap(), "Đề nghị bổ sung giấy kiểm nghiệm.");
+        let blank = CommentInput {
+            body: " \n ".into(),
+        };
+        assert_eq!(blank.validate().unwrap_err().0[0].field, "body");
+        let long = CommentInput {
+            body: "a".repeat(COMMENT_MAX_CHARS + 1),
+        };
+        assert_eq!(long.validate().unwrap_err().0[0].code, "too_long");
     }
 
     #[test]

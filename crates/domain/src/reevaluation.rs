@@ -60,7 +60,7 @@ impl HeldCertificate {
 }
 
 /// What a filing rests on once its kind is allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Basis {
     /// The certificate upgraded or re-evaluated.
     pub certificate_id: Option<i64>,

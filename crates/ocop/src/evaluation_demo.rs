@@ -97,8 +97,31 @@ async fn file(
             product_id,
             &filing,
             &ctx,
+            false,
         )
         .await?)
+}
+
+/// The thread on the demo producer's dossier: the commune asks, the producer answers.
+async fn converse(store: &Store, dossier: i64) -> Result<()> {
+    let d = store.dossier(dossier).await?.dossier;
+    let scope = Scope::producer(&d.province_code, &d.commune_code, d.producer_id);
+    for (username, body) in [
+        (
+            "xa.demo",
+            "Đề nghị chủ thể bổ sung phiếu kết quả kiểm nghiệm chỉ tiêu vi sinh còn hiệu lực và ảnh chụp nhãn sản phẩm đang lưu hành.",
+        ),
+        (
+            "chuthe.demo",
+            "Chúng tôi đã gửi mẫu đi kiểm nghiệm, dự kiến có kết quả trong tuần tới; ảnh nhãn đã tải lên phần minh chứng chung.",
+        ),
+    ] {
+        let a = actor(store, username).await?;
+        let role = a.roles.first().cloned().context("vai trò mẫu")?;
+        let c = cap(&a, Action::CommentDossier, &scope)?;
+        store.add_comment(&c, dossier, &role, body).await?;
+    }
+    Ok(())
 }
 
 async fn forward(store: &Store, dossier: i64, today: NaiveDate) -> Result<()> {
@@ -299,7 +322,8 @@ pub(crate) async fn seed_demo_evaluation(
         .into_iter()
         .find(|k| ocop_domain::reevaluation::basis(*k, held, today).is_ok())
         {
-            file(store, pid, kind, 4, today).await?;
+            let own = file(store, pid, kind, 4, today).await?;
+            converse(store, own).await?;
             break;
         }
     }

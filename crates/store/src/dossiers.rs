@@ -7,7 +7,7 @@ use crate::{check, now, on_pool, on_tx, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::auth::{Action, Capability};
 use ocop_domain::dossier::{transition, CommuneReview, DossierCommand, DossierStatus, Filing};
-use ocop_domain::reevaluation::{basis, HeldCertificate};
+use ocop_domain::reevaluation::{basis, Basis, HeldCertificate};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -56,6 +56,8 @@ pub struct DossierRow {
     pub registration: Option<String>,
     /// The advisory team's report (JSON of `ocop_domain::dossier::AdvisoryReport`).
     pub advisory_report: Option<String>,
+    /// The account that started it as a draft.
+    pub drafted_by: Option<i64>,
 }
 
 impl DossierRow {
@@ -66,9 +68,9 @@ impl DossierRow {
     }
 }
 
-/// Statuses in which a dossier is still being handled: a product has at most one.
+/// Statuses in which a dossier is still being prepared or handled: a product has at most one.
 pub const OPEN_STATUSES: &str =
-    "('submitted', 'returned', 'forwarded', 'in_round', 'scored', 'sent_to_ministry', 'returned_by_ministry')";
+    "('draft', 'submitted', 'returned', 'forwarded', 'in_round', 'scored', 'sent_to_ministry', 'returned_by_ministry')";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -79,7 +81,18 @@ pub struct DossierListItem {
     pub product_name: String,
     pub product_code: String,
     pub producer_name: String,
+    /// Its thread: how many comments, and the latest's time and author.
+    pub comment_count: i64,
+    pub last_comment_at: Option<DateTime<Utc>>,
+    pub last_comment_by: Option<i64>,
 }
+
+/// A dossier with its product's and producer's names and its thread's summary.
+const LIST_SELECT: &str = "SELECT d.*, p.name AS product_name, p.code AS product_code, o.name AS producer_name, \
+     (SELECT COUNT(*) FROM dossier_comments k WHERE k.dossier_id = d.id) AS comment_count, \
+     (SELECT k.created_at FROM dossier_comments k WHERE k.dossier_id = d.id ORDER BY k.id DESC LIMIT 1) AS last_comment_at, \
+     (SELECT k.author_id FROM dossier_comments k WHERE k.dossier_id = d.id ORDER BY k.id DESC LIMIT 1) AS last_comment_by \
+     FROM dossiers d JOIN products p ON p.id = d.product_id JOIN producers o ON o.id = d.producer_id";
 
 #[derive(Debug, Clone, Default)]
 pub struct DossierFilter {
@@ -90,6 +103,9 @@ pub struct DossierFilter {
     /// The dossiers a round's council scored (now, or at the province before the ministry).
     pub round_id: Option<i64>,
     pub product_id: Option<i64>,
+    /// Include every draft (their producer's view), or those this account started.
+    pub drafts: bool,
+    pub drafted_by: Option<i64>,
 }
 
 /// What a filing records besides the filing itself.
@@ -137,36 +153,36 @@ pub(crate) async fn end_reevaluation(
 
 impl Store {
     pub async fn dossier(&self, id: i64) -> Result<DossierListItem> {
-        on_pool!(self, |c| sqlx::query_as::<_, DossierListItem>(
-            "SELECT d.*, p.name AS product_name, p.code AS product_code, o.name AS producer_name \
-             FROM dossiers d JOIN products p ON p.id = d.product_id JOIN producers o ON o.id = d.producer_id WHERE d.id = $1"
-        )
-        .bind(id)
-        .fetch_optional(c)
-        .await)?
+        let sql = format!("{LIST_SELECT} WHERE d.id = $1");
+        on_pool!(self, |c| sqlx::query_as::<_, DossierListItem>(&sql)
+            .bind(id)
+            .fetch_optional(c)
+            .await)?
         .ok_or(StoreError::NotFound("hồ sơ"))
     }
 
     /// Dossiers, oldest deadline first.
     pub async fn list_dossiers(&self, f: &DossierFilter) -> Result<Vec<DossierListItem>> {
-        Ok(on_pool!(self, |c| {
-            sqlx::query_as::<_, DossierListItem>(
-            "SELECT d.*, p.name AS product_name, p.code AS product_code, o.name AS producer_name \
-             FROM dossiers d JOIN products p ON p.id = d.product_id JOIN producers o ON o.id = d.producer_id \
+        let sql = format!(
+            "{LIST_SELECT} \
              WHERE ($1 IS NULL OR d.province_code = $1) AND ($2 IS NULL OR d.commune_code = $2) \
                AND ($3 IS NULL OR d.producer_id = $3) AND ($4 IS NULL OR d.status = $4) \
                AND ($5 IS NULL OR d.round_id = $5 OR d.provincial_round_id = $5) \
-               AND ($6 IS NULL OR d.product_id = $6) \
+               AND ($6 IS NULL OR d.product_id = $6) AND ($7 OR d.status <> 'draft' OR d.drafted_by = $8) \
              ORDER BY d.commune_deadline, d.id LIMIT 1000"
-        )
-        .bind(&f.province)
-        .bind(&f.commune)
-        .bind(f.producer_id)
-        .bind(&f.status)
-        .bind(f.round_id)
-        .bind(f.product_id)
-        .fetch_all(c)
-        .await
+        );
+        Ok(on_pool!(self, |c| {
+            sqlx::query_as::<_, DossierListItem>(&sql)
+                .bind(&f.province)
+                .bind(&f.commune)
+                .bind(f.producer_id)
+                .bind(&f.status)
+                .bind(f.round_id)
+                .bind(f.product_id)
+                .bind(f.drafts)
+                .bind(f.drafted_by)
+                .fetch_all(c)
+                .await
         })?)
     }
 
@@ -211,6 +227,18 @@ impl Store {
         Ok((list, total))
     }
 
+    /// What a filing of this kind builds on today (`ocop_domain::reevaluation::basis`).
+    async fn basis(&self, product_id: i64, filing: &Filing, on: NaiveDate) -> Result<Basis> {
+        let held = self.held_certificate(product_id).await?;
+        basis(filing.kind, held, on).map_err(|m| {
+            StoreError::conflict(
+                "kind",
+                m,
+                "This kind of dossier does not fit the product's certificate.",
+            )
+        })
+    }
+
     /// The product's latest certificate, as a filing needs to know it.
     pub async fn held_certificate(&self, product_id: i64) -> Result<Option<HeldCertificate>> {
         Ok(self
@@ -226,7 +254,9 @@ impl Store {
             }))
     }
 
-    /// File a dossier for a product. One open dossier per product at a
+    /// File a dossier for a product, or save it as a draft (`draft`: the
+    /// filing is `FilingInput::validate_draft`'s, and what it builds on is
+    /// settled when it is submitted). One open dossier per product at a
     /// time; the kind must fit the product's certificate
     /// (`ocop_domain::reevaluation::basis`). A re-evaluation extends its
     /// certificate, in the same transaction, until the result.
@@ -236,6 +266,7 @@ impl Store {
         product_id: i64,
         filing: &Filing,
         ctx: &FilingContext<'_>,
+        draft: bool,
     ) -> Result<i64> {
         check(cap, Action::FileDossier)?;
         let product = self.product(product_id).await?;
@@ -254,14 +285,16 @@ impl Store {
                 "The product already has an open dossier.",
             ));
         }
-        let held = self.held_certificate(product_id).await?;
-        let basis = basis(filing.kind, held, ctx.filed_on).map_err(|m| {
-            StoreError::conflict(
-                "kind",
-                m,
-                "This kind of dossier does not fit the product's certificate.",
-            )
-        })?;
+        let basis = if draft {
+            Basis::default()
+        } else {
+            self.basis(product_id, filing, ctx.filed_on).await?
+        };
+        let status = if draft {
+            DossierStatus::Draft
+        } else {
+            DossierStatus::Submitted
+        };
         let options = serde_json::to_string(&filing.options).unwrap_or_default();
         let t = now();
         let mut tx = self.begin().await?;
@@ -269,8 +302,8 @@ impl Store {
             sqlx::query_scalar(
             "INSERT INTO dossiers (product_id, producer_id, province_code, commune_code, kind, status, criteria_version, set_code, \
              self_options, self_case, self_total, self_rank, note, filed_on, commune_deadline, created_at, updated_at, version, \
-             certificate_id, late_filing, registration) \
-             VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 1, $16, $17, $18) RETURNING id"
+             certificate_id, late_filing, registration, drafted_by) \
+             VALUES ($1, $2, $3, $4, $5, $19, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 1, $16, $17, $18, $20) RETURNING id"
         )
         .bind(product_id)
         .bind(product.product.producer_id)
@@ -290,6 +323,8 @@ impl Store {
         .bind(basis.certificate_id)
         .bind(basis.late)
         .bind(serde_json::to_string(&filing.registration).unwrap_or_default())
+        .bind(status.code())
+        .bind(draft.then_some(cap.actor_id()))
         .fetch_one(&mut *c)
         .await
         })?;
@@ -302,7 +337,7 @@ impl Store {
             "dossier",
             &id.to_string(),
             None,
-            Some(&serde_json::json!({"product_id": product_id, "kind": filing.kind, "version": ctx.criteria_version,
+            Some(&serde_json::json!({"product_id": product_id, "status": status.code(), "kind": filing.kind, "version": ctx.criteria_version,
                 "certificate_id": basis.certificate_id, "late": basis.late,
                 "self_total": filing.self_assessment.total, "self_rank": filing.self_assessment.rank, "deadline": ctx.commune_deadline})),
         )
@@ -326,7 +361,7 @@ impl Store {
         let from =
             DossierStatus::parse(&before.status).ok_or(StoreError::NotFound("trạng thái hồ sơ"))?;
         let to = transition(from, cmd).map_err(illegal)?;
-        if let Some((f, _)) = refiled {
+        if let (Some((f, _)), DossierCommand::Resubmit) = (refiled, cmd) {
             // The kind fixed what the dossier builds on (and any extension).
             if f.kind.code() != before.kind {
                 return Err(StoreError::conflict(
@@ -336,6 +371,13 @@ impl Store {
                 ));
             }
         }
+        // Filing a draft settles what it builds on, as filing at once would.
+        let basis = match (cmd, refiled) {
+            (DossierCommand::Submit, Some((f, ctx))) => {
+                Some(self.basis(before.product_id, f, ctx.filed_on).await?)
+            }
+            _ => None,
+        };
         let mut tx = self.begin().await?;
         let changed = match (review, refiled) {
             (_, Some((f, ctx))) => on_tx!(&mut tx, |c| {
@@ -395,6 +437,23 @@ impl Store {
                 "Hồ sơ vừa được người khác xử lý; hãy tải lại trang.".into(),
             ));
         }
+        if let Some(b) = &basis {
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
+                    "UPDATE dossiers SET certificate_id = $1, late_filing = $2 WHERE id = $3",
+                )
+                .bind(b.certificate_id)
+                .bind(b.late)
+                .bind(id)
+                .execute(&mut *c)
+                .await
+                .map(|_| ())
+            })?;
+            if let (Some(cert), Some(until)) = (b.certificate_id, b.extend_until) {
+                crate::registry::set_extension(&mut tx, cap, before.product_id, cert, Some(until))
+                    .await?;
+            }
+        }
         if to == DossierStatus::Withdrawn {
             end_reevaluation(&mut tx, cap, &before, today).await?;
         }
@@ -429,24 +488,27 @@ impl Store {
             .await
     }
 
-    /// The producer files again after a return, with a new self-assessment.
-    pub async fn resubmit_dossier(
+    /// The producer's filing on a dossier already created: file it again
+    /// after a return (`Resubmit`), save a draft (`SaveDraft`, the filing
+    /// is `validate_draft`'s) or file a draft (`Submit`; the commune's 15
+    /// working days start).
+    pub async fn refile_dossier(
         &self,
         cap: &Capability,
         id: i64,
+        cmd: DossierCommand,
         filing: &Filing,
         ctx: &FilingContext<'_>,
     ) -> Result<()> {
         check(cap, Action::FileDossier)?;
-        self.move_dossier(
-            cap,
-            id,
-            DossierCommand::Resubmit,
-            None,
-            Some((filing, ctx)),
-            ctx.filed_on,
-        )
-        .await
+        if !matches!(
+            cmd,
+            DossierCommand::Resubmit | DossierCommand::SaveDraft | DossierCommand::Submit
+        ) {
+            return Err(illegal("Chỉ nộp lại, lưu nháp hoặc nộp bản nháp.".into()));
+        }
+        self.move_dossier(cap, id, cmd, None, Some((filing, ctx)), ctx.filed_on)
+            .await
     }
 
     pub async fn withdraw_dossier(

@@ -33,6 +33,7 @@ macro_rules! product_joins {
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+pub mod comments;
 pub mod demo;
 pub mod dossiers;
 pub mod evidence;

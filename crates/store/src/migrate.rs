@@ -91,6 +91,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "inspections_by_certificate",
         include_str!("../migrations/0019_inspections_by_certificate.sql"),
     ),
+    (
+        20,
+        "dossier_comments",
+        include_str!("../migrations/0020_dossier_comments.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend. Lines after a `-- @sqlite` or

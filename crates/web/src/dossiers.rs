@@ -18,8 +18,10 @@ use ocop_domain::auth::{authorize, Action, Actor, Role, Scope};
 use ocop_domain::calendar::WorkCalendar;
 use ocop_domain::criteria::{version_for_filing, NodeKind};
 use ocop_domain::dossier::{
-    commune_deadline, CommuneReview, DossierCommand, DossierKind, DossierStatus, FilingInput,
+    commune_deadline, CommentInput, CommuneReview, DossierCommand, DossierKind, DossierStatus,
+    FilingInput,
 };
+use ocop_store::comments::CommentRow;
 use ocop_store::dossiers::{DossierFilter, DossierListItem, FilingContext};
 use serde::Deserialize;
 use serde_json::json;
@@ -34,10 +36,19 @@ pub fn routes() -> Router<State> {
             "/ho-so/{id}/nop-lai",
             get(resubmit_form).post(resubmit_page),
         )
+        .route("/ho-so/{id}/sua", get(resubmit_form).post(resubmit_page))
+        .route("/ho-so/{id}/nop", post(submit_page))
+        .route("/ho-so/{id}/trao-doi", post(comment_page))
         .route("/ho-so/{id}/rut", post(withdraw_page))
         .route("/api/v1/products/{id}/dossiers", post(api_file))
+        .route("/api/v1/products/{id}/drafts", post(api_file_draft))
         .route("/api/v1/dossiers", get(api_list))
-        .route("/api/v1/dossiers/{id}", get(api_get))
+        .route("/api/v1/dossiers/{id}", get(api_get).put(api_save_draft))
+        .route("/api/v1/dossiers/{id}/submit", post(api_submit))
+        .route(
+            "/api/v1/dossiers/{id}/comments",
+            get(api_comments).post(api_comment),
+        )
         .route("/api/v1/dossiers/{id}/forward", post(api_forward))
         .route("/api/v1/dossiers/{id}/return", post(api_return))
         .route("/api/v1/dossiers/{id}/resubmit", post(api_resubmit))
@@ -56,30 +67,45 @@ pub(crate) fn scope_of(d: &ocop_store::dossiers::DossierRow) -> Scope {
     Scope::producer(&d.province_code, &d.commune_code, d.producer_id)
 }
 
-/// The dossiers this actor may see: everything nationally, a province's, a commune's, or a producer's own.
+/// The dossiers this actor may see: everything nationally, a province's, a
+/// commune's, or a producer's own; drafts only their producer's and their author's.
 pub(crate) fn visible_filter(actor: &Actor) -> Option<DossierFilter> {
-    if actor
+    let mut f = if actor
         .roles
         .iter()
         .any(|r| matches!(r, Role::Admin | Role::Ministry))
     {
-        return Some(DossierFilter::default());
-    }
-    actor.roles.iter().find_map(|r| match r {
-        Role::ProvinceOffice { province } => Some(DossierFilter {
-            province: Some(province.clone()),
-            ..Default::default()
-        }),
-        Role::CommuneOfficer { commune, .. } => Some(DossierFilter {
-            commune: Some(commune.clone()),
-            ..Default::default()
-        }),
-        Role::Producer { producer_id, .. } => Some(DossierFilter {
-            producer_id: Some(*producer_id),
-            ..Default::default()
-        }),
-        _ => None,
-    })
+        DossierFilter::default()
+    } else {
+        actor.roles.iter().find_map(|r| match r {
+            Role::ProvinceOffice { province } => Some(DossierFilter {
+                province: Some(province.clone()),
+                ..Default::default()
+            }),
+            Role::CommuneOfficer { commune, .. } => Some(DossierFilter {
+                commune: Some(commune.clone()),
+                ..Default::default()
+            }),
+            Role::Producer { producer_id, .. } => Some(DossierFilter {
+                producer_id: Some(*producer_id),
+                drafts: true,
+                ..Default::default()
+            }),
+            _ => None,
+        })?
+    };
+    f.drafted_by = Some(actor.user_id);
+    Some(f)
+}
+
+/// May this actor see the draft: its producer, who started it, or the
+/// system's administrator (support)?
+fn sees_draft(actor: &Actor, d: &ocop_store::dossiers::DossierRow) -> bool {
+    actor.is_admin()
+        || d.drafted_by == Some(actor.user_id)
+        || actor.roles.iter().any(
+            |r| matches!(r, Role::Producer { producer_id, .. } if *producer_id == d.producer_id),
+        )
 }
 
 pub(crate) async fn load(state: &State, user: &User, id: i64) -> AppResult<DossierListItem> {
@@ -93,14 +119,20 @@ pub(crate) async fn load(state: &State, user: &User, id: i64) -> AppResult<Dossi
     if !user.actor.can_read(&scope_of(&d.dossier)) && !council_member {
         return Err(AppError::NotFound("hồ sơ".into()));
     }
+    // A draft is its producer's (and its author's) until filed.
+    if d.dossier.status == DossierStatus::Draft.code() && !sees_draft(&user.actor, &d.dossier) {
+        return Err(AppError::NotFound("hồ sơ".into()));
+    }
     Ok(d)
 }
 
-/// Validate a filing for a product against the sheet in force today.
+/// Validate a filing (or a draft: only what is filled in) for a product
+/// against the sheet in force today.
 async fn prepare_filing(
     state: &State,
     product_id: i64,
     input: &FilingInput,
+    draft: bool,
 ) -> AppResult<(
     ocop_domain::dossier::Filing,
     String,
@@ -115,7 +147,11 @@ async fn prepare_filing(
     let sheet = version
         .sheet(&x.product.set_code)
         .ok_or_else(|| AppError::NotFound("phiếu đánh giá của bộ sản phẩm".into()))?;
-    let filing = input.validate(sheet)?;
+    let filing = if draft {
+        input.validate_draft(sheet)?
+    } else {
+        input.validate(sheet)?
+    };
     let deadline = commune_deadline(WorkCalendar::shipped(), today);
     Ok((
         filing,
@@ -126,7 +162,13 @@ async fn prepare_filing(
     ))
 }
 
-async fn file(state: &State, user: &User, product_id: i64, input: &FilingInput) -> AppResult<i64> {
+async fn file(
+    state: &State,
+    user: &User,
+    product_id: i64,
+    input: &FilingInput,
+    draft: bool,
+) -> AppResult<i64> {
     let x = state.store.product(product_id).await?;
     let cap = authorize(
         &user.actor,
@@ -137,7 +179,8 @@ async fn file(state: &State, user: &User, product_id: i64, input: &FilingInput) 
             x.product.producer_id,
         ),
     )?;
-    let (filing, version, set, today, deadline) = prepare_filing(state, product_id, input).await?;
+    let (filing, version, set, today, deadline) =
+        prepare_filing(state, product_id, input, draft).await?;
     let ctx = FilingContext {
         criteria_version: &version,
         set_code: &set,
@@ -146,7 +189,7 @@ async fn file(state: &State, user: &User, product_id: i64, input: &FilingInput) 
     };
     Ok(state
         .store
-        .file_dossier(&cap, product_id, &filing, &ctx)
+        .file_dossier(&cap, product_id, &filing, &ctx, draft)
         .await?)
 }
 
@@ -175,11 +218,24 @@ async fn review(
         .await?)
 }
 
-async fn resubmit(state: &State, user: &User, id: i64, input: &FilingInput) -> AppResult<()> {
+/// The producer's filing on a dossier already created: `Resubmit` after a
+/// return, `SaveDraft` or `Submit` on a draft.
+async fn refile(
+    state: &State,
+    user: &User,
+    id: i64,
+    input: &FilingInput,
+    how: DossierCommand,
+) -> AppResult<()> {
     let d = load(state, user, id).await?;
     let cap = authorize(&user.actor, Action::FileDossier, &scope_of(&d.dossier))?;
-    let (filing, version, set, today, deadline) =
-        prepare_filing(state, d.dossier.product_id, input).await?;
+    let (filing, version, set, today, deadline) = prepare_filing(
+        state,
+        d.dossier.product_id,
+        input,
+        how == DossierCommand::SaveDraft,
+    )
+    .await?;
     let ctx = FilingContext {
         criteria_version: &version,
         set_code: &set,
@@ -188,17 +244,76 @@ async fn resubmit(state: &State, user: &User, id: i64, input: &FilingInput) -> A
     };
     Ok(state
         .store
-        .resubmit_dossier(&cap, id, &filing, &ctx)
+        .refile_dossier(&cap, id, how, &filing, &ctx)
         .await?)
 }
 
-async fn withdraw(state: &State, user: &User, id: i64) -> AppResult<()> {
+/// A dossier's contents as a filing, to edit them or file them as they stand.
+fn stored_filing(d: &ocop_store::dossiers::DossierRow, commitment: bool) -> FilingInput {
+    let registration: ocop_domain::dossier::Registration = d
+        .registration
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or_default();
+    FilingInput {
+        kind: d.kind.clone(),
+        options: serde_json::from_str(&d.self_options).unwrap_or_default(),
+        case: d.self_case.clone(),
+        note: d.note.clone(),
+        representative_title: registration.representative_title,
+        phone: registration.phone,
+        email: registration.email,
+        samples: registration.samples,
+        commitment,
+    }
+}
+
+/// File a draft as it stands (the producer gives the commitment now).
+async fn submit_stored(state: &State, user: &User, id: i64, commitment: bool) -> AppResult<()> {
+    let d = load(state, user, id).await?;
+    refile(
+        state,
+        user,
+        id,
+        &stored_filing(&d.dossier, commitment),
+        DossierCommand::Submit,
+    )
+    .await
+}
+
+async fn comment(state: &State, user: &User, id: i64, input: &CommentInput) -> AppResult<i64> {
+    let d = load(state, user, id).await?;
+    let scope = comment_scope(&d.dossier);
+    let cap = authorize(&user.actor, Action::CommentDossier, &scope)?;
+    let body = input.validate()?;
+    // The capacity the author writes in: the role that lets them.
+    let role = user
+        .actor
+        .roles
+        .iter()
+        .find(|r| ocop_domain::auth::permits(r, Action::CommentDossier, &scope, None))
+        .cloned()
+        .unwrap_or(Role::Admin);
+    Ok(state.store.add_comment(&cap, id, &role, &body).await?)
+}
+
+/// Where a comment on a dossier is written: its unit and producer, and its council.
+fn comment_scope(d: &ocop_store::dossiers::DossierRow) -> Scope {
+    Scope {
+        council_id: d.round_id,
+        ..scope_of(d)
+    }
+}
+
+/// Withdraw a dossier (or discard a draft: `Ok(true)`).
+async fn withdraw(state: &State, user: &User, id: i64) -> AppResult<bool> {
     let d = load(state, user, id).await?;
     let cap = authorize(&user.actor, Action::FileDossier, &scope_of(&d.dossier))?;
-    Ok(state
+    state
         .store
         .withdraw_dossier(&cap, id, state.today())
-        .await?)
+        .await?;
+    Ok(d.dossier.status == DossierStatus::Draft.code())
 }
 
 /// Certificates of the viewer's products (a producer) or province (its
@@ -251,9 +366,115 @@ pub async fn api_file(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<FilingInput>,
 ) -> Response {
-    match file(&state, &user, id, &input).await {
+    api_create(state, user, id, input, false).await
+}
+
+async fn api_create(
+    state: State,
+    user: User,
+    product_id: i64,
+    input: FilingInput,
+    draft: bool,
+) -> Response {
+    match file(&state, &user, product_id, &input, draft).await {
         Ok(did) => match state.store.dossier(did).await {
             Ok(d) => (StatusCode::CREATED, Json(d)).into_response(),
+            Err(e) => AppError::from(e).json(),
+        },
+        Err(e) => e.json(),
+    }
+}
+
+/// Start a dossier as a draft: saved with whatever is filled in (what is
+/// filled in must be right), seen by the producer only, no deadline running.
+/// Evidence may be attached to it; `POST /api/v1/dossiers/{id}/submit` files it.
+#[utoipa::path(post, path = "/api/v1/products/{id}/drafts", tag = "dossiers", params(("id" = i64, Path)), request_body = FilingInput,
+    responses((status = 201, body = DossierListItem), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_file_draft(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<FilingInput>,
+) -> Response {
+    api_create(state, user, id, input, true).await
+}
+
+/// Save a draft's contents again (the whole filing replaces the draft's).
+#[utoipa::path(put, path = "/api/v1/dossiers/{id}", tag = "dossiers", params(("id" = i64, Path)), request_body = FilingInput,
+    responses((status = 200, body = DossierListItem), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_save_draft(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<FilingInput>,
+) -> Response {
+    api_refile(state, user, id, input, DossierCommand::SaveDraft).await
+}
+
+async fn api_refile(
+    state: State,
+    user: User,
+    id: i64,
+    input: FilingInput,
+    how: DossierCommand,
+) -> Response {
+    match refile(&state, &user, id, &input, how).await {
+        Ok(()) => api_get(S(state), user, Path(id)).await,
+        Err(e) => e.json(),
+    }
+}
+
+/// Filing a draft: the producer's commitment (Mẫu 01) is given now.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct SubmitInput {
+    pub commitment: bool,
+}
+
+/// File a draft with the commune as it stands: it must now be complete
+/// (422 lists what is missing); the commune's 15 working days start, and
+/// an upgrade or re-evaluation is checked against the product's certificate.
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/submit", tag = "dossiers", params(("id" = i64, Path)), request_body = SubmitInput,
+    responses((status = 200, body = DossierListItem), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_submit(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<SubmitInput>,
+) -> Response {
+    match submit_stored(&state, &user, id, input.commitment).await {
+        Ok(()) => api_get(S(state), user, Path(id)).await,
+        Err(e) => e.json(),
+    }
+}
+
+/// A dossier's comments, oldest first: every party to the dossier reads them all.
+#[utoipa::path(get, path = "/api/v1/dossiers/{id}/comments", tag = "dossiers", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<CommentRow>), (status = 404, body = ErrorBody)))]
+pub async fn api_comments(S(state): S<State>, user: User, Path(id): Path<i64>) -> Response {
+    let list = async {
+        load(&state, &user, id).await?;
+        Ok::<_, AppError>(state.store.comments_of(id).await?)
+    };
+    match list.await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => e.json(),
+    }
+}
+
+/// Write in a dossier's thread: its producer, its commune, its province's
+/// office, its council's members, the ministry.
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/comments", tag = "dossiers", params(("id" = i64, Path)), request_body = CommentInput,
+    responses((status = 201, body = Vec<CommentRow>), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_comment(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<CommentInput>,
+) -> Response {
+    match comment(&state, &user, id, &input).await {
+        Ok(_) => match state.store.comments_of(id).await {
+            Ok(list) => (StatusCode::CREATED, Json(list)).into_response(),
             Err(e) => AppError::from(e).json(),
         },
         Err(e) => e.json(),
@@ -351,10 +572,7 @@ pub async fn api_resubmit(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<FilingInput>,
 ) -> Response {
-    match resubmit(&state, &user, id, &input).await {
-        Ok(()) => api_get(S(state), user, Path(id)).await,
-        Err(e) => e.json(),
-    }
+    api_refile(state, user, id, input, DossierCommand::Resubmit).await
 }
 
 /// Withdraw a dossier not yet forwarded.
@@ -362,7 +580,7 @@ pub async fn api_resubmit(
     responses((status = 200, body = DossierListItem), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn api_withdraw(S(state): S<State>, user: User, Path(id): Path<i64>) -> Response {
     match withdraw(&state, &user, id).await {
-        Ok(()) => api_get(S(state), user, Path(id)).await,
+        Ok(_) => api_get(S(state), user, Path(id)).await,
         Err(e) => e.json(),
     }
 }
@@ -449,6 +667,7 @@ async fn filing_form(
     user: &User,
     product: &ocop_store::registry::ProductListItem,
     action: &str,
+    mode: &str,
     v: serde_json::Value,
     errors: Option<String>,
     selected: serde_json::Value,
@@ -464,6 +683,7 @@ async fn filing_form(
         json!(product.product.set_code == ocop_domain::dossier::TOURISM_SET),
     );
     c.insert("action".into(), json!(action));
+    c.insert("mode".into(), json!(mode));
     c.insert("v".into(), v);
     c.insert("error".into(), json!(errors));
     c.insert("nodes".into(), nodes);
@@ -489,6 +709,7 @@ fn filing_from_form(form: &FormMap) -> (FilingInput, serde_json::Value) {
         if matches!(
             k.as_str(),
             "_csrf"
+                | "hanh_dong"
                 | "kind"
                 | "note"
                 | "truong_hop"
@@ -575,12 +796,18 @@ pub(crate) async fn new_page(
         &user,
         &x,
         &format!("/san-pham/{id}/ho-so/moi"),
+        "new",
         json!({"kind": kind.code()}),
         None,
         json!({}),
     )
     .await
     .or_page(&state, Some(&user))
+}
+
+/// The filing form's buttons: "nhap" saves a draft, anything else files.
+fn wants_draft(form: &FormMap) -> bool {
+    form.get("hanh_dong").map(String::as_str) == Some("nhap")
 }
 
 pub(crate) async fn file_page(
@@ -592,8 +819,12 @@ pub(crate) async fn file_page(
     user.check_csrf(csrf_of(&form))
         .or_page(&state, Some(&user))?;
     let (input, selected) = filing_from_form(&form);
-    match file(&state, &user, id, &input).await {
-        Ok(did) => Ok(see_other(&format!("/ho-so/{did}?tb=da-nop"))),
+    let draft = wants_draft(&form);
+    match file(&state, &user, id, &input, draft).await {
+        Ok(did) => Ok(see_other(&format!(
+            "/ho-so/{did}?tb={}",
+            if draft { "da-luu-nhap" } else { "da-nop" }
+        ))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let x = state.store.product(id).await.or_page(&state, Some(&user))?;
             let page = filing_form(
@@ -601,6 +832,7 @@ pub(crate) async fn file_page(
                 &user,
                 &x,
                 &format!("/san-pham/{id}/ho-so/moi"),
+                "new",
                 json!(form),
                 Some(e.summary()),
                 selected,
@@ -613,6 +845,7 @@ pub(crate) async fn file_page(
     }
 }
 
+/// Edit a draft, or complete a returned dossier, on the filing form.
 pub(crate) async fn resubmit_form(
     S(state): S<State>,
     user: User,
@@ -624,10 +857,10 @@ pub(crate) async fn resubmit_form(
         .product(d.dossier.product_id)
         .await
         .or_page(&state, Some(&user))?;
-    let options: Vec<String> = serde_json::from_str(&d.dossier.self_options).unwrap_or_default();
+    let stored = stored_filing(&d.dossier, false);
     let mut selected = serde_json::Map::new();
     if let Some(sheet) = d.dossier.sheet() {
-        for o in &options {
+        for o in &stored.options {
             if let Some(parent) = sheet
                 .node(o)
                 .and_then(|n| n.parent)
@@ -641,20 +874,25 @@ pub(crate) async fn resubmit_form(
         &state,
         &user,
         &x,
-        &format!("/ho-so/{id}/nop-lai"),
-        {
-            // Null indexes as an empty object.
-            let mut v = json_column(&d.dossier.registration);
-            v["kind"] = json!(d.dossier.kind);
-            v["note"] = json!(d.dossier.note);
-            v["truong_hop"] = json!(d.dossier.self_case);
-            v
-        },
+        &format!("/ho-so/{id}/sua"),
+        edit_mode(&d),
+        json!({"kind": stored.kind, "note": stored.note, "truong_hop": stored.case,
+               "representative_title": stored.representative_title, "phone": stored.phone,
+               "email": stored.email, "samples": stored.samples}),
         None,
         serde_json::Value::Object(selected),
     )
     .await
     .or_page(&state, Some(&user))
+}
+
+/// How the filing form edits an existing dossier: a draft (save or file) or a return (file again).
+fn edit_mode(d: &DossierListItem) -> &'static str {
+    if d.dossier.status == DossierStatus::Draft.code() {
+        "draft"
+    } else {
+        "returned"
+    }
 }
 
 pub(crate) async fn resubmit_page(
@@ -666,10 +904,15 @@ pub(crate) async fn resubmit_page(
     user.check_csrf(csrf_of(&form))
         .or_page(&state, Some(&user))?;
     let (input, selected) = filing_from_form(&form);
-    match resubmit(&state, &user, id, &input).await {
-        Ok(()) => Ok(see_other(&format!("/ho-so/{id}?tb=da-nop"))),
-        Err(e @ AppError::Invalid(_)) => {
-            let d = load(&state, &user, id).await.or_page(&state, Some(&user))?;
+    let d = load(&state, &user, id).await.or_page(&state, Some(&user))?;
+    let (how, flash) = match (edit_mode(&d), wants_draft(&form)) {
+        ("draft", true) => (DossierCommand::SaveDraft, "da-luu-nhap"),
+        ("draft", false) => (DossierCommand::Submit, "da-nop"),
+        _ => (DossierCommand::Resubmit, "da-nop"),
+    };
+    match refile(&state, &user, id, &input, how).await {
+        Ok(()) => Ok(see_other(&format!("/ho-so/{id}?tb={flash}"))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let x = state
                 .store
                 .product(d.dossier.product_id)
@@ -679,7 +922,8 @@ pub(crate) async fn resubmit_page(
                 &state,
                 &user,
                 &x,
-                &format!("/ho-so/{id}/nop-lai"),
+                &format!("/ho-so/{id}/sua"),
+                edit_mode(&d),
                 json!(form),
                 Some(e.summary()),
                 selected,
@@ -692,13 +936,80 @@ pub(crate) async fn resubmit_page(
     }
 }
 
+/// File a draft as it stands, from its page (the commitment box ticked there).
+pub(crate) async fn submit_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    match submit_stored(&state, &user, id, form.contains_key("commitment")).await {
+        Ok(()) => Ok(see_other(&format!("/ho-so/{id}?tb=da-nop"))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            shown_again(&state, &user, id, "submit", e, json!({})).await
+        }
+        Err(e) => Err(error_page(&state, Some(&user), e)),
+    }
+}
+
+pub(crate) async fn comment_page(
+    S(state): S<State>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(form): Form<FormMap>,
+) -> PageResult {
+    user.check_csrf(csrf_of(&form))
+        .or_page(&state, Some(&user))?;
+    let input = CommentInput {
+        body: form.get("body").cloned().unwrap_or_default(),
+    };
+    match comment(&state, &user, id, &input).await {
+        Ok(cid) => Ok(see_other(&format!(
+            "/ho-so/{id}?tb=da-gui-trao-doi#trao-doi-{cid}"
+        ))),
+        Err(e @ AppError::Invalid(_)) => {
+            shown_again(&state, &user, id, "comment", e, json!({"body": input.body})).await
+        }
+        Err(e) => Err(error_page(&state, Some(&user), e)),
+    }
+}
+
 pub(crate) async fn show_page(
     S(state): S<State>,
     user: User,
     Path(id): Path<i64>,
     Query(fq): Query<FlashQuery>,
 ) -> PageResult {
-    show(&state, &user, id, flash_text(fq.tb.as_deref()), None, None).await
+    show(&state, &user, id, flash_text(fq.tb.as_deref()), None).await
+}
+
+/// The dossier page again, with a refused form's message and what was typed (422).
+async fn shown_again(
+    state: &State,
+    user: &User,
+    id: i64,
+    form: &'static str,
+    e: AppError,
+    values: serde_json::Value,
+) -> PageResult {
+    let refused = Refused {
+        form,
+        message: e.summary(),
+        values,
+    };
+    let page = show(state, user, id, None, Some(refused)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// A form of the dossier page that was refused: shown again with its
+/// message and what was typed.
+struct Refused {
+    /// "review", "submit" or "comment".
+    form: &'static str,
+    message: String,
+    values: serde_json::Value,
 }
 
 async fn show(
@@ -706,8 +1017,7 @@ async fn show(
     user: &User,
     id: i64,
     flash: Option<&str>,
-    review_error: Option<String>,
-    review_values: Option<serde_json::Value>,
+    refused: Option<Refused>,
 ) -> PageResult {
     let d = load(state, user, id).await.or_page(state, Some(user))?;
     let scope = scope_of(&d.dossier);
@@ -741,7 +1051,54 @@ async fn show(
         .as_deref()
         .and_then(|r| serde_json::from_str(r).ok());
     let status = d.dossier.status.as_str();
+    let draft = status == DossierStatus::Draft.code();
+    let may_file = authorize(&user.actor, Action::FileDossier, &scope).is_ok();
     let mut c = ctx(Some(user), "dossiers", &format!("Hồ sơ #{id}"));
+    c.insert("draft".into(), json!(draft));
+    // A draft: what still keeps it from being filed, said before the producer tries.
+    if draft && may_file {
+        let mut missing: Vec<String> = match sheet {
+            Some(s) => match stored_filing(&d.dossier, true).validate(s) {
+                Ok(_) => vec![],
+                Err(e) => e.0.iter().map(|x| x.message.clone()).collect(),
+            },
+            None => vec![],
+        };
+        if let Some(kind) = DossierKind::parse(&d.dossier.kind) {
+            let held = state
+                .store
+                .held_certificate(d.dossier.product_id)
+                .await
+                .or_page(state, Some(user))?;
+            if let Err(m) = ocop_domain::reevaluation::basis(kind, held, state.today()) {
+                missing.push(m);
+            }
+        }
+        c.insert("draft_missing".into(), json!(missing));
+    }
+    // The thread: every party reads every comment; who may write.
+    let comments = state
+        .store
+        .comments_of(id)
+        .await
+        .or_page(state, Some(user))?;
+    c.insert(
+        "comments".into(),
+        json!(comments
+            .iter()
+            .map(|k| json!({"id": k.id, "author": k.author_name, "role": ocop_domain::auth::label_of(&k.author_role),
+                            "own": k.author_id == user.actor.user_id, "body": k.body, "at": k.created_at}))
+            .collect::<Vec<_>>()),
+    );
+    c.insert(
+        "can_comment".into(),
+        json!(authorize(
+            &user.actor,
+            Action::CommentDossier,
+            &comment_scope(&d.dossier)
+        )
+        .is_ok()),
+    );
     c.insert("d".into(), item_json(&d, state.today()));
     c.insert(
         "version_title".into(),
@@ -763,10 +1120,7 @@ async fn show(
     );
     c.insert(
         "can_withdraw".into(),
-        json!(
-            matches!(status, "submitted" | "returned")
-                && authorize(&user.actor, Action::FileDossier, &scope).is_ok()
-        ),
+        json!(matches!(status, "draft" | "submitted" | "returned") && may_file),
     );
     // The province's decision on a scored dossier (3★–4★: recognition and
     // certificate; 90+ at 5★: sent to the ministry; below 3★: not recognised).
@@ -841,7 +1195,6 @@ async fn show(
         .evidence_of(id)
         .await
         .or_page(state, Some(user))?;
-    let may_file = authorize(&user.actor, Action::FileDossier, &scope).is_ok();
     let title_of = |cid: &str| {
         sheet
             .and_then(|s| s.node(cid))
@@ -919,8 +1272,13 @@ async fn show(
         }
     }
     c.insert("flash".into(), json!(flash));
-    c.insert("review_error".into(), json!(review_error));
-    c.insert("rv".into(), review_values.unwrap_or_else(|| json!({})));
+    let (form, message, values) = refused
+        .map(|r| (r.form, Some(r.message), r.values))
+        .unwrap_or(("", None, json!({})));
+    c.insert(
+        "refused".into(),
+        json!({"form": form, "message": message, "values": values}),
+    );
     Ok(render(state, "dossiers/show.html", c))
 }
 
@@ -966,16 +1324,7 @@ pub(crate) async fn review_page(
             }
         ))),
         Err(e @ AppError::Invalid(_)) => {
-            let page = show(
-                &state,
-                &user,
-                id,
-                None,
-                Some(e.summary()),
-                Some(json!(form)),
-            )
-            .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            shown_again(&state, &user, id, "review", e, json!(form)).await
         }
         Err(e) => Err(error_page(&state, Some(&user), e)),
     }
@@ -989,8 +1338,11 @@ pub(crate) async fn withdraw_page(
 ) -> PageResult {
     user.check_csrf(csrf_of(&form))
         .or_page(&state, Some(&user))?;
-    withdraw(&state, &user, id)
+    let draft = withdraw(&state, &user, id)
         .await
         .or_page(&state, Some(&user))?;
-    Ok(see_other(&format!("/ho-so/{id}?tb=da-rut")))
+    Ok(see_other(&format!(
+        "/ho-so/{id}?tb={}",
+        if draft { "da-huy-nhap" } else { "da-rut" }
+    )))
 }

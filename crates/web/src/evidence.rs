@@ -33,11 +33,14 @@ pub fn routes() -> Router<State> {
 /// team may ask for more), and removed only while the dossier is still
 /// the producer's (before the commune forwards it).
 pub(crate) fn may_add(status: &str) -> bool {
-    matches!(status, "submitted" | "returned" | "forwarded" | "in_round")
+    matches!(
+        status,
+        "draft" | "submitted" | "returned" | "forwarded" | "in_round"
+    )
 }
 
 pub(crate) fn may_remove(status: &str) -> bool {
-    matches!(status, "submitted" | "returned")
+    matches!(status, "draft" | "submitted" | "returned")
 }
 
 fn closed(message: &str) -> AppError {

@@ -23,7 +23,7 @@ fn next_tax_code() -> String {
     }
 }
 
-const ENDPOINTS: [&str; 22] = [
+const ENDPOINTS: [&str; 24] = [
     "create_producer",
     "update_producer",
     "deactivate_producer",
@@ -46,27 +46,31 @@ const ENDPOINTS: [&str; 22] = [
     "post_offer",
     "record_agreement",
     "record_inspection",
+    "comment_dossier",
+    "save_draft",
 ];
 
 /// (role, [(in scope, out of scope) for each endpoint]) — true means allowed.
-fn expected() -> Vec<(&'static str, [(bool, bool); 22])> {
+fn expected() -> Vec<(&'static str, [(bool, bool); 24])> {
     const ALL: (bool, bool) = (true, true);
     const IN: (bool, bool) = (true, false);
     const NO: (bool, bool) = (false, false);
     #[rustfmt::skip]
     let table = vec![
-        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
-        // The ministry records and revokes 5★ certificates, runs fairs and inspects products anywhere.
-        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, ALL]),
+        ("admin", [ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL]),
+        // The ministry records and revokes 5★ certificates, runs fairs, inspects
+        // products and writes in dossiers' threads anywhere.
+        // A draft is seen (and saved) by its producer only.
+        ("ministry", [NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, ALL, ALL, NO]),
         // An account has no unit until a role is granted: creating one is not scoped.
         // The commune reviews dossiers; the province only receives them.
-        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN, IN, NO, IN, IN, IN, IN, NO, IN, IN, IN]),
-        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO, IN, IN, NO, NO, NO, NO, NO, NO, NO, NO]),
-        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO, IN, NO, NO, NO, NO, IN, NO, IN, IN, NO]),
+        ("province", [IN, IN, IN, IN, IN, IN, IN, ALL, IN, IN, IN, IN, IN, NO, IN, IN, IN, IN, NO, IN, IN, IN, IN, NO]),
+        ("commune", [IN, IN, IN, IN, IN, NO, NO, NO, NO, IN, IN, NO, IN, IN, NO, NO, NO, NO, NO, NO, NO, NO, IN, NO]),
+        ("producer", [NO, IN, NO, IN, IN, NO, NO, NO, NO, NO, IN, NO, IN, NO, NO, NO, NO, IN, NO, IN, IN, NO, IN, IN]),
         // A buyer posts demands; it records agreements only on its own demands.
-        ("buyer", [NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, ALL, NO, NO, NO]),
-        ("norole", [NO; 22]),
-        ("anonymous", [NO; 22]),
+        ("buyer", [NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, ALL, NO, NO, NO, NO, NO]),
+        ("norole", [NO; 24]),
+        ("anonymous", [NO; 24]),
     ];
     table
 }
@@ -204,7 +208,7 @@ async fn every_role_every_write_in_and_out_of_scope() {
                         }
                         "deactivate_product" => c.post(app.url(&format!("/api/v1/products/{prod}/deactivate"))),
                         "upload_image" => c.post(app.url(&format!("/api/v1/products/{prod}/images"))).body(png.clone()),
-                        "file_dossier" | "review_dossier" => {
+                        "file_dossier" | "review_dossier" | "comment_dossier" | "save_draft" => {
                             // A fresh product each time: one open dossier per product.
                             let data = ocop_domain::product::ProductInput { name: format!("Hồ sơ {}", next_tax_code()), set_code: "09".into(), ..Default::default() }
                                 .validate(if inside { "01" } else { f.province_b.as_str() }, commune)
@@ -219,18 +223,23 @@ async fn every_role_every_write_in_and_out_of_scope() {
                                 c.post(app.url(&format!("/api/v1/products/{new_product}/dossiers"))).json(&filing)
                             } else {
                                 let sheet = ocop_domain::criteria::version("qd26-2026").unwrap().sheet("09").unwrap();
-                                let f = serde_json::from_value::<ocop_domain::dossier::FilingInput>(filing)
+                                let f = serde_json::from_value::<ocop_domain::dossier::FilingInput>(filing.clone())
                                     .unwrap()
                                     .validate(sheet)
                                     .unwrap();
                                 let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
                                 let ctx = ocop_store::dossiers::FilingContext { criteria_version: "qd26-2026", set_code: "09", filed_on: day, commune_deadline: day };
+                                let draft = *endpoint == "save_draft";
                                 let did = app
                                     .store
-                                    .file_dossier(&ocop_domain::auth::Capability::system(ocop_domain::auth::Action::FileDossier), new_product, &f, &ctx)
+                                    .file_dossier(&ocop_domain::auth::Capability::system(ocop_domain::auth::Action::FileDossier), new_product, &f, &ctx, draft)
                                     .await
                                     .unwrap();
-                                c.post(app.url(&format!("/api/v1/dossiers/{did}/return"))).json(&json!({"conclusion": "Bổ sung giấy tờ"}))
+                                match *endpoint {
+                                    "review_dossier" => c.post(app.url(&format!("/api/v1/dossiers/{did}/return"))).json(&json!({"conclusion": "Bổ sung giấy tờ"})),
+                                    "comment_dossier" => c.post(app.url(&format!("/api/v1/dossiers/{did}/comments"))).json(&json!({"body": "Câu hỏi về hồ sơ"})),
+                                    _ => c.put(app.url(&format!("/api/v1/dossiers/{did}"))).json(&filing),
+                                }
                             }
                         }
                         "create_round" => c.post(app.url("/api/v1/rounds")).json(&json!({
@@ -291,7 +300,10 @@ async fn every_role_every_write_in_and_out_of_scope() {
                     // Dossiers out of reach are not revealed (404), like a refusal.
                     let denial_ok = matches!(status.as_u16(), 401 | 403)
                         || (*endpoint == "import" && status == 422)
-                        || (*endpoint == "review_dossier" && status == 404);
+                        || (matches!(
+                            *endpoint,
+                            "review_dossier" | "comment_dossier" | "save_draft"
+                        ) && status == 404);
                     if allowed != want || (!allowed && !denial_ok) {
                         let body = r.text().await.unwrap_or_default();
                         failures.push(format!(

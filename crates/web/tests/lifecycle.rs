@@ -742,5 +742,12 @@ async fn the_advisory_team_reports_before_the_council_scores() {
             "{}",
             app.label
         );
+        // A member of the council asks in the dossier's thread; the producer reads it.
+        let thread = format!("/api/v1/dossiers/{did}/comments");
+        let body = json!({"body": "Đề nghị cho biết sản lượng năm 2026."});
+        let (s, k) = post(&app, &a.member, &thread, body).await;
+        assert_eq!(s, 201, "{}: {k}", app.label);
+        let (_, list) = common::get(&app, &a.producer, &thread).await;
+        assert_eq!(list[0]["author_role"], "council_member", "{}", app.label);
     }
 }

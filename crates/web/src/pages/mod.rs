@@ -225,6 +225,11 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
         "da-chuyen" => "Đã chuyển hồ sơ lên tỉnh.",
         "da-tra-lai" => "Đã trả hồ sơ để chủ thể bổ sung.",
         "da-rut" => "Đã rút hồ sơ.",
+        "da-luu-nhap" => {
+            "Đã lưu bản nháp. Hồ sơ chưa gửi UBND xã: khi đủ thông tin, bấm “Nộp hồ sơ”."
+        }
+        "da-huy-nhap" => "Đã huỷ bản nháp.",
+        "da-gui-trao-doi" => "Đã gửi nội dung trao đổi.",
         "da-nop-phieu" => "Đã nộp phiếu đánh giá.",
         "da-ket-thuc" => "Đã kết thúc chấm điểm: kết quả hội đồng đã được ghi.",
         "da-quyet-dinh" => "Đã ghi nhận quyết định.",
@@ -311,9 +316,25 @@ async fn home(
                 .iter()
                 .filter(|d| d.dossier.status == "forwarded")
                 .count();
+            let drafts = list.iter().filter(|d| d.dossier.status == "draft").count();
+            // Threads where someone else had the last word in the last two weeks.
+            let since = chrono::Utc::now() - chrono::Duration::days(14);
+            let mut replies: Vec<_> = list
+                .iter()
+                .filter(|d| {
+                    d.last_comment_by.is_some_and(|a| a != u.actor.user_id)
+                        && d.last_comment_at.is_some_and(|t| t >= since)
+                })
+                .collect();
+            replies.sort_by_key(|d| std::cmp::Reverse(d.last_comment_at));
+            let replies: Vec<_> = replies
+                .iter()
+                .take(5)
+                .map(|d| json!({"id": d.dossier.id, "product_name": d.product_name, "at": d.last_comment_at, "count": d.comment_count}))
+                .collect();
             c.insert(
                 "dossiers".into(),
-                json!({"waiting": waiting, "overdue": overdue, "forwarded": forwarded}),
+                json!({"waiting": waiting, "overdue": overdue, "forwarded": forwarded, "drafts": drafts, "replies": replies}),
             );
         }
         let expiring = state
@@ -444,10 +465,21 @@ fn history_label(h: &ocop_store::audit::AuditEntry) -> &'static str {
         return "đăng ký điểm bán";
     }
     if h.entity == "dossier" {
-        let status = serde_json::from_str::<serde_json::Value>(&h.after)
-            .ok()
-            .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string));
+        let status_in = |json: &str| {
+            serde_json::from_str::<serde_json::Value>(json)
+                .ok()
+                .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string))
+        };
+        let status = status_in(&h.after);
+        let from_draft = status_in(&h.before).as_deref() == Some("draft");
         return match status.as_deref() {
+            _ if h.action == "dossier.comment" => "viết trao đổi",
+            Some("draft") if from_draft => "sửa bản nháp",
+            Some("draft") => "lưu bản nháp",
+            Some("submitted") if from_draft => "nộp hồ sơ (từ bản nháp)",
+            Some("withdrawn") if from_draft => "huỷ bản nháp",
+            // A filing's own entry has no state before it.
+            Some("submitted") if status_in(&h.before).is_none() => "nộp hồ sơ",
             None if h.action == "dossier.score" => "thành viên hội đồng nộp phiếu",
             None if h.after.contains("\"reopened\"") => "mở lại phiếu để hội đồng chấm lại",
             None if h.after.contains("\"evidence_removed\"") => "gỡ tài liệu minh chứng",
