@@ -123,7 +123,7 @@ impl Search {
         let commits = self.store.commit_count();
         let last = self.store.outbox_last_id().await?;
         let n = self.rebuild_to(&mut sync, last).await?;
-        self.seen_commits.store(commits, Ordering::Release);
+        self.seen_commits.fetch_max(commits, Ordering::AcqRel);
         Ok(n)
     }
 
@@ -140,10 +140,20 @@ impl Search {
     /// Apply every outbox row not yet applied. Returns how many rows.
     pub async fn catch_up(&self) -> Result<usize> {
         let mut sync = self.sync.lock().await;
+        self.catch_up_locked(&mut sync).await
+    }
+
+    /// Apply the outbox up to its last row as of now: every commit counted
+    /// before this call is in it. Rows written meanwhile are the next
+    /// catch-up's; chasing them here would keep the caller (a reader) waiting
+    /// for as long as writes keep coming.
+    async fn catch_up_locked(&self, sync: &mut Sync) -> Result<usize> {
         let commits = self.store.commit_count();
+        let until = self.store.outbox_last_id().await?;
         let mut rows = 0;
-        loop {
-            let batch = self.store.outbox_after(sync.applied, OUTBOX_BATCH).await?;
+        while sync.applied < until {
+            let mut batch = self.store.outbox_after(sync.applied, OUTBOX_BATCH).await?;
+            batch.retain(|e| e.id <= until);
             let Some(last) = batch.last().map(|e| e.id) else {
                 break;
             };
@@ -157,7 +167,7 @@ impl Search {
                 );
             }
             if touched.len() > REBUILD_THRESHOLD {
-                self.rebuild_to(&mut sync, last).await?;
+                self.rebuild_to(sync, last).await?;
             } else if !touched.is_empty() {
                 let mut entries: Vec<CatalogEntry> = Vec::new();
                 for id in &touched {
@@ -170,7 +180,7 @@ impl Search {
             }
             sync.applied = last;
         }
-        self.seen_commits.store(commits, Ordering::Release);
+        self.seen_commits.fetch_max(commits, Ordering::AcqRel);
         Ok(rows)
     }
 
@@ -207,11 +217,22 @@ impl Search {
         Ok(self.generation.load(Ordering::Acquire))
     }
 
-    /// Catch up first if this process wrote since the last catch-up.
+    /// Catch up first if this process wrote since the last catch-up. The
+    /// commit counter only grows, and a catch-up applies every commit counted
+    /// when it began: a reader that waited while another caught up past the
+    /// count it arrived with has nothing left to do. Readers waiting behind
+    /// one catch-up are all served by it, instead of each paying for another
+    /// (and another index commit) under a steady stream of writes.
     async fn fresh(&self) -> Result<()> {
-        if self.store.commit_count() != self.seen_commits.load(Ordering::Acquire) {
-            self.catch_up().await?;
+        let arrived_at = self.store.commit_count();
+        if self.seen_commits.load(Ordering::Acquire) >= arrived_at {
+            return Ok(());
         }
+        let mut sync = self.sync.lock().await;
+        if self.seen_commits.load(Ordering::Acquire) >= arrived_at {
+            return Ok(());
+        }
+        self.catch_up_locked(&mut sync).await?;
         Ok(())
     }
 
