@@ -76,6 +76,16 @@ impl Conclusion {
     }
 }
 
+/// Days the competent level has to revoke once a revocation is concluded
+/// (Decision 26/2026 Art. 8.4: 15 days from the competent body's conclusion).
+pub const REVOCATION_DAYS: u64 = 15;
+
+/// The day by which a certificate must be revoked after an inspection
+/// concluded on `concluded_on` that it should be.
+pub fn revocation_due(concluded_on: NaiveDate) -> NaiveDate {
+    concluded_on + chrono::Days::new(REVOCATION_DAYS)
+}
+
 /// An inspection as entered.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod calendar;
 pub mod certificate;
 pub mod classification;
+pub mod council;
 pub mod criteria;
 pub mod demo;
 pub mod dossier;

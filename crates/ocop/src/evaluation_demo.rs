@@ -16,24 +16,28 @@ use ocop_domain::dossier::{
 use ocop_store::dossiers::FilingContext;
 use ocop_store::Store;
 
-/// The council members the demo creates (username, full name, chair).
-const PROVINCIAL_COUNCIL: [(&str, &str, bool); 3] = [
+/// The council members the demo creates (username, full name, organisation, chair).
+const PROVINCIAL_COUNCIL: [(&str, &str, &str, bool); 3] = [
     (
         "hoidong.hn1",
-        "Nguyễn Thị Hồng Hạnh — Phó Chủ tịch UBND Thành phố",
+        "Nguyễn Thị Hồng Hạnh",
+        "Phó Chủ tịch UBND Thành phố Hà Nội",
         true,
     ),
-    ("hoidong.hn2", "Trần Văn Quang — Sở Công Thương", false),
-    ("hoidong.hn3", "Lê Thị Mai — Sở Y tế", false),
+    ("hoidong.hn2", "Trần Văn Quang", "Sở Công Thương", false),
+    ("hoidong.hn3", "Lê Thị Mai", "Sở Y tế", false),
 ];
-const CENTRAL_COUNCIL: (&str, &str) =
-    ("hoidong.tw", "Phạm Minh Đức — Bộ Nông nghiệp và Môi trường");
+const CENTRAL_COUNCIL: (&str, &str, &str) = (
+    "hoidong.tw",
+    "Phạm Minh Đức",
+    "Bộ Nông nghiệp và Môi trường",
+);
 
 /// The demo's council accounts, for the start-up listing.
 pub(crate) fn council_accounts() -> Vec<(&'static str, &'static str)> {
     PROVINCIAL_COUNCIL
         .iter()
-        .map(|(u, _, chair)| {
+        .map(|(u, _, _, chair)| {
             (
                 *u,
                 if *chair {
@@ -229,7 +233,7 @@ pub(crate) async fn seed_demo_evaluation(
         )
         .await?;
     let mut members = Vec::new();
-    for (username, full_name, chair) in PROVINCIAL_COUNCIL {
+    for (username, full_name, organisation, chair) in PROVINCIAL_COUNCIL {
         let id = store
             .create_user(
                 &Capability::system(Action::CreateUser),
@@ -239,7 +243,9 @@ pub(crate) async fn seed_demo_evaluation(
                 crate::DEMO_PASSWORD,
             )
             .await?;
-        store.add_round_member(&manage, round, id, chair).await?;
+        let seat = ocop_domain::council::seat(chair, organisation, "department")
+            .map_err(|e| anyhow!("{e:?}"))?;
+        store.add_round_member(&manage, round, id, &seat).await?;
         members.push(actor(store, username).await?);
     }
     let decision = |number: &str| DecisionInput {
@@ -291,8 +297,10 @@ pub(crate) async fn seed_demo_evaluation(
             crate::DEMO_PASSWORD,
         )
         .await?;
+    let seat = ocop_domain::council::seat(true, CENTRAL_COUNCIL.2, "department")
+        .map_err(|e| anyhow!("{e:?}"))?;
     store
-        .add_round_member(&central_manage, central, id, true)
+        .add_round_member(&central_manage, central, id, &seat)
         .await?;
     store
         .assign_to_round(&central_manage, central, potential)

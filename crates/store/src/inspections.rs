@@ -27,7 +27,51 @@ pub struct InspectionRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// A certificate an inspection concluded should be revoked, not revoked yet.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct RevocationPending {
+    pub product_id: i64,
+    pub product_name: String,
+    pub product_code: String,
+    pub certificate_id: i64,
+    pub certificate_number: Option<String>,
+    pub stars: i64,
+    /// The (latest) inspection that concluded it, and its date.
+    pub inspection_id: i64,
+    pub inspected_on: NaiveDate,
+    pub body: String,
+}
+
 impl Store {
+    /// Certificates whose latest inspection concluded revocation and that are
+    /// not revoked: in a province (`None`: everywhere), with stars in
+    /// `min_stars..=max_stars` (the competent level's: 3–4 the province's,
+    /// 5 the ministry's), oldest conclusion first.
+    pub async fn revocations_pending(
+        &self,
+        province: Option<&str>,
+        min_stars: i64,
+        max_stars: i64,
+    ) -> Result<Vec<RevocationPending>> {
+        Ok(on_pool!(self, |c| {
+            sqlx::query_as::<_, RevocationPending>(
+            "SELECT p.id AS product_id, p.name AS product_name, p.code AS product_code, ce.id AS certificate_id, \
+             ce.number AS certificate_number, ce.stars, i.id AS inspection_id, i.inspected_on, i.body \
+             FROM inspections i JOIN certificates ce ON ce.id = i.certificate_id JOIN products p ON p.id = i.product_id \
+             WHERE i.conclusion = 'revocation' AND ce.revoked_on IS NULL \
+               AND ce.stars >= $2 AND ce.stars <= $3 AND ($1 IS NULL OR p.province_code = $1) \
+               AND i.id = (SELECT j.id FROM inspections j WHERE j.certificate_id = i.certificate_id \
+                           ORDER BY j.inspected_on DESC, j.id DESC LIMIT 1) \
+             ORDER BY i.inspected_on, p.id LIMIT 200"
+        )
+        .bind(province)
+        .bind(min_stars)
+        .bind(max_stars)
+        .fetch_all(c)
+        .await
+        })?)
+    }
+
     /// Record an inspection (validated by the caller) of `certificate_id`, a certificate of `product_id`.
     pub async fn record_inspection(
         &self,

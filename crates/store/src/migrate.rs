@@ -96,6 +96,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "dossier_comments",
         include_str!("../migrations/0020_dossier_comments.sql"),
     ),
+    (
+        21,
+        "council_seats",
+        include_str!("../migrations/0021_council_seats.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend. Lines after a `-- @sqlite` or

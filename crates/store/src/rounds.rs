@@ -51,6 +51,21 @@ pub struct MemberRow {
     pub username: String,
     pub full_name: String,
     pub is_chair: bool,
+    /// The organisation represented (may be empty for members added before it was asked).
+    pub organisation: String,
+    /// department or invited (`ocop_domain::council::Capacity`).
+    pub capacity: String,
+}
+
+impl MemberRow {
+    pub fn seat(&self) -> ocop_domain::council::Seat {
+        ocop_domain::council::Seat {
+            chair: self.is_chair,
+            organisation: self.organisation.clone(),
+            capacity: ocop_domain::council::Capacity::parse(&self.capacity)
+                .unwrap_or(ocop_domain::council::Capacity::Department),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -163,7 +178,8 @@ impl Store {
     pub async fn round_members(&self, round_id: i64) -> Result<Vec<MemberRow>> {
         Ok(on_pool!(self, |c| {
             sqlx::query_as::<_, MemberRow>(
-            "SELECT m.user_id, u.username, u.full_name, m.is_chair FROM round_members m JOIN users u ON u.id = m.user_id \
+            "SELECT m.user_id, u.username, u.full_name, m.is_chair, m.organisation, m.capacity \
+             FROM round_members m JOIN users u ON u.id = m.user_id \
              WHERE m.round_id = $1 ORDER BY m.is_chair DESC, u.username"
         )
         .bind(round_id)
@@ -178,7 +194,7 @@ impl Store {
         cap: &Capability,
         round_id: i64,
         user_id: i64,
-        chair: bool,
+        seat: &ocop_domain::council::Seat,
     ) -> Result<()> {
         check(cap, Action::ManageRound)?;
         self.round(round_id).await?;
@@ -188,11 +204,13 @@ impl Store {
         };
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, |c| sqlx::query(
-            "INSERT INTO round_members (round_id, user_id, is_chair) VALUES ($1, $2, $3)"
+            "INSERT INTO round_members (round_id, user_id, is_chair, organisation, capacity) VALUES ($1, $2, $3, $4, $5)"
         )
         .bind(round_id)
         .bind(user_id)
-        .bind(chair)
+        .bind(seat.chair)
+        .bind(&seat.organisation)
+        .bind(seat.capacity.code())
         .execute(&mut *c)
         .await
         .map(|_| ()))
@@ -221,7 +239,7 @@ impl Store {
             "round",
             &round_id.to_string(),
             None,
-            Some(&serde_json::json!({"member": user_id, "chair": chair})),
+            Some(&serde_json::json!({"member": user_id, "seat": seat})),
         )
         .await?;
         tx.commit().await

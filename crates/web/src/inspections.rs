@@ -73,7 +73,40 @@ pub(crate) fn inspection_json(i: &InspectionRow) -> serde_json::Value {
     let mut v = json!(i);
     v["kind_label"] = json!(InspectionKind::parse(&i.kind).map(|k| k.label()));
     v["conclusion_label"] = json!(Conclusion::parse(&i.conclusion).map(|c| c.label()));
+    if i.conclusion == Conclusion::Revocation.code() {
+        v["revocation_due"] = json!(ocop_domain::inspection::revocation_due(i.inspected_on));
+    }
     v
+}
+
+/// For the dashboard of the level competent to revoke (the province's office
+/// for 3★–4★ in its province, the ministry for 5★; the administrator
+/// everything): certificates an inspection concluded should be revoked, not
+/// revoked yet, with the 15 days of Art. 8.4 and whether they have passed.
+pub(crate) async fn revocation_notices(state: &State, user: &User) -> AppResult<serde_json::Value> {
+    use ocop_domain::auth::Role;
+    let (province, min, max) = match user.actor.roles.iter().find_map(|r| match r {
+        Role::Admin => Some((None, 3, 5)),
+        Role::Ministry => Some((None, 5, 5)),
+        Role::ProvinceOffice { province } => Some((Some(province.clone()), 3, 4)),
+        _ => None,
+    }) {
+        Some(x) => x,
+        None => return Ok(json!([])),
+    };
+    let today = state.today();
+    let pending = state
+        .store
+        .revocations_pending(province.as_deref(), min, max)
+        .await?;
+    Ok(json!(pending
+        .iter()
+        .map(|p| {
+            let due = ocop_domain::inspection::revocation_due(p.inspected_on);
+            json!({"product_id": p.product_id, "product_name": p.product_name, "number": p.certificate_number,
+                   "stars": p.stars, "inspected_on": p.inspected_on, "body": p.body, "due": due, "late": today > due})
+        })
+        .collect::<Vec<_>>()))
 }
 
 /// Record a post-certification inspection of the product's certificate in

@@ -183,15 +183,11 @@ async fn round_scope(state: &State, id: i64) -> AppResult<(RoundRow, Scope)> {
     Ok((r, scope))
 }
 
-async fn add_member(
-    state: &State,
-    user: &User,
-    id: i64,
-    username: &str,
-    chair: bool,
-) -> AppResult<()> {
+async fn add_member(state: &State, user: &User, id: i64, body: &NewMember) -> AppResult<()> {
     let (_, scope) = round_scope(state, id).await?;
     let cap = authorize(&user.actor, Action::ManageRound, &scope)?;
+    let seat = ocop_domain::council::seat(body.chair, &body.organisation, &body.capacity)?;
+    let username = body.username.trim();
     let member = state
         .store
         .user_by_username(username)
@@ -203,7 +199,7 @@ async fn add_member(
         })?;
     Ok(state
         .store
-        .add_round_member(&cap, id, member.id, chair)
+        .add_round_member(&cap, id, member.id, &seat)
         .await?)
 }
 
@@ -692,6 +688,13 @@ pub struct NewMember {
     pub username: String,
     #[serde(default)]
     pub chair: bool,
+    /// The organisation the member represents, e.g. "Sở Công Thương".
+    #[serde(default)]
+    pub organisation: String,
+    /// department (default: a department's or ministry's representative) or
+    /// invited (an OCOP expert, an association's or organisation's representative).
+    #[serde(default)]
+    pub capacity: String,
 }
 
 /// Add a council member to a round (grants the council-member role for it).
@@ -703,7 +706,7 @@ pub async fn api_member(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<NewMember>,
 ) -> Response {
-    match add_member(&state, &user, id, &body.username, body.chair).await {
+    match add_member(&state, &user, id, &body).await {
         Ok(()) => StatusCode::CREATED.into_response(),
         Err(e) => e.json(),
     }
@@ -1190,7 +1193,18 @@ pub(crate) async fn round_page(
             .collect::<Vec<_>>()),
     );
     c.insert("round".into(), json!(round));
-    c.insert("members".into(), json!(members));
+    c.insert(
+        "members".into(),
+        json!(members
+            .iter()
+            .map(|m| {
+                let mut v = json!(m);
+                v["role_text"] = json!(ocop_domain::council::role_text(&m.seat()));
+                v["invited"] = json!(m.capacity == ocop_domain::council::Capacity::Invited.code());
+                v
+            })
+            .collect::<Vec<_>>()),
+    );
     c.insert("assigned".into(), json!(assigned));
     c.insert("available".into(), json!(available));
     c.insert("manager".into(), json!(manager));
@@ -1207,16 +1221,16 @@ pub(crate) async fn member_page(
 ) -> PageResult {
     user.check_csrf(csrf_of(&form))
         .or_page(&state, Some(&user))?;
-    let username = form.get("username").cloned().unwrap_or_default();
-    add_member(
-        &state,
-        &user,
-        id,
-        username.trim(),
-        form.contains_key("chair"),
-    )
-    .await
-    .or_page(&state, Some(&user))?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let body = NewMember {
+        username: get("username"),
+        chair: form.contains_key("chair"),
+        organisation: get("organisation"),
+        capacity: get("capacity"),
+    };
+    add_member(&state, &user, id, &body)
+        .await
+        .or_page(&state, Some(&user))?;
     Ok(see_other(&format!("/dot-danh-gia/{id}?tb=da-luu")))
 }
 
@@ -1510,7 +1524,7 @@ fn minutes(
         Block::Heading("1. Thành phần hội đồng".into()),
         Block::Table(Table {
             headers: vec!["Họ và tên".into(), "Tài khoản".into(), "Nhiệm vụ".into()],
-            widths: vec![3.0, 2.0, 2.0],
+            widths: vec![3.0, 2.0, 4.0],
             right: vec![],
             rows: members
                 .iter()
@@ -1518,7 +1532,7 @@ fn minutes(
                     vec![
                         m.full_name.clone(),
                         m.username.clone(),
-                        if m.is_chair { "Chủ tịch hội đồng" } else { "Thành viên" }.into(),
+                        ocop_domain::council::role_text(&m.seat()),
                     ]
                 })
                 .collect(),
@@ -1635,12 +1649,7 @@ fn results_workbook(
                     vec![
                         m.full_name.clone().into(),
                         m.username.clone().into(),
-                        if m.is_chair {
-                            "Chủ tịch hội đồng"
-                        } else {
-                            "Thành viên"
-                        }
-                        .into(),
+                        ocop_domain::council::role_text(&m.seat()).into(),
                     ]
                 })
                 .collect(),

@@ -1682,11 +1682,24 @@ async fn round_council_scoring_and_consolidation() {
             .unwrap();
         assert_eq!(r.status(), 201);
         let rid = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-        for (name, chair) in [("tv1", true), ("tv2", false), ("tv3", false)] {
+        // The council's seats (Art. 7.3.b): a chair, departments' representatives, an invited expert.
+        let r = prov
+            .post(app.url(&format!("/api/v1/rounds/{rid}/members")))
+            .header("x-csrf-token", &pcsrf)
+            .json(&json!({"username": "tv3", "capacity": "guest"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{}: an unknown capacity", app.label);
+        for (name, chair, organisation, capacity) in [
+            ("tv1", true, "UBND Thành phố Hà Nội", ""),
+            ("tv2", false, "Sở Công Thương", "department"),
+            ("tv3", false, "Hiệp hội Làng nghề Việt Nam", "invited"),
+        ] {
             let r = prov
                 .post(app.url(&format!("/api/v1/rounds/{rid}/members")))
                 .header("x-csrf-token", &pcsrf)
-                .json(&json!({"username": name, "chair": chair}))
+                .json(&json!({"username": name, "chair": chair, "organisation": organisation, "capacity": capacity}))
                 .send()
                 .await
                 .unwrap();
@@ -2218,7 +2231,10 @@ async fn round_council_scoring_and_consolidation() {
         let status = r.status();
         let page = r.text().await.unwrap();
         assert!(
-            page.contains("Đợt 1 năm 2027") && page.contains("Chủ tịch hội đồng"),
+            page.contains("Đợt 1 năm 2027")
+                && page.contains("Chủ tịch hội đồng — UBND Thành phố Hà Nội")
+                && page.contains("Thành viên — Sở Công Thương")
+                && page.contains("Thành viên mời — Hiệp hội Làng nghề Việt Nam"),
             "{status} {}",
             &page[page.len().saturating_sub(1500)..]
         );

@@ -658,6 +658,42 @@ async fn inspections_are_recorded_against_the_certificate_in_force() {
             "{}",
             app.label
         );
+        // A conclusion to revoke: the competent level (the province, for 4★)
+        // has 15 days (Art. 8.4), on its dashboard until it revokes.
+        let (s, r) = post(&app, &a.office, &path, json!({"kind": "ad_hoc", "inspected_on": "21/11/2026", "body": "Sở Nông nghiệp và Môi trường Hà Nội",
+                              "mark_use": "Tiếp tục dán biểu trưng 5 sao sau thời hạn khắc phục", "conclusion": "revocation"})).await;
+        assert_eq!(s, 201, "{}: {r}", app.label);
+        app.clock.set(day("07/12/2026"));
+        let home = app.page(&b, "/").await;
+        assert!(
+            home.contains("Đề nghị thu hồi giấy chứng nhận chờ quyết định (1)")
+                && home.contains("quá hạn thu hồi từ 06&#x2f;12&#x2f;2026"),
+            "{}",
+            app.label
+        );
+        let (mb, _) = app.browser("ministry").await;
+        assert!(
+            !app.page(&mb, "/")
+                .await
+                .contains("Đề nghị thu hồi giấy chứng nhận"),
+            "{}: 4★ is the province's to revoke",
+            app.label
+        );
+        let (s, r) = post(
+            &app,
+            &a.office,
+            &format!("/api/v1/certificates/{}/revoke", p.certificate.unwrap()),
+            json!({"ground": "mark_misuse", "detail": "Quyết định số 77/QĐ-UBND"}),
+        )
+        .await;
+        assert_eq!(s, 200, "{}: {r}", app.label);
+        assert!(
+            !app.page(&b, "/")
+                .await
+                .contains("Đề nghị thu hồi giấy chứng nhận"),
+            "{}: revoked, no longer pending",
+            app.label
+        );
         // No certificate in force, nothing to inspect.
         let bare = app
             .api_product(&admin, f.producer_a, "Mắm tép", "09", None)

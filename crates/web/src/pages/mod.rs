@@ -362,6 +362,12 @@ async fn home(
                 .or_page(&state, user)?,
         );
         c.insert(
+            "revocations".into(),
+            crate::inspections::revocation_notices(&state, u)
+                .await
+                .or_page(&state, user)?,
+        );
+        c.insert(
             "suspended".into(),
             json!(crate::markets::suspension_notices(&state, u)
                 .await
