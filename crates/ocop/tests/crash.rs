@@ -4,108 +4,20 @@
 //! SIGKILL, restarts it on the same database and checks every acknowledged
 //! write, then `ocop audit verify`. On SQLite and on PostgreSQL.
 
-use ocop_domain::admin_units::units;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ocop");
-const PASSWORD: &str = "mat-khau-thu-nghiem";
+mod common;
 
-fn ocop(url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("--database-url")
-        .arg(url)
-        .args(args)
-        .env("OCOP_PASSWORD", PASSWORD)
-        .env("OCOP_LOG", "warn")
-        .output()
-        .expect("run ocop")
-}
-
-/// Start `ocop serve` on a free port; returns the child and its base URL.
-fn serve(url: &str, index: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["--database-url", url, "--index-dir"])
-        .arg(index)
-        .args(["serve", "--bind", "127.0.0.1:0", "--no-demo"])
-        .env("OCOP_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start ocop serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("server printed its address")
-            .expect("read");
-        if let Some(i) = line.find("http://127.0.0.1:") {
-            let addr = line[i..].split_whitespace().next().unwrap().to_string();
-            break addr;
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, base)
-}
-
-async fn login(base: &str) -> (reqwest::Client, String) {
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let r = c
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"username": "admin", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.unwrap();
-    (c, body["csrf_token"].as_str().unwrap().to_string())
-}
+use common::{login, ocop, serve, with_producer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_writes_survive_sigkill() {
     for db in ocop_store::testing::all().await {
         let label = db.label;
         let index = tempfile::tempdir().unwrap();
-        let out = ocop(
-            &db.url,
-            &[
-                "user",
-                "create",
-                "admin",
-                "--full-name",
-                "Quản trị",
-                "--role",
-                "admin",
-            ],
-        );
-        assert!(
-            out.status.success(),
-            "{label}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let (mut server, base) = serve(&db.url, index.path());
-        let (c, csrf) = login(&base).await;
-        let commune = units().communes_of("01")[0].code.clone();
-        let r = c
-            .post(format!("{base}/api/v1/producers"))
-            .header("x-csrf-token", &csrf)
-            .json(&json!({"name": "HTX Vạn Phần", "kind": "cooperative", "registration_number": "0100109106",
-                "address": "Thôn 1", "commune_code": commune, "representative_name": "Nguyễn Thị Lan",
-                "representative_gender": "female", "phone": "0912345678"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201, "{label}: {}", r.text().await.unwrap());
-        let producer: Value = r.json().await.unwrap();
-        let pid = producer["id"].as_i64().unwrap();
+        let (mut server, base, c, csrf, pid) = with_producer(&db.url, index.path(), label).await;
 
         // Eight writers add products until the server dies under them.
         let acked: Arc<Mutex<Vec<(i64, String)>>> = Arc::default();

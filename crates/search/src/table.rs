@@ -80,14 +80,24 @@ impl Status {
     }
 }
 
+/// `positions` of an id without a row.
+const NO_ROW: u32 = u32::MAX;
+
+/// The table's order: by collation key, then id.
+fn row_order(a: &Row, b: &Row) -> std::cmp::Ordering {
+    a.key.cmp(&b.key).then(a.id.cmp(&b.id))
+}
+
 /// A comparison of two rows (by position).
 type RowOrder<'a> = Box<dyn Fn(&u32, &u32) -> std::cmp::Ordering + 'a>;
 
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     rows: Vec<Row>,
-    /// Product id → position in `rows`.
-    positions: HashMap<i64, u32>,
+    /// Product id → position in `rows`, indexed by id (ids are the
+    /// database's dense sequence; `NO_ROW` where there is none): one array
+    /// write per row to build, one read per search hit.
+    positions: Vec<u32>,
     provinces: Interner,
     communes: Interner,
     groups: Interner,
@@ -154,27 +164,65 @@ impl Table {
     }
 
     fn reorder(&mut self) {
-        self.rows
-            .sort_unstable_by(|a, b| a.key.cmp(&b.key).then(a.id.cmp(&b.id)));
-        self.positions = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id, i as u32))
-            .collect();
+        self.rows.sort_unstable_by(row_order);
+        self.index_positions();
+    }
+
+    fn index_positions(&mut self) {
+        let top = self.rows.iter().map(|r| r.id.max(0) as usize).max();
+        let mut positions = vec![NO_ROW; top.map_or(0, |t| t + 1)];
+        for (i, r) in self.rows.iter().enumerate() {
+            if r.id >= 0 {
+                positions[r.id as usize] = i as u32;
+            }
+        }
+        self.positions = positions;
+    }
+
+    fn position(&self, id: i64) -> Option<u32> {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| self.positions.get(i).copied())
+            .filter(|p| *p != NO_ROW)
     }
 
     /// A copy with `removed` products taken out and `entries` put in (an
     /// entry replaces the row of its product). Copy-on-write: readers keep
     /// the table they started with.
     pub fn updated(&self, removed: &HashSet<i64>, entries: &[CatalogEntry]) -> Table {
-        let mut t = self.clone();
+        // The rows are already in order: take the changed ones out, sort the
+        // few new ones, and merge, rather than sorting 200,000 rows again
+        // on every write.
+        let mut t = Table {
+            rows: Vec::new(),
+            positions: Vec::new(),
+            provinces: self.provinces.clone(),
+            communes: self.communes.clone(),
+            groups: self.groups.clone(),
+            sets: self.sets.clone(),
+            kinds: self.kinds.clone(),
+        };
         let replaced: HashSet<i64> = entries.iter().map(|e| e.id).collect();
-        t.rows
-            .retain(|r| !removed.contains(&r.id) && !replaced.contains(&r.id));
-        let new_rows: Vec<Row> = entries.iter().map(|e| t.row(e)).collect();
-        t.rows.extend(new_rows);
-        t.reorder();
+        let mut new_rows: Vec<Row> = entries.iter().map(|e| t.row(e)).collect();
+        new_rows.sort_unstable_by(row_order);
+        let kept = self
+            .rows
+            .iter()
+            .filter(|r| !removed.contains(&r.id) && !replaced.contains(&r.id));
+        let mut rows = Vec::with_capacity(self.rows.len() + new_rows.len());
+        let mut new_rows = new_rows.into_iter().peekable();
+        for r in kept {
+            while new_rows
+                .peek()
+                .is_some_and(|n| row_order(n, r) == std::cmp::Ordering::Less)
+            {
+                rows.push(new_rows.next().expect("peeked"));
+            }
+            rows.push(r.clone());
+        }
+        rows.extend(new_rows);
+        t.rows = rows;
+        t.index_positions();
         t
     }
 
@@ -215,10 +263,7 @@ impl Table {
         // Vietnamese order); without one, every row.
         let candidates: Box<dyn Iterator<Item = u32>> = match scores {
             Some(s) => {
-                let mut p: Vec<u32> = s
-                    .keys()
-                    .filter_map(|id| self.positions.get(id).copied())
-                    .collect();
+                let mut p: Vec<u32> = s.keys().filter_map(|id| self.position(*id)).collect();
                 p.sort_unstable();
                 Box::new(p.into_iter())
             }
@@ -340,5 +385,67 @@ impl Table {
             hits.select_nth_unstable_by(end, |a, b| cmp(a, b));
         }
         hits[..end].sort_unstable_by(|a, b| cmp(a, b));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: i64, key: &str, stars: i64) -> CatalogEntry {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        CatalogEntry {
+            id,
+            name: format!("Sản phẩm {id}"),
+            sort_key: hex::encode(key),
+            code: format!("01-{id:05}"),
+            producer_name: "HTX".into(),
+            producer_kind: "cooperative".into(),
+            commune_code: "00004".into(),
+            commune_name: "Ba Đình".into(),
+            province_code: "01".into(),
+            province_name: "Hà Nội".into(),
+            group_code: None,
+            set_code: "09".into(),
+            stars,
+            issued_on: day,
+            expires_on: day + chrono::Duration::days(1000),
+            revoked_on: None,
+        }
+    }
+
+    fn order(t: &Table) -> Vec<i64> {
+        t.rows.iter().map(|r| r.id).collect()
+    }
+
+    /// An update merges into the order a full build would give, and finds
+    /// every row by id, whatever is renamed, removed or added.
+    #[test]
+    fn an_update_equals_a_rebuild() {
+        let mut entries: Vec<CatalogEntry> = (1..=60)
+            .map(|i| entry(i, &format!("k{:03}", (i * 37) % 101), 3 + i % 3))
+            .collect();
+        let table = Table::build(&entries);
+        // Rename three (moving them), remove two, add two new ones (one with a
+        // key equal to an existing one: the id breaks the tie).
+        let changed = vec![
+            entry(5, "a000", 4),
+            entry(17, "zzzz", 5),
+            entry(30, "k050", 3),
+            entry(61, "k050", 4),
+            entry(62, "m", 3),
+        ];
+        let removed: HashSet<i64> = [8, 44].into_iter().collect();
+        let updated = table.updated(&removed, &changed);
+        entries.retain(|e| !removed.contains(&e.id) && !changed.iter().any(|c| c.id == e.id));
+        entries.extend(changed);
+        let rebuilt = Table::build(&entries);
+        assert_eq!(order(&updated), order(&rebuilt));
+        for (pos, r) in updated.rows.iter().enumerate() {
+            assert_eq!(updated.position(r.id), Some(pos as u32));
+        }
+        assert_eq!(updated.position(8), None);
+        assert_eq!(updated.position(1000), None);
+        assert_eq!(updated.position(-1), None);
     }
 }
