@@ -339,6 +339,12 @@ impl Actor {
         self.roles.first().map(Role::scope).unwrap_or_default()
     }
 
+    /// The role in which this actor may do `action` in `scope` (the first that
+    /// permits it): the capacity a record such as a comment is written in.
+    pub fn acting_role(&self, action: Action, scope: &Scope) -> Option<&Role> {
+        self.roles.iter().find(|r| permits(r, action, scope, None))
+    }
+
     /// May this actor read non-public registry data (contacts, history) in this scope?
     pub fn can_read(&self, scope: &Scope) -> bool {
         self.roles.iter().any(|r| match r {

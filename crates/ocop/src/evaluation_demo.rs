@@ -121,9 +121,11 @@ async fn converse(store: &Store, dossier: i64) -> Result<()> {
         ),
     ] {
         let a = actor(store, username).await?;
-        let role = a.roles.first().cloned().context("vai trò mẫu")?;
         let c = cap(&a, Action::CommentDossier, &scope)?;
-        store.add_comment(&c, dossier, &role, body).await?;
+        let role = a
+            .acting_role(Action::CommentDossier, &scope)
+            .context("vai trò mẫu")?;
+        store.add_comment(&c, dossier, role, body).await?;
     }
     Ok(())
 }

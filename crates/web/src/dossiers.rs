@@ -289,12 +289,9 @@ async fn comment(state: &State, user: &User, id: i64, input: &CommentInput) -> A
     // The capacity the author writes in: the role that lets them.
     let role = user
         .actor
-        .roles
-        .iter()
-        .find(|r| ocop_domain::auth::permits(r, Action::CommentDossier, &scope, None))
-        .cloned()
-        .unwrap_or(Role::Admin);
-    Ok(state.store.add_comment(&cap, id, &role, &body).await?)
+        .acting_role(Action::CommentDossier, &scope)
+        .ok_or_else(|| AppError::Internal("authorized without a permitting role".into()))?;
+    Ok(state.store.add_comment(&cap, id, role, &body).await?)
 }
 
 /// Where a comment on a dossier is written: its unit and producer, and its council.
