@@ -18,10 +18,8 @@ use ocop_domain::auth::{authorize, Action, Actor, Role, Scope};
 use ocop_domain::calendar::WorkCalendar;
 use ocop_domain::criteria::{version_for_filing, NodeKind};
 use ocop_domain::dossier::{
-    commune_deadline, CommentInput, CommuneReview, DossierCommand, DossierKind, DossierStatus,
-    FilingInput,
+    commune_deadline, CommuneReview, DossierCommand, DossierKind, DossierStatus, FilingInput,
 };
-use ocop_store::comments::CommentRow;
 use ocop_store::dossiers::{DossierFilter, DossierListItem, FilingContext};
 use serde::Deserialize;
 use serde_json::json;
@@ -38,17 +36,12 @@ pub fn routes() -> Router<State> {
         )
         .route("/ho-so/{id}/sua", get(resubmit_form).post(resubmit_page))
         .route("/ho-so/{id}/nop", post(submit_page))
-        .route("/ho-so/{id}/trao-doi", post(comment_page))
         .route("/ho-so/{id}/rut", post(withdraw_page))
         .route("/api/v1/products/{id}/dossiers", post(api_file))
         .route("/api/v1/products/{id}/drafts", post(api_file_draft))
         .route("/api/v1/dossiers", get(api_list))
         .route("/api/v1/dossiers/{id}", get(api_get).put(api_save_draft))
         .route("/api/v1/dossiers/{id}/submit", post(api_submit))
-        .route(
-            "/api/v1/dossiers/{id}/comments",
-            get(api_comments).post(api_comment),
-        )
         .route("/api/v1/dossiers/{id}/forward", post(api_forward))
         .route("/api/v1/dossiers/{id}/return", post(api_return))
         .route("/api/v1/dossiers/{id}/resubmit", post(api_resubmit))
@@ -281,27 +274,6 @@ async fn submit_stored(state: &State, user: &User, id: i64, commitment: bool) ->
     .await
 }
 
-async fn comment(state: &State, user: &User, id: i64, input: &CommentInput) -> AppResult<i64> {
-    let d = load(state, user, id).await?;
-    let scope = comment_scope(&d.dossier);
-    let cap = authorize(&user.actor, Action::CommentDossier, &scope)?;
-    let body = input.validate()?;
-    // The capacity the author writes in: the role that lets them.
-    let role = user
-        .actor
-        .acting_role(Action::CommentDossier, &scope)
-        .ok_or_else(|| AppError::Internal("authorized without a permitting role".into()))?;
-    Ok(state.store.add_comment(&cap, id, role, &body).await?)
-}
-
-/// Where a comment on a dossier is written: its unit and producer, and its council.
-fn comment_scope(d: &ocop_store::dossiers::DossierRow) -> Scope {
-    Scope {
-        council_id: d.round_id,
-        ..scope_of(d)
-    }
-}
-
 /// Withdraw a dossier (or discard a draft: `Ok(true)`).
 async fn withdraw(state: &State, user: &User, id: i64) -> AppResult<bool> {
     let d = load(state, user, id).await?;
@@ -441,39 +413,6 @@ pub async fn api_submit(
 ) -> Response {
     match submit_stored(&state, &user, id, input.commitment).await {
         Ok(()) => api_get(S(state), user, Path(id)).await,
-        Err(e) => e.json(),
-    }
-}
-
-/// A dossier's comments, oldest first: every party to the dossier reads them all.
-#[utoipa::path(get, path = "/api/v1/dossiers/{id}/comments", tag = "dossiers", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<CommentRow>), (status = 404, body = ErrorBody)))]
-pub async fn api_comments(S(state): S<State>, user: User, Path(id): Path<i64>) -> Response {
-    let list = async {
-        load(&state, &user, id).await?;
-        Ok::<_, AppError>(state.store.comments_of(id).await?)
-    };
-    match list.await {
-        Ok(list) => Json(list).into_response(),
-        Err(e) => e.json(),
-    }
-}
-
-/// Write in a dossier's thread: its producer, its commune, its province's
-/// office, its council's members, the ministry.
-#[utoipa::path(post, path = "/api/v1/dossiers/{id}/comments", tag = "dossiers", params(("id" = i64, Path)), request_body = CommentInput,
-    responses((status = 201, body = Vec<CommentRow>), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn api_comment(
-    S(state): S<State>,
-    user: User,
-    Path(id): Path<i64>,
-    ApiJson(input): ApiJson<CommentInput>,
-) -> Response {
-    match comment(&state, &user, id, &input).await {
-        Ok(_) => match state.store.comments_of(id).await {
-            Ok(list) => (StatusCode::CREATED, Json(list)).into_response(),
-            Err(e) => AppError::from(e).json(),
-        },
         Err(e) => e.json(),
     }
 }
@@ -951,28 +890,6 @@ pub(crate) async fn submit_page(
     }
 }
 
-pub(crate) async fn comment_page(
-    S(state): S<State>,
-    user: User,
-    Path(id): Path<i64>,
-    Form(form): Form<FormMap>,
-) -> PageResult {
-    user.check_csrf(csrf_of(&form))
-        .or_page(&state, Some(&user))?;
-    let input = CommentInput {
-        body: form.get("body").cloned().unwrap_or_default(),
-    };
-    match comment(&state, &user, id, &input).await {
-        Ok(cid) => Ok(see_other(&format!(
-            "/ho-so/{id}?tb=da-gui-trao-doi#trao-doi-{cid}"
-        ))),
-        Err(e @ AppError::Invalid(_)) => {
-            shown_again(&state, &user, id, "comment", e, json!({"body": input.body})).await
-        }
-        Err(e) => Err(error_page(&state, Some(&user), e)),
-    }
-}
-
 pub(crate) async fn show_page(
     S(state): S<State>,
     user: User,
@@ -983,7 +900,7 @@ pub(crate) async fn show_page(
 }
 
 /// The dossier page again, with a refused form's message and what was typed (422).
-async fn shown_again(
+pub(crate) async fn shown_again(
     state: &State,
     user: &User,
     id: i64,
@@ -1074,28 +991,11 @@ async fn show(
         c.insert("draft_missing".into(), json!(missing));
     }
     // The thread: every party reads every comment; who may write.
-    let comments = state
-        .store
-        .comments_of(id)
+    let (comments, can_comment) = crate::dossier_thread::for_page(state, user, &d.dossier)
         .await
         .or_page(state, Some(user))?;
-    c.insert(
-        "comments".into(),
-        json!(comments
-            .iter()
-            .map(|k| json!({"id": k.id, "author": k.author_name, "role": ocop_domain::auth::label_of(&k.author_role),
-                            "own": k.author_id == user.actor.user_id, "body": k.body, "at": k.created_at}))
-            .collect::<Vec<_>>()),
-    );
-    c.insert(
-        "can_comment".into(),
-        json!(authorize(
-            &user.actor,
-            Action::CommentDossier,
-            &comment_scope(&d.dossier)
-        )
-        .is_ok()),
-    );
+    c.insert("comments".into(), comments);
+    c.insert("can_comment".into(), json!(can_comment));
     c.insert("d".into(), item_json(&d, state.today()));
     c.insert(
         "version_title".into(),

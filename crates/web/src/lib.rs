@@ -8,6 +8,7 @@
 
 pub mod api;
 mod caching;
+pub mod dossier_thread;
 pub mod dossiers;
 pub mod error;
 pub mod evidence;
@@ -146,6 +147,7 @@ pub fn router(state: State) -> Router {
         .merge(api::routes())
         .merge(public::routes())
         .merge(dossiers::routes())
+        .merge(dossier_thread::routes())
         .merge(evidence::routes())
         .merge(inspections::routes())
         .merge(rounds::routes())

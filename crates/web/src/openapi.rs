@@ -33,7 +33,7 @@ use utoipa::OpenApi;
         crate::markets::api_listing, crate::markets::api_network, crate::markets::api_designations,
         crate::markets::api_designate,
         crate::dossiers::api_file, crate::dossiers::api_list, crate::dossiers::api_get, crate::dossiers::api_forward,
-        crate::dossiers::api_return, crate::dossiers::api_resubmit, crate::dossiers::api_withdraw, crate::dossiers::api_file_draft, crate::dossiers::api_save_draft, crate::dossiers::api_submit, crate::dossiers::api_comments, crate::dossiers::api_comment,
+        crate::dossiers::api_return, crate::dossiers::api_resubmit, crate::dossiers::api_withdraw, crate::dossiers::api_file_draft, crate::dossiers::api_save_draft, crate::dossiers::api_submit, crate::dossier_thread::api_comments, crate::dossier_thread::api_comment,
         crate::evidence::api_list, crate::evidence::api_upload, crate::evidence::api_remove,
         crate::inspections::api_record, crate::inspections::api_list,
         crate::pos_files::api_upload, crate::pos_files::api_list,
