@@ -6,49 +6,26 @@
 // issued and its QR page says valid.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { spawnSync } from 'node:child_process';
+import { bin, startSystem } from './harness.mjs';
 
-const bin = process.env.OCOP_BIN ?? resolve(import.meta.dirname, '../../target/release/ocop');
 const PASSWORD = 'ocop-demo-2026';
-let server, base, browser, dir, db;
+let sys, base, browser;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ocop-e2e-'));
-  db = `sqlite://${dir}/ocop.db`;
-  server = spawn(bin, ['--database-url', db, 'serve', '--bind', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  base = await new Promise((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 60_000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/http:\/\/(127\.0\.0\.1:\d+)/);
-      if (m) { clearTimeout(timer); ok(`http://${m[1]}`); }
-    });
-    server.on('exit', (code) => fail(new Error(`server exited with ${code}:\n${out}`)));
-  });
+  sys = await startSystem();
+  ({ base, browser } = sys);
   // The council's members: accounts made on the server's console.
   for (const name of ['tv1', 'tv2', 'tv3']) {
-    const r = spawnSync(bin, ['--database-url', db, 'user', 'create', name, '--full-name', `Thành viên ${name}`], {
+    const r = spawnSync(bin, ['--database-url', sys.db, 'user', 'create', name, '--full-name', `Thành viên ${name}`], {
       env: { ...process.env, OCOP_PASSWORD: PASSWORD },
       encoding: 'utf8',
     });
     assert.equal(r.status, 0, r.stderr);
   }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGINT');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(async () => { await sys?.stop(); });
 
 /** A fresh browser session logged in as `username`. */
 async function as(username) {

@@ -7,39 +7,16 @@
 // text, named links, and text contrast (WCAG AA).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { startSystem } from './harness.mjs';
 
-const bin = process.env.OCOP_BIN ?? resolve(import.meta.dirname, '../../target/release/ocop');
-let server, base, browser, dir;
+let sys, base, browser;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ocop-e2e-'));
-  server = spawn(bin, ['--database-url', `sqlite://${dir}/ocop.db`, 'serve', '--bind', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  base = await new Promise((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 60_000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/http:\/\/(127\.0\.0\.1:\d+)/);
-      if (m) { clearTimeout(timer); ok(`http://${m[1]}`); }
-    });
-    server.on('exit', (code) => fail(new Error(`server exited with ${code}:\n${out}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  sys = await startSystem();
+  ({ base, browser } = sys);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGINT');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(async () => { await sys?.stop(); });
 
 /** Vietnamese without its diacritics, as a shopper may type it. */
 const plain = (s) => s.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
