@@ -382,8 +382,10 @@ pub async fn resolve_with_rest(
     resolve_inner(state, viewer, headers, gtin, parts, q).await
 }
 
+/// `/xac-minh/{code}`: the code printed on the label, or a certificate
+/// number or barcode typed into the address (people do).
 pub async fn verify_page(S(state): S<State>, viewer: Viewer, Path(code): Path<String>) -> Response {
-    match state.store.product_id_by_code(&code).await {
+    match find(&state, &code).await {
         Ok(Some(id)) => {
             verification_page(
                 &state,
@@ -403,7 +405,7 @@ pub async fn verify_page(S(state): S<State>, viewer: Viewer, Path(code): Path<St
             format!("Không có sản phẩm mã \"{code}\" trong hệ thống OCOP."),
             Some(&code),
         ),
-        Err(e) => crate::pages::error_page(&state, viewer.0.as_ref(), e.into()),
+        Err(e) => crate::pages::error_page(&state, viewer.0.as_ref(), e),
     }
 }
 

@@ -245,6 +245,8 @@ pub async fn catalog_page(
             .collect::<String>()
     );
     let mut c = ctx(viewer.0.as_ref(), "catalog", "Sản phẩm OCOP");
+    // The catalog has its own search box; the header's would be a second one.
+    c.insert("page_has_search".into(), json!(true));
     c.insert("items".into(), json!(items));
     c.insert("total".into(), json!(result.total));
     c.insert("page".into(), json!(result.page));

@@ -1068,6 +1068,17 @@ async fn verification_resolver_and_revocation() {
             r.headers()["location"],
             format!("/xac-minh/{}", ids[0].1).as_str()
         );
+        // The certificate number put in the address serves the same page.
+        let page = client()
+            .get(app.url(&format!("/xac-minh/{number}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Nước mắm A"), "{}", app.label);
+        assert!(page.contains("Sản phẩm OCOP còn hiệu lực"), "{}", app.label);
         // QR codes.
         let r = client()
             .get(app.url(&format!("/qr/{}.svg", ids[0].1)))
