@@ -32,6 +32,7 @@ macro_rules! product_joins {
 
 pub mod accounts;
 pub mod audit;
+mod bulk;
 pub mod catalog;
 pub mod comments;
 pub mod demo;

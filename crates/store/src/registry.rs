@@ -200,7 +200,7 @@ fn producer_conflict(e: sqlx::Error) -> StoreError {
     })
 }
 
-fn product_conflict(e: sqlx::Error) -> StoreError {
+pub(crate) fn product_conflict(e: sqlx::Error) -> StoreError {
     unique_conflict(e, |e| {
         if e.to_string().contains("gtin") {
             StoreError::conflict(
@@ -242,7 +242,12 @@ fn producer_json(id: i64, d: &ProducerData) -> serde_json::Value {
     v
 }
 
-fn product_json(id: i64, code: &str, producer_id: i64, d: &ProductData) -> serde_json::Value {
+pub(crate) fn product_json(
+    id: i64,
+    code: &str,
+    producer_id: i64,
+    d: &ProductData,
+) -> serde_json::Value {
     serde_json::json!({
         "id": id, "producer_id": producer_id, "name": d.name, "set_code": d.set_code,
         "description": d.description, "gtin": d.gtin, "code": code,

@@ -92,3 +92,49 @@ pub async fn execute_raw(store: &Store, sql: &'static str) {
     crate::on_pool!(store, |c| sqlx::query(sql).execute(c).await.map(|_| ()))
         .expect("raw statement");
 }
+
+/// Two fresh databases of each backend, to compare two ways of writing the same data.
+pub async fn pairs() -> Vec<(TestDb, TestDb)> {
+    let mut v = vec![(sqlite().await, sqlite().await)];
+    if let (Some(a), Some(b)) = (postgres().await, postgres().await) {
+        v.push((a, b));
+    }
+    v
+}
+
+/// The registry's tables (with audit and outbox) as text, row by row, for
+/// comparing two databases; times and hashes left out.
+pub async fn dump(store: &Store) -> Vec<String> {
+    const TABLES: &[(&str, &str)] = &[
+        ("producers", "id, name, name_fold, sort_key, kind, registration_number, address, commune_code, province_code, \
+          legacy_commune_code, phone, email, website, representative_name, representative_gender, representative_ethnicity, \
+          representative_disability, community_capital_pct, workers, description, active, version"),
+        ("products", "id, producer_id, name, name_fold, sort_key, set_code, description, gtin, code, province_code, \
+          commune_code, group_code, active, version"),
+        ("certificates", "id, product_id, stars, decision_number, issuer, issued_on, expires_on, source, number, revoked_on"),
+        ("commune_sequences", "commune_code, year, next_seq"),
+        ("audit_log", "id, actor_id, actor_name, action, entity, entity_id, before, after"),
+        ("outbox", "id, entity, entity_id, op"),
+        ("audit_head", "k, last_id"),
+    ];
+    let mut out = Vec::new();
+    for (table, cols) in TABLES {
+        let expr: Vec<String> = cols
+            .split(',')
+            .map(|c| format!("COALESCE(CAST({} AS TEXT), '-')", c.trim()))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {table} ORDER BY {}",
+            expr.join(" || '|' || "),
+            cols.split(',').next().unwrap_or("1").trim()
+        );
+        let mut sql_order = sql;
+        if *table == "commune_sequences" {
+            sql_order.push_str(", year");
+        }
+        let rows: Vec<String> =
+            crate::on_pool!(store, |c| sqlx::query_scalar(&sql_order).fetch_all(c).await).unwrap();
+        out.extend(rows.into_iter().map(|r| format!("{table}: {r}")));
+    }
+    out
+}

@@ -1,0 +1,304 @@
+//! Inserting many new products (with their certificates) at once: the demo
+//! loader and the registry import share it.
+//!
+//! The rows are those `registry::insert_product` and
+//! `registry::insert_certificate` would write one at a time, in input order:
+//! the same ids, product codes (the commune's sequence, kept ahead of codes
+//! assigned before this system), certificate numbers and audit content
+//! (`demo.rs`'s test compares the two paths on every backend). Each table gets
+//! multi-row INSERTs of at most `params` parameters; the SQL text is built from
+//! row and column counts only (`($1, $2), ($3, $4)`), never from data.
+
+use crate::audit::AuditRecord;
+use crate::registry::{certificate_number, product_json, SOURCE_RECORDED};
+use crate::{on_tx, placeholders, rows_for, Pools, Result, Store, Tx};
+use chrono::{DateTime, Datelike, Utc};
+use ocop_domain::auth::Capability;
+use ocop_domain::certificate::LegacyCertificate;
+use ocop_domain::ids::ProductCode;
+use ocop_domain::product::ProductData;
+use ocop_domain::text::fold_vi;
+use std::collections::HashMap;
+
+/// Parameters per statement. Far below the backends' limits (SQLite 32,766,
+/// PostgreSQL 65,535) on purpose: sqlx looks up each SQLite parameter's name,
+/// which costs time linear in the statement's parameters, so binding grows
+/// with the square of a statement's size. A few hundred parameters already
+/// make the per-statement cost negligible.
+pub(crate) const PARAMS_PER_STATEMENT: usize = 256;
+
+/// A product to create, with its producer's place as the registry reads it.
+pub(crate) struct NewProduct<'a> {
+    pub producer_id: i64,
+    pub province: &'a str,
+    pub commune: &'a str,
+    pub data: &'a ProductData,
+    pub certificate: Option<&'a LegacyCertificate>,
+    /// The year in the code assigned when the data carries none.
+    pub code_year: i32,
+}
+
+/// What was written for one [`NewProduct`].
+pub(crate) struct Inserted {
+    pub id: i64,
+    pub code: String,
+    /// The certificate's id and public number.
+    pub certificate: Option<(i64, String)>,
+}
+
+/// Insert `items` (all new) and their certificates; audit entries are the
+/// caller's, from [`audit_entries`], so it can order them among its own.
+pub(crate) async fn insert_products(
+    tx: &mut Tx,
+    items: &[NewProduct<'_>],
+    t: DateTime<Utc>,
+    params: usize,
+) -> Result<Vec<Inserted>> {
+    let codes = assign_codes(tx, items, params).await?;
+
+    // Products; ids come back with their unique code, since RETURNING does not
+    // promise the order of VALUES.
+    let index: HashMap<&str, usize> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let mut ids = vec![0i64; items.len()];
+    let rows = rows_for(params, 12);
+    for start in (0..items.len()).step_by(rows) {
+        let end = (start + rows).min(items.len());
+        let sql = format!(
+            "INSERT INTO products (created_at, producer_id, name, name_fold, sort_key, set_code, description, gtin, code, \
+             province_code, commune_code, group_code, active, updated_at, version) \
+             SELECT v.*, TRUE, v.column1, 1 FROM (VALUES {}) AS v RETURNING id, code",
+            placeholders(end - start, 12, 1)
+        );
+        let got: Vec<(i64, String)> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as(&sql);
+            for (p, code) in items[start..end].iter().zip(&codes[start..end]) {
+                q = q
+                    .bind(t)
+                    .bind(p.producer_id)
+                    .bind(&p.data.name)
+                    .bind(fold_vi(&p.data.name))
+                    .bind(crate::sort_key(&p.data.name))
+                    .bind(&p.data.set_code)
+                    .bind(&p.data.description)
+                    .bind(&p.data.gtin)
+                    .bind(code)
+                    .bind(p.province)
+                    .bind(p.commune)
+                    .bind(
+                        ocop_domain::classification::product_set(&p.data.set_code)
+                            .map(|s| s.group.as_str()),
+                    );
+            }
+            q.fetch_all(&mut *c).await
+        })
+        .map_err(crate::registry::product_conflict)?;
+        for (id, code) in got {
+            ids[index[code.as_str()]] = id;
+        }
+    }
+
+    // Certificates; then their public numbers, which contain their ids.
+    let certified: Vec<usize> = (0..items.len())
+        .filter(|&i| items[i].certificate.is_some())
+        .collect();
+    let mut cert_ids: HashMap<i64, i64> = HashMap::new();
+    for part in certified.chunks(rows_for(params, 8)) {
+        let sql = format!(
+            "INSERT INTO certificates (created_at, product_id, stars, decision_number, issuer, issued_on, expires_on, source) \
+             SELECT * FROM (VALUES {}) AS v RETURNING id, product_id",
+            placeholders(part.len(), 8, 1)
+        );
+        let got: Vec<(i64, i64)> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as(&sql);
+            for &i in part {
+                let cert = items[i].certificate.expect("filtered on certificates");
+                q = q
+                    .bind(t)
+                    .bind(ids[i])
+                    .bind(cert.stars as i64)
+                    .bind(&cert.decision_number)
+                    .bind(&cert.issuer)
+                    .bind(cert.issued_on)
+                    .bind(cert.expires_on)
+                    .bind(SOURCE_RECORDED);
+            }
+            q.fetch_all(&mut *c).await
+        })?;
+        cert_ids.extend(got.into_iter().map(|(id, product)| (product, id)));
+    }
+    let mut out: Vec<Inserted> = ids
+        .iter()
+        .zip(codes)
+        .map(|(&id, code)| Inserted {
+            id,
+            code,
+            certificate: None,
+        })
+        .collect();
+    for &i in &certified {
+        let id = cert_ids[&ids[i]];
+        let issued = items[i].certificate.expect("certified").issued_on;
+        out[i].certificate = Some((id, certificate_number(items[i].province, issued.year(), id)));
+    }
+    let numbers: Vec<&(i64, String)> = out.iter().filter_map(|x| x.certificate.as_ref()).collect();
+    for part in numbers.chunks(rows_for(params, 2)) {
+        // VALUES columns are named column1, column2 on both backends.
+        let sql = format!(
+            "UPDATE certificates SET number = v.column2 FROM (VALUES {}) AS v WHERE certificates.id = v.column1",
+            placeholders(part.len(), 2, 1)
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(&sql);
+            for (id, number) in part {
+                q = q.bind(*id).bind(number);
+            }
+            q.execute(&mut *c).await.map(|_| ())
+        })?;
+    }
+    Ok(out)
+}
+
+/// Each product's code, in input order: the one it carries, or the next of
+/// its commune's sequence for its year, continuing from the database. The
+/// sequences are saved as the per-row path leaves them.
+async fn assign_codes(tx: &mut Tx, items: &[NewProduct<'_>], params: usize) -> Result<Vec<String>> {
+    let communes: Vec<&str> = {
+        let mut v: Vec<&str> = items
+            .iter()
+            .map(|p| match &p.data.code {
+                Some(code) => code.commune.as_str(),
+                None => p.commune,
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let mut next: HashMap<(String, i64), i64> = HashMap::new();
+    for part in communes.chunks(rows_for(params, 1)) {
+        let list: Vec<String> = (1..=part.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT commune_code, year, next_seq FROM commune_sequences WHERE commune_code IN ({})",
+            list.join(", ")
+        );
+        let got: Vec<(String, i64, i64)> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as(&sql);
+            for code in part {
+                q = q.bind(*code);
+            }
+            q.fetch_all(&mut *c).await
+        })?;
+        for (commune, y, n) in got {
+            next.insert((commune, y), n);
+        }
+    }
+    let mut codes = Vec::with_capacity(items.len());
+    for p in items {
+        let code = match &p.data.code {
+            Some(code) => {
+                // Keep the sequence ahead of codes assigned before this system.
+                let n = next
+                    .entry((code.commune.clone(), code.year as i64))
+                    .or_insert(1);
+                *n = (*n).max(code.seq as i64 + 1);
+                code.clone()
+            }
+            None => {
+                let n = next
+                    .entry((p.commune.to_string(), p.code_year as i64))
+                    .or_insert(1);
+                let seq = *n;
+                *n += 1;
+                ProductCode {
+                    province: p.province.to_string(),
+                    commune: p.commune.to_string(),
+                    seq: seq as u32,
+                    year: p.code_year,
+                }
+            }
+        };
+        codes.push(code.to_string());
+    }
+    let seqs: Vec<(&(String, i64), &i64)> = next.iter().collect();
+    for part in seqs.chunks(rows_for(params, 3)) {
+        let sql = format!(
+            "INSERT INTO commune_sequences (commune_code, year, next_seq) VALUES {} \
+             ON CONFLICT (commune_code, year) DO UPDATE SET next_seq = excluded.next_seq",
+            placeholders(part.len(), 3, 1)
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(&sql);
+            for ((commune, y), n) in part {
+                q = q.bind(commune).bind(*y).bind(**n);
+            }
+            q.execute(&mut *c).await.map(|_| ())
+        })?;
+    }
+    Ok(codes)
+}
+
+/// The audit entries the per-row path writes for one created product: the
+/// product, then its certificate.
+pub(crate) fn audit_entries<'c>(
+    product_cap: &'c Capability,
+    certificate_cap: &'c Capability,
+    item: &NewProduct<'_>,
+    inserted: &Inserted,
+    out: &mut Vec<AuditRecord<'c>>,
+) {
+    out.push(AuditRecord {
+        cap: product_cap,
+        entity: "product",
+        entity_id: inserted.id.to_string(),
+        after: product_json(inserted.id, &inserted.code, item.producer_id, item.data).to_string(),
+    });
+    if let (Some(cert), Some((cid, number))) = (item.certificate, &inserted.certificate) {
+        out.push(AuditRecord {
+            cap: certificate_cap,
+            entity: "product",
+            entity_id: inserted.id.to_string(),
+            after:
+                serde_json::json!({ "certificate_id": cid, "number": number, "certificate": cert })
+                    .to_string(),
+        });
+    }
+}
+
+/// SQLite's default page cache (2 MB) makes a large load re-read and re-write
+/// the same index pages over and over: the writer connection gets a large
+/// cache for the load, then its old size back.
+pub(crate) struct LargeCache<'a> {
+    restore: Option<(&'a sqlx::SqlitePool, i64)>,
+}
+
+impl<'a> LargeCache<'a> {
+    pub async fn take(store: &'a Store) -> Result<Self> {
+        let restore = match &store.pools {
+            Pools::Sqlite { write, .. } => {
+                let old: i64 = sqlx::query_scalar("PRAGMA cache_size")
+                    .fetch_one(write)
+                    .await?;
+                sqlx::query("PRAGMA cache_size = -262144")
+                    .execute(write)
+                    .await?;
+                Some((write, old))
+            }
+            Pools::Postgres(_) => None,
+        };
+        Ok(Self { restore })
+    }
+
+    pub async fn give_back(self) -> Result<()> {
+        if let Some((write, old)) = self.restore {
+            // A pragma takes no parameters; the value is a number we read.
+            sqlx::query(&format!("PRAGMA cache_size = {old}"))
+                .execute(write)
+                .await?;
+        }
+        Ok(())
+    }
+}
