@@ -58,16 +58,42 @@ pub fn today_vn() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
 }
 
+/// How much demo data to make.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSize {
+    pub producers: usize,
+    pub products: usize,
+    /// Points of sale under Decision 950 (approved ones list products near them).
+    pub points_of_sale: usize,
+    pub seed: u64,
+}
+
+impl Default for DemoSize {
+    /// What `cargo run` starts with: a province's worth of data across the country.
+    fn default() -> Self {
+        Self {
+            producers: 340,
+            products: 1000,
+            points_of_sale: 40,
+            seed: 2026,
+        }
+    }
+}
+
 /// Generate and load demo data plus one account per role. Deterministic for a seed.
 pub async fn seed_demo(
     store: &Store,
     files: &ocop_store::evidence::FileStore,
-    producers: usize,
-    products: usize,
-    seed: u64,
+    size: DemoSize,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<DemoAccount>> {
     let today = today_vn();
+    let DemoSize {
+        producers,
+        products,
+        points_of_sale,
+        seed,
+    } = size;
     let data = ocop_domain::demo::generate(units(), producers, products, seed, today);
     let report = store
         .load_demo(&data, chrono::Datelike::year(&today), progress)
@@ -160,7 +186,7 @@ pub async fn seed_demo(
             .await
             .context("tạo dữ liệu kết nối cung cầu mẫu thất bại")?;
     }
-    markets_demo::seed_demo_points_of_sale(store, files, today, seed)
+    markets_demo::seed_demo_points_of_sale(store, files, points_of_sale, today, seed)
         .await
         .context("tạo điểm bán mẫu thất bại")?;
     if evaluation_demo::seed_demo_evaluation(store, producer_id, today)

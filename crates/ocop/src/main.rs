@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use ocop::{open, redact_url, seed_demo, today_vn, DEMO_PASSWORD};
+use ocop::{open, redact_url, seed_demo, today_vn, DemoSize, DEMO_PASSWORD};
 use ocop_domain::auth::{Action, Capability, Role};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -111,11 +111,14 @@ struct ServeArgs {
 
 #[derive(Args)]
 struct DemoArgs {
-    #[arg(long, default_value_t = 340)]
+    #[arg(long, default_value_t = DemoSize::default().producers)]
     producers: usize,
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = DemoSize::default().products)]
     products: usize,
-    #[arg(long, default_value_t = 2026)]
+    /// Points of sale (each through the same calls as the office's forms)
+    #[arg(long, default_value_t = DemoSize::default().points_of_sale)]
+    points_of_sale: usize,
+    #[arg(long, default_value_t = DemoSize::default().seed)]
     seed: u64,
 }
 
@@ -232,20 +235,19 @@ async fn main() -> Result<()> {
             let started = std::time::Instant::now();
             let files =
                 ocop_store::evidence::FileStore::new(files_dir(&cli.database_url, &cli.files_dir));
-            let accounts = seed_demo(
-                &store,
-                &files,
-                args.producers,
-                args.products,
-                args.seed,
-                &|n| pb.set_position(n as u64),
-            )
-            .await?;
+            let size = DemoSize {
+                producers: args.producers,
+                products: args.products,
+                points_of_sale: args.points_of_sale,
+                seed: args.seed,
+            };
+            let accounts = seed_demo(&store, &files, size, &|n| pb.set_position(n as u64)).await?;
             pb.finish_and_clear();
             println!(
-                "Đã tạo {} chủ thể, {} sản phẩm trong {:.1} s.",
+                "Đã tạo {} chủ thể, {} sản phẩm, {} điểm bán trong {:.1} s.",
                 args.producers,
                 args.products,
+                args.points_of_sale,
                 started.elapsed().as_secs_f64()
             );
             print_accounts(&accounts);
@@ -376,7 +378,7 @@ async fn serve(
     if !args.no_demo && store.user_count().await? == 0 {
         println!("Cơ sở dữ liệu trống: đang nạp dữ liệu mẫu…");
         let files = ocop_store::evidence::FileStore::new(files_dir.clone());
-        let accounts = seed_demo(&store, &files, 340, 1000, 2026, &|_| {}).await?;
+        let accounts = seed_demo(&store, &files, DemoSize::default(), &|_| {}).await?;
         print_accounts(&accounts);
     } else if store.user_count().await? == 0 {
         println!("Chưa có tài khoản nào: tạo quản trị viên bằng `ocop user create admin --full-name \"…\" --role admin`.");

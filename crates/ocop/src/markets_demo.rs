@@ -15,6 +15,7 @@ use ocop_store::Store;
 pub(crate) async fn seed_demo_points_of_sale(
     store: &Store,
     files: &ocop_store::evidence::FileStore,
+    count: usize,
     today: NaiveDate,
     seed: u64,
 ) -> Result<()> {
@@ -49,12 +50,19 @@ pub(crate) async fn seed_demo_points_of_sale(
         .collect();
     provinces.sort_unstable();
     provinces.dedup();
+    let mut by_province: std::collections::HashMap<&str, Vec<_>> = Default::default();
+    for c in &candidates {
+        by_province
+            .entry(c.province_code.as_str())
+            .or_default()
+            .push(c);
+    }
     let names = [
         "Điểm giới thiệu và bán sản phẩm OCOP",
         "Gian hàng OCOP",
         "Cửa hàng OCOP",
     ];
-    for i in 0..40usize {
+    for i in 0..count {
         let province = provinces[i % provinces.len()];
         let communes = units().communes_of(province);
         let commune = communes[rng.below(communes.len() as u64) as usize];
@@ -102,11 +110,11 @@ pub(crate) async fn seed_demo_points_of_sale(
         store
             .set_point_of_sale_status(&manage, id, "active")
             .await?;
-        let local: Vec<_> = candidates
-            .iter()
-            .filter(|c| c.province_code == province)
-            .collect();
-        for c in local.iter().take(3 + (i % 4)) {
+        // Each point lists a few of its province's products, taken in turn so
+        // that a national network spreads over the catalog.
+        let local = &by_province[province];
+        for k in 0..(3 + i % 4).min(local.len()) {
+            let c = local[(i / provinces.len() * 7 + k) % local.len()];
             store.add_listing(&list, id, c.product_id, today).await?;
         }
         if i % 9 == 8 {
