@@ -331,7 +331,9 @@ impl<T> Page<T> {
 /// `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` escaped (use `ESCAPE '\'`).
 pub(crate) fn like_pattern(needle: &str) -> String {
     let mut out = String::from("%");
-    for c in needle.chars() {
+    // No name is 1,000 characters long, and SQLite refuses patterns over
+    // 50,000 bytes; PostgreSQL cannot hold NUL in text.
+    for c in needle.chars().filter(|&c| c != '\0').take(1000) {
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
         }

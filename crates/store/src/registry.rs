@@ -186,8 +186,10 @@ fn ensure(cap: &Capability, action: Action) -> Result<()> {
 /// Row limit of an unpaged export (far above any province's registry).
 const EXPORT_LIMIT: i64 = 10_000_000;
 
+/// A page number anyone may ask for (`?trang=9223372036854775807` included):
+/// the rows skipped, (page - 1) × per_page, stay a number.
 fn clamp_paging(page: i64, per_page: i64) -> (i64, i64) {
-    (page.max(1), per_page.clamp(1, 200))
+    (page.clamp(1, i64::MAX / 200), per_page.clamp(1, 200))
 }
 
 fn producer_conflict(e: sqlx::Error) -> StoreError {

@@ -85,16 +85,99 @@ pub struct ApiJson<T>(pub T);
 impl<T: DeserializeOwned, St: Send + Sync> FromRequest<St> for ApiJson<T> {
     type Rejection = Response;
     async fn from_request(req: Request, state: &St) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(AppError::bad_request(
+        let refuse = |status: StatusCode, why: &str| {
+            let mut r = AppError::bad_request(
                 "bad_json",
-                format!("Thân yêu cầu JSON không hợp lệ: {}", e.body_text()),
-                format!("Invalid JSON body: {}", e.body_text()),
+                format!("Thân yêu cầu JSON không hợp lệ: {why}"),
+                format!("Invalid JSON body: {why}"),
             )
-            .json()),
+            .json();
+            *r.status_mut() = status;
+            r
+        };
+        // Another content type is refused before the body is read (415).
+        if !json_content_type(req.headers()) {
+            return Err(refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Expected request with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge.json(),
+                status => refuse(status, &e.body_text()),
+            })?;
+        // JSON is UTF-8 throughout: serde skips the strings of fields it
+        // ignores without decoding them, so the whole body is checked here.
+        if let Err(e) = std::str::from_utf8(&bytes) {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                &format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+            ));
+        }
+        // No text holds NUL (PostgreSQL cannot store it): refused here
+        // rather than failing in the database.
+        if has_nul_escape(&bytes) {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                "a string contains the NUL character (\\u0000)",
+            ));
+        }
+        match Json::<T>::from_bytes(&bytes) {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(refuse(StatusCode::BAD_REQUEST, &e.body_text())),
         }
     }
+}
+
+/// Does JSON text hold the escape `\u0000`? (Raw control characters are
+/// not valid JSON; every backslash in valid JSON starts an escape.)
+fn has_nul_escape(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json[i + 1..].starts_with(b"u0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// `application/json` or `application/…+json`, parameters allowed (as axum's `Json`).
+fn json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            let essence = t
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            essence
+                .strip_prefix("application/")
+                .is_some_and(|sub| sub == "json" || sub.ends_with("+json"))
+        })
+}
+
+/// A raw body (an image, an import file) or the JSON error of its rejection.
+pub(crate) fn raw_body(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<axum::body::Bytes, Response> {
+    body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge.json(),
+        status => {
+            let mut r = AppError::bad_request("bad_body", e.body_text(), e.body_text()).json();
+            *r.status_mut() = status;
+            r
+        }
+    })
 }
 
 /// Query extractor whose rejections name the parameter, as JSON.
@@ -482,11 +565,39 @@ fn check_paging(page: Option<i64>, per_page: Option<i64>) -> AppResult<(i64, i64
             "Tham số per_page phải từ 1 đến 200.",
             "per_page must be 1..200.",
         );
+    } else if page.checked_mul(per_page).is_none() {
+        // The rows skipped, (page - 1) × per_page, must be a number.
+        e.add(
+            "page",
+            "bad_query",
+            "Tham số page quá lớn.",
+            "page is too large.",
+        );
     }
     if !e.0.is_empty() {
         return Err(AppError::Invalid(e));
     }
     Ok((page, per_page))
+}
+
+/// Longest search text: far beyond any name (200 characters), well within
+/// what a database pattern may hold (SQLite refuses LIKE patterns over 50 000 bytes).
+const MAX_QUERY_CHARS: usize = 1000;
+
+fn check_search(q: Option<String>) -> AppResult<Option<String>> {
+    if q.as_deref()
+        .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
+    {
+        let mut e = ValidationErrors::default();
+        e.add(
+            "q",
+            "too_long",
+            format!("Từ khoá tìm kiếm dài quá {MAX_QUERY_CHARS} ký tự."),
+            format!("q is longer than {MAX_QUERY_CHARS} characters."),
+        );
+        return Err(AppError::Invalid(e));
+    }
+    Ok(q)
 }
 
 /// Producers, filtered and paged, in Vietnamese name order. A producer account sees only itself.
@@ -499,7 +610,7 @@ pub async fn list_producers(
 ) -> ApiResult<Response> {
     let (page, per_page) = check_paging(q.page, q.per_page).map_err(j)?;
     let f = ProducerFilter {
-        q: q.q,
+        q: check_search(q.q).map_err(j)?,
         province: q.province.filter(|s| !s.is_empty()),
         commune: q.commune.filter(|s| !s.is_empty()),
         kind: q.kind.filter(|s| !s.is_empty()),
@@ -1077,8 +1188,9 @@ pub async fn upload_image(
     S(state): S<State>,
     user: User,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Response> {
+    let body = raw_body(body)?;
     let x = state.store.product(id).await.map_err(j)?;
     let scope = Scope::producer(
         &x.product.province_code,
@@ -1157,8 +1269,9 @@ pub async fn import(
     user: User,
     Path(kind): Path<String>,
     ApiQuery(q): ApiQuery<ImportQuery>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Response> {
+    let body = raw_body(body)?;
     let name = q.filename.unwrap_or_default();
     match crate::pages::run_import(&state, &user.actor, &kind, &body, &name)
         .await

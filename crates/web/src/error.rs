@@ -29,6 +29,8 @@ pub enum AppError {
         message_en: String,
     },
     TooManyRequests(String),
+    /// A request body over [`crate::MAX_BODY_BYTES`].
+    TooLarge,
     Internal(String),
 }
 
@@ -77,6 +79,7 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -133,6 +136,17 @@ impl AppError {
                 "too_many_requests",
                 m.clone(),
                 "Too many attempts; wait and retry.".into(),
+            ),
+            AppError::TooLarge => (
+                "too_large",
+                format!(
+                    "Dữ liệu gửi lên lớn hơn {} MB.",
+                    crate::MAX_BODY_BYTES / (1024 * 1024)
+                ),
+                format!(
+                    "Request body larger than {} MB.",
+                    crate::MAX_BODY_BYTES / (1024 * 1024)
+                ),
             ),
             AppError::Internal(_) => (
                 "internal",

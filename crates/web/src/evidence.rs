@@ -5,7 +5,7 @@
 
 use crate::dossiers::{load, scope_of};
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::pages::products::read_upload;
+use crate::pages::products::{api_multipart, read_upload};
 use crate::pages::{csrf_of, error_page, see_other, FormMap, OrPage, PageResult};
 use crate::session::User;
 use crate::State;
@@ -118,10 +118,10 @@ pub async fn api_upload(
     S(state): S<State>,
     user: User,
     Path(id): Path<i64>,
-    mp: Multipart,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let added = async {
-        let (fields, file) = read_upload(mp, "file").await?;
+        let (fields, file) = read_upload(api_multipart(mp)?, "file").await?;
         let criterion = fields.get("criterion").cloned().unwrap_or_default();
         let eid = upload(&state, &user, id, &criterion, file).await?;
         Ok::<_, AppError>(state.store.evidence(id, eid).await?)

@@ -161,6 +161,8 @@ pub fn router(state: State) -> Router {
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(caching::cache_pages))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(refuse_oversized))
+        .layer(axum::middleware::from_fn(refuse_nul))
         .layer(axum::middleware::from_fn(session::origin_check))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -191,6 +193,45 @@ pub fn router(state: State) -> Router {
         )
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// A request announcing a body over [`MAX_BODY_BYTES`] is refused (413)
+/// before any handler runs. Extractors enforce the limit on the bodies they
+/// read, but a handler that reads none (activate, withdraw, log out…) would
+/// otherwise act on a request it should have refused.
+async fn refuse_oversized(
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return error::AppError::TooLarge.json();
+    }
+    next.run(req).await
+}
+
+/// No text the system keeps or compares holds NUL (PostgreSQL cannot store
+/// it), and a NUL can only arrive percent-encoded in an address: such a
+/// request is refused (400) before any page or query sees it.
+async fn refuse_nul(
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let uri = req.uri();
+    let has_nul = |s: &str| s.contains("%00");
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        return error::AppError::bad_request(
+            "nul_character",
+            "Địa chỉ có ký tự NUL (%00).",
+            "The address contains the NUL character (%00).",
+        )
+        .json();
+    }
+    next.run(req).await
 }
 
 async fn health(

@@ -4,7 +4,7 @@
 //! is for those who manage or operate the point.
 
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::pages::products::read_upload;
+use crate::pages::products::{api_multipart, read_upload};
 use crate::pages::{csrf_of, error_page, see_other, OrPage, PageResult};
 use crate::session::{User, Viewer};
 use crate::State;
@@ -85,10 +85,10 @@ pub async fn api_upload(
     S(state): S<State>,
     user: User,
     Path(id): Path<i64>,
-    mp: Multipart,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let added = async {
-        let (fields, file) = read_upload(mp, "file").await?;
+        let (fields, file) = read_upload(api_multipart(mp)?, "file").await?;
         let kind = fields.get("kind").cloned().unwrap_or_default();
         let fid = upload(&state, &user, id, kind.trim(), file).await?;
         Ok::<_, AppError>(state.store.pos_file(id, fid).await?)

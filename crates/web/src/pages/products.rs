@@ -578,6 +578,20 @@ pub async fn record_certificate(
     }
 }
 
+/// The multipart body of an API upload, or the JSON error of its rejection
+/// (not multipart, no boundary): JSON like every other API error.
+pub(crate) fn api_multipart(
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Multipart, AppError> {
+    mp.map_err(|e| {
+        AppError::bad_request(
+            "bad_multipart",
+            format!("Tải lên lỗi: {}", e.body_text()),
+            e.body_text(),
+        )
+    })
+}
+
 /// Read a multipart upload: the CSRF field and one file field.
 pub(crate) async fn read_upload(
     mut mp: Multipart,
@@ -585,15 +599,19 @@ pub(crate) async fn read_upload(
 ) -> Result<(FormMap, Option<(String, Vec<u8>)>), AppError> {
     let mut fields = FormMap::new();
     let mut file = None;
-    while let Some(field) = mp.next_field().await.map_err(|e| {
-        AppError::bad_request("bad_multipart", format!("Tải lên lỗi: {e}"), e.to_string())
-    })? {
+    // A body over the limit is 413, whichever part crosses it.
+    let refused = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge
+        } else {
+            AppError::bad_request("bad_multipart", format!("Tải lên lỗi: {e}"), e.to_string())
+        }
+    };
+    while let Some(field) = mp.next_field().await.map_err(refused)? {
         let name = field.name().unwrap_or("").to_string();
         if name == file_field {
             let filename = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|e| {
-                AppError::bad_request("bad_multipart", format!("Tải lên lỗi: {e}"), e.to_string())
-            })?;
+            let bytes = field.bytes().await.map_err(refused)?;
             file = Some((filename, bytes.to_vec()));
         } else {
             let text = field.text().await.unwrap_or_default();
