@@ -65,6 +65,8 @@ pub struct DemoSize {
     pub products: usize,
     /// Points of sale under Decision 950 (approved ones list products near them).
     pub points_of_sale: usize,
+    /// Score sheets of past evaluations (`Store::load_demo_history`).
+    pub score_sheets: usize,
     pub seed: u64,
 }
 
@@ -75,6 +77,7 @@ impl Default for DemoSize {
             producers: 340,
             products: 1000,
             points_of_sale: 40,
+            score_sheets: 0,
             seed: 2026,
         }
     }
@@ -92,6 +95,7 @@ pub async fn seed_demo(
         producers,
         products,
         points_of_sale,
+        score_sheets,
         seed,
     } = size;
     let data = ocop_domain::demo::generate(units(), producers, products, seed, today);
@@ -178,6 +182,10 @@ pub async fn seed_demo(
             role: label,
         });
     }
+    store
+        .load_demo_history(score_sheets, DEMO_PASSWORD, &|_| {})
+        .await
+        .context("tạo lịch sử đánh giá mẫu thất bại")?;
     let fair = markets_demo::seed_demo_events(store, &data, &report.producer_ids, today, seed)
         .await
         .context("tạo sự kiện mẫu thất bại")?;

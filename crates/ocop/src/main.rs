@@ -118,6 +118,9 @@ struct DemoArgs {
     /// Points of sale (each through the same calls as the office's forms)
     #[arg(long, default_value_t = DemoSize::default().points_of_sale)]
     points_of_sale: usize,
+    /// Score sheets of past evaluations: a council of 12 per recorded certificate
+    #[arg(long, default_value_t = DemoSize::default().score_sheets)]
+    score_sheets: usize,
     #[arg(long, default_value_t = DemoSize::default().seed)]
     seed: u64,
 }
@@ -239,6 +242,7 @@ async fn main() -> Result<()> {
                 producers: args.producers,
                 products: args.products,
                 points_of_sale: args.points_of_sale,
+                score_sheets: args.score_sheets,
                 seed: args.seed,
             };
             let accounts = seed_demo(&store, &files, size, &|n| pb.set_position(n as u64)).await?;

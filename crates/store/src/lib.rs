@@ -38,6 +38,7 @@ pub mod comments;
 pub mod demo;
 pub mod dossiers;
 pub mod evidence;
+pub mod history;
 pub mod import;
 pub mod inspections;
 pub mod markets;
