@@ -325,6 +325,9 @@ impl StatisticsCache {
 struct Figures {
     stats: Arc<Statistics>,
     map: Arc<str>,
+    /// The statistics page as a visitor who is not logged in sees it,
+    /// rendered once per figures: it is the same for every such visitor.
+    public_page: Arc<std::sync::OnceLock<axum::body::Bytes>>,
 }
 
 async fn statistics(state: &State) -> Result<Figures, crate::error::AppError> {
@@ -349,6 +352,7 @@ async fn statistics(state: &State) -> Result<Figures, crate::error::AppError> {
     let figures = Figures {
         map: province_map(&stats).into(),
         stats: Arc::new(stats),
+        public_page: Default::default(),
     };
     *cache.last.write().expect("statistics lock") = Some((today, generation, figures.clone()));
     Ok(figures)
@@ -437,6 +441,11 @@ pub async fn statistics_page(S(state): S<State>, viewer: Viewer) -> Response {
         Ok(f) => f,
         Err(e) => return crate::pages::error_page(&state, viewer.0.as_ref(), e),
     };
+    if viewer.0.is_none() {
+        if let Some(page) = figures.public_page.get() {
+            return axum::response::Html(page.clone()).into_response();
+        }
+    }
     let s = &*figures.stats;
     let u = units();
     let f = &s.facets;
@@ -497,6 +506,14 @@ pub async fn statistics_page(S(state): S<State>, viewer: Viewer) -> Response {
     c.insert("years".into(), json!(years));
     c.insert("year_stars".into(), json!(s.certificates_by_year_and_stars));
     c.insert("map".into(), json!(map));
+    if viewer.0.is_none() {
+        let ctx = minijinja::Value::from_serialize(Value::Object(c.clone()));
+        if let Ok(page) = state.templates.render("statistics.html", ctx) {
+            let page = axum::body::Bytes::from(page);
+            let _ = figures.public_page.set(page.clone());
+            return axum::response::Html(page).into_response();
+        }
+    }
     render(&state, "statistics.html", c)
 }
 

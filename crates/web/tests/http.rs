@@ -2347,6 +2347,35 @@ async fn open_statistics_and_map() {
             page.contains(&format!("href=\"/danh-muc?tinh={}\"", f.province_b))
                 || page.contains(&format!("href=\"&#x2f;danh-muc?tinh={}\"", f.province_b))
         );
+        // The visitors' page is rendered once per figures; a new certificate
+        // renders it anew, and a logged-in viewer gets their own header.
+        let again = client().get(app.url("/thong-ke")).send().await.unwrap();
+        assert_eq!(again.text().await.unwrap(), page, "{}", app.label);
+        app.api_product(
+            &admin,
+            f.producer_b,
+            "Chè F",
+            "11",
+            Some(("3", "01/03/2026")),
+        )
+        .await;
+        let after = client()
+            .get(app.url("/thong-ke"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_ne!(after, page, "{}: a stale rendered page", app.label);
+        assert!(after.contains(">5<"), "{}: five products now", app.label);
+        let (browser, _) = app.browser("province").await;
+        let own = app.page(&browser, "/thong-ke").await;
+        assert!(
+            own.contains("Đăng xuất") && !after.contains("Đăng xuất"),
+            "{}",
+            app.label
+        );
     }
 }
 
