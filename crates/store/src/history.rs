@@ -77,6 +77,9 @@ struct Recorded {
     issued_on: NaiveDate,
 }
 
+/// A dossier to write, with the marks its council gives.
+type Scored<'a> = (&'a Recorded, Arc<Marks>);
+
 /// The sheet a council marks for a product of `set` at `stars` under
 /// `version`: options as stored, total and rank.
 struct Marks {
@@ -135,7 +138,7 @@ impl Store {
         // The first `wanted` the criteria of their time can mark (a set
         // those criteria have, at the certificate's stars).
         let mut cache: HashMap<(&str, &str, u8), Option<Arc<Marks>>> = HashMap::new();
-        let mut rounds: BTreeMap<(&str, i32), Vec<(&Recorded, Arc<Marks>)>> = BTreeMap::new();
+        let mut rounds: BTreeMap<(&str, i32), Vec<Scored>> = BTreeMap::new();
         let mut taken = 0;
         for r in &recorded {
             if taken == wanted {
