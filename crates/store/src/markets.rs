@@ -192,6 +192,51 @@ impl Store {
         })?)
     }
 
+    /// One page of points of sale in name order, with how many match: the
+    /// directory and the offices' list at national size (20,000 points).
+    pub async fn points_of_sale_page(
+        &self,
+        province: Option<&str>,
+        location_type: Option<&str>,
+        public_only: bool,
+        page: i64,
+        per_page: i64,
+    ) -> Result<crate::Page<PointOfSaleRow>> {
+        let (page, per_page) = (page.clamp(1, i64::MAX / 200), per_page.clamp(1, 200));
+        const WHERE: &str =
+            "WHERE ($1 IS NULL OR province_code = $1) AND ($2 IS NULL OR location_type = $2) \
+             AND (NOT $3 OR status = 'active')";
+        let total: i64 = on_pool!(self, |c| {
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM points_of_sale {WHERE}"))
+                .bind(province)
+                .bind(location_type)
+                .bind(public_only)
+                .fetch_one(c)
+                .await
+        })?;
+        // Past the last page: the last page.
+        let page = page.min((total + per_page - 1) / per_page).max(1);
+        let items = on_pool!(self, |c| {
+            sqlx::query_as::<_, PointOfSaleRow>(&format!(
+                "SELECT id, name, operator, phone, address, commune_code, province_code, location_type, lat, lon, opened_on, \
+                 status, created_at, updated_at FROM points_of_sale {WHERE} ORDER BY sort_key, id LIMIT $4 OFFSET $5"
+            ))
+            .bind(province)
+            .bind(location_type)
+            .bind(public_only)
+            .bind(per_page)
+            .bind((page - 1) * per_page)
+            .fetch_all(c)
+            .await
+        })?;
+        Ok(crate::Page {
+            total,
+            page,
+            per_page,
+            items,
+        })
+    }
+
     /// Move a point along its statuses (approval, activation, suspension, closing).
     pub async fn set_point_of_sale_status(
         &self,

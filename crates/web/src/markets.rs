@@ -295,10 +295,19 @@ pub async fn api_listing(
 
 // ---------- pages ----------
 
+#[derive(Deserialize, Default)]
+pub(crate) struct AdminListQuery {
+    tb: Option<String>,
+    trang: Option<i64>,
+}
+
+/// Points of sale per page of the offices' list.
+const ADMIN_PAGE: i64 = 100;
+
 pub(crate) async fn admin_list(
     S(state): S<State>,
     user: User,
-    Query(fq): Query<FlashQuery>,
+    Query(fq): Query<AdminListQuery>,
 ) -> PageResult {
     let own: Vec<i64> = user
         .actor
@@ -313,7 +322,7 @@ pub(crate) async fn admin_list(
         Some(p) => (
             state
                 .store
-                .list_points_of_sale(p.as_deref(), None, false)
+                .points_of_sale_page(p.as_deref(), None, false, fq.trang.unwrap_or(1), ADMIN_PAGE)
                 .await
                 .or_page(&state, Some(&user))?,
             true,
@@ -329,7 +338,16 @@ pub(crate) async fn admin_list(
                         .or_page(&state, Some(&user))?,
                 );
             }
-            (v, false)
+            let total = v.len() as i64;
+            (
+                ocop_store::Page {
+                    total,
+                    page: 1,
+                    per_page: total.max(1),
+                    items: v,
+                },
+                false,
+            )
         }
         None => {
             return Err(error_page(
@@ -353,7 +371,7 @@ pub(crate) async fn admin_list(
 fn admin_view(
     state: &State,
     user: &User,
-    points: Vec<PointOfSaleRow>,
+    points: ocop_store::Page<PointOfSaleRow>,
     can_create: bool,
     error: Option<String>,
     v: serde_json::Value,
@@ -362,7 +380,11 @@ fn admin_view(
     let mut c = ctx(Some(user), "pos", "Điểm giới thiệu và bán sản phẩm OCOP");
     c.insert(
         "points".into(),
-        json!(points.iter().map(pos_json).collect::<Vec<_>>()),
+        json!(points.items.iter().map(pos_json).collect::<Vec<_>>()),
+    );
+    c.insert(
+        "page".into(),
+        json!({"total": points.total, "page": points.page, "pages": points.pages()}),
     );
     c.insert("can_create".into(), json!(can_create));
     c.insert(
@@ -408,13 +430,15 @@ pub(crate) async fn create_page(
         Err(e @ AppError::Invalid(_)) => {
             let points = state
                 .store
-                .list_points_of_sale(
+                .points_of_sale_page(
                     user.actor
                         .office_scope()
                         .and_then(|s| s.province)
                         .as_deref(),
                     None,
                     false,
+                    1,
+                    ADMIN_PAGE,
                 )
                 .await
                 .or_page(&state, Some(&user))?;
@@ -558,7 +582,7 @@ pub(crate) async fn listing_page(
 /// The national map: provinces shaded by their active points, each point
 /// with coordinates marked and linking to its card below.
 fn network_map(
-    points: &[PointOfSaleRow],
+    points: &[(&PointOfSaleRow, String)],
     network: &[NetworkProvince],
     kind: Option<&str>,
 ) -> String {
@@ -586,12 +610,12 @@ fn network_map(
         .collect();
     let marks: Vec<MapPoint> = points
         .iter()
-        .filter_map(|p| {
+        .filter_map(|(p, href)| {
             Some(MapPoint {
                 lon: p.lon?,
                 lat: p.lat?,
                 label: format!("{} — {}", p.name, p.address),
-                href: format!("#diem-{}", p.id),
+                href: href.clone(),
             })
         })
         .collect();
@@ -621,7 +645,15 @@ pub(crate) async fn designate_page(
 pub struct DirectoryQuery {
     tinh: Option<String>,
     loai: Option<String>,
+    trang: Option<i64>,
 }
+
+/// Points of sale per page of the public directory.
+const DIRECTORY_PAGE: i64 = 48;
+/// Beyond this many points the national map shades the provinces only
+/// (20,000 dots would be a blot and a megabyte of SVG); a province's map
+/// always marks its points.
+const MAP_POINTS_MAX: i64 = 500;
 
 /// The public directory of active points of sale.
 pub async fn directory(
@@ -631,13 +663,35 @@ pub async fn directory(
 ) -> Response {
     let province = q.tinh.filter(|s| !s.is_empty());
     let kind = q.loai.filter(|s| !s.is_empty());
-    let points = match state
+    let (province_ref, kind_ref) = (province.as_deref(), kind.as_deref());
+    let page = match state
         .store
-        .list_points_of_sale(province.as_deref(), kind.as_deref(), true)
+        .points_of_sale_page(
+            province_ref,
+            kind_ref,
+            true,
+            q.trang.unwrap_or(1),
+            DIRECTORY_PAGE,
+        )
         .await
     {
         Ok(p) => p,
         Err(e) => return error_page(&state, viewer.0.as_ref(), e.into()),
+    };
+    let marked = province.is_some() || page.total <= MAP_POINTS_MAX;
+    let markers = if !marked {
+        Vec::new()
+    } else if page.total <= page.per_page {
+        page.items.clone()
+    } else {
+        match state
+            .store
+            .list_points_of_sale(province_ref, kind_ref, true)
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => return error_page(&state, viewer.0.as_ref(), e.into()),
+        }
     };
     let network = match state.store.pos_network(state.today()).await {
         Ok(n) => n,
@@ -650,7 +704,8 @@ pub async fn directory(
     let mut c = ctx(viewer.0.as_ref(), "directory", "Điểm bán sản phẩm OCOP");
     c.insert(
         "points".into(),
-        json!(points
+        json!(page
+            .items
             .iter()
             .map(|p| {
                 let mut v = pos_json(p);
@@ -661,10 +716,36 @@ pub async fn directory(
             })
             .collect::<Vec<_>>()),
     );
+    let base_url = format!(
+        "/noi-ban?tinh={}&loai={}",
+        province_ref.unwrap_or(""),
+        crate::session::urlencode(kind_ref.unwrap_or(""))
+    );
+    // A dot links to the point's card: on this page, or on the page that
+    // lists it (the markers are in the list's order).
+    let markers: Vec<(&PointOfSaleRow, String)> = markers
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let on = i as i64 / DIRECTORY_PAGE + 1;
+            let href = if on == page.page {
+                format!("#diem-{}", p.id)
+            } else {
+                format!("{base_url}&trang={on}#diem-{}", p.id)
+            };
+            (p, href)
+        })
+        .collect();
     c.insert(
         "map".into(),
-        json!(network_map(&points, &network, kind.as_deref())),
+        json!(network_map(&markers, &network, kind_ref)),
     );
+    c.insert("marked".into(), json!(marked));
+    c.insert(
+        "page".into(),
+        json!({"total": page.total, "page": page.page, "pages": page.pages()}),
+    );
+    c.insert("base_url".into(), json!(base_url));
     c.insert(
         "network".into(),
         json!(network

@@ -974,6 +974,36 @@ async fn verification_resolver_and_revocation() {
         assert_eq!(status_of(ids[1].1.clone()).await, "expiring_soon");
         assert_eq!(status_of(ids[2].1.clone()).await, "expired");
         assert_eq!(status_of(ids[4].1.clone()).await, "not_certified");
+        // The same certificates with the clock moved: A (issued 01/06/2024)
+        // is expiring on 01/01/2027 and expired the day after 01/06/2027.
+        app.clock
+            .set(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
+        assert_eq!(
+            status_of(ids[0].1.clone()).await,
+            "expiring_soon",
+            "{}",
+            app.label
+        );
+        app.clock
+            .set(chrono::NaiveDate::from_ymd_opt(2027, 6, 2).unwrap());
+        assert_eq!(
+            status_of(ids[0].1.clone()).await,
+            "expired",
+            "{}",
+            app.label
+        );
+        let page = client()
+            .get(app.url(&format!("/xac-minh/{}", ids[0].1)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("hết hạn"), "{}", app.label);
+        app.clock
+            .set(chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
+        assert_eq!(status_of(ids[0].1.clone()).await, "valid", "{}", app.label);
         let r = client()
             .get(app.url("/api/v1/verify?code=99-99999-999-2099"))
             .send()
@@ -2846,4 +2876,51 @@ async fn pages_cache_for_visitors_only() {
         .headers()
         .get("cache-control")
         .is_none_or(|v| v != "public, max-age=60"));
+}
+
+/// The offices' list of points of sale and the public directory are paged:
+/// at national size (20,000 points) neither renders them all, and the map
+/// marks single points only for a province or a small network.
+#[tokio::test]
+async fn points_of_sale_are_paged() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let cap =
+            ocop_domain::auth::Capability::system(ocop_domain::auth::Action::ManagePointOfSale);
+        for i in 0..110 {
+            let input = ocop_domain::market::PointOfSaleInput {
+                name: format!("Điểm OCOP số {i:03}"),
+                operator: "HTX Dịch vụ".into(),
+                phone: String::new(),
+                address: format!("Số {i} phố Huế"),
+                commune_code: f.commune_a.clone(),
+                location_type: "transport_hub".into(),
+                lat: Some(21.02),
+                lon: Some(105.84),
+                opened_on: "01/01/2026".into(),
+            };
+            let data = input.validate(ocop_domain::admin_units::units()).unwrap();
+            app.store.create_point_of_sale(&cap, &data).await.unwrap();
+        }
+        let (c, _) = app.browser("admin").await;
+        let first = app.page(&c, "/diem-ban").await;
+        assert!(
+            first.contains("110 điểm bán · trang 1 / 2"),
+            "{}",
+            app.label
+        );
+        assert!(first.contains("Điểm OCOP số 099") && !first.contains("Điểm OCOP số 100"));
+        let second = app.page(&c, "/diem-ban?trang=2").await;
+        assert!(second.contains("Điểm OCOP số 100") && !second.contains("Điểm OCOP số 099"));
+        // Past the last page: the last page.
+        let past = app.page(&c, "/diem-ban?trang=99").await;
+        assert!(past.contains("trang 2 / 2"), "{}", app.label);
+        // None is active yet: the public directory lists none.
+        let dir = app.page(&client(), "/noi-ban").await;
+        assert!(
+            dir.contains("Chưa có điểm bán nào khớp bộ lọc."),
+            "{}",
+            app.label
+        );
+    }
 }
