@@ -8,6 +8,7 @@
 
 pub mod api;
 mod caching;
+pub mod derived;
 pub mod dossier_thread;
 pub mod dossiers;
 pub mod error;
@@ -93,7 +94,9 @@ pub struct AppState {
     pub config: Config,
     pub templates: templates::Templates,
     pub limiter: session::LoginLimiter,
-    pub statistics: public_catalog::StatisticsCache,
+    pub statistics: derived::Derived<public_catalog::Figures>,
+    /// The points-of-sale network by province, per day and commit count.
+    pub pos_network: derived::Derived<std::sync::Arc<Vec<ocop_store::markets::NetworkProvince>>>,
     /// Evidence files, outside the database.
     pub files: ocop_store::evidence::FileStore,
 }
@@ -114,6 +117,7 @@ impl AppState {
             templates: templates::Templates::new(),
             limiter: session::LoginLimiter::default(),
             statistics: Default::default(),
+            pos_network: Default::default(),
         })
     }
 

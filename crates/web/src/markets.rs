@@ -229,11 +229,26 @@ pub async fn api_create(
     }
 }
 
+/// The network by province, kept until the next write: computing it checks
+/// every listing's certificate (77,000 listings at national size, a third of
+/// a second), and the directory shows it on every visit.
+async fn network(
+    state: &State,
+) -> Result<std::sync::Arc<Vec<NetworkProvince>>, ocop_store::StoreError> {
+    let today = state.today();
+    state
+        .pos_network
+        .get_or_compute(today, state.store.commit_count(), || async move {
+            Ok(std::sync::Arc::new(state.store.pos_network(today).await?))
+        })
+        .await
+}
+
 /// The network by province: registered and active points, listings live today (public).
 #[utoipa::path(get, path = "/api/v1/points-of-sale/statistics", tag = "markets", responses((status = 200, body = Vec<NetworkProvince>)))]
 pub async fn api_network(S(state): S<State>) -> Response {
-    match state.store.pos_network(state.today()).await {
-        Ok(n) => Json(n).into_response(),
+    match network(&state).await {
+        Ok(n) => Json(&*n).into_response(),
         Err(e) => AppError::from(e).json(),
     }
 }
@@ -693,7 +708,7 @@ pub async fn directory(
             Err(e) => return error_page(&state, viewer.0.as_ref(), e.into()),
         }
     };
-    let network = match state.store.pos_network(state.today()).await {
+    let network = match network(&state).await {
         Ok(n) => n,
         Err(e) => return error_page(&state, viewer.0.as_ref(), e.into()),
     };

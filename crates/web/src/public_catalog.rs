@@ -291,38 +291,10 @@ pub struct Statistics {
     pub expiring_within_6_months: i64,
 }
 
-/// The last statistics computed, with the day and catalog generation they
-/// hold for: recomputing them scans every certificate, and they change only
-/// when the catalog does (or the day turns, which moves statuses).
-///
-/// One computation at a time. While one runs, other requests are answered
-/// with the figures already there for the day (a moment old) instead of
-/// queueing behind it: under a steady stream of writes the catalog changes
-/// faster than the figures can be computed, and every waiting request would
-/// otherwise hold a connection for a whole computation. A request that finds
-/// no computation running computes, so a read after one's own write (with
-/// nobody else computing) sees it.
-#[derive(Default)]
-pub struct StatisticsCache {
-    last: std::sync::RwLock<Option<(chrono::NaiveDate, u64, Figures)>>,
-    computing: tokio::sync::Mutex<()>,
-}
-
-impl StatisticsCache {
-    /// The figures for `today`, if they were computed at `generation` or later
-    /// (generations only grow), or at any generation when `stale` is allowed.
-    fn get(&self, today: chrono::NaiveDate, generation: u64, stale: bool) -> Option<Figures> {
-        match self.last.read().expect("statistics lock").as_ref() {
-            Some((day, g, f)) if *day == today && (stale || *g >= generation) => Some(f.clone()),
-            _ => None,
-        }
-    }
-}
-
 /// The statistics and the map drawn from them (drawing the 34 provinces is
 /// most of the page's cost), shared by every request until they change.
 #[derive(Clone)]
-struct Figures {
+pub struct Figures {
     stats: Arc<Statistics>,
     map: Arc<str>,
     /// The statistics page as a visitor who is not logged in sees it,
@@ -330,32 +302,23 @@ struct Figures {
     public_page: Arc<std::sync::OnceLock<axum::body::Bytes>>,
 }
 
+/// The statistics are kept per catalog generation and day: recomputing
+/// them scans every certificate, and they change only when the catalog does
+/// (or the day turns, which moves statuses).
 async fn statistics(state: &State) -> Result<Figures, crate::error::AppError> {
     let today = state.today();
     let generation = state.search.generation().await?;
-    let cache = &state.statistics;
-    if let Some(f) = cache.get(today, generation, false) {
-        return Ok(f);
-    }
-    let _computing = match cache.computing.try_lock() {
-        Ok(guard) => guard,
-        Err(_) => match cache.get(today, generation, true) {
-            Some(f) => return Ok(f),
-            None => cache.computing.lock().await,
-        },
-    };
-    // Computed by the one this request waited for?
-    if let Some(f) = cache.get(today, generation, false) {
-        return Ok(f);
-    }
-    let stats = compute_statistics(state, today).await?;
-    let figures = Figures {
-        map: province_map(&stats).into(),
-        stats: Arc::new(stats),
-        public_page: Default::default(),
-    };
-    *cache.last.write().expect("statistics lock") = Some((today, generation, figures.clone()));
-    Ok(figures)
+    state
+        .statistics
+        .get_or_compute(today, generation, || async {
+            let stats = compute_statistics(state, today).await?;
+            Ok(Figures {
+                map: province_map(&stats).into(),
+                stats: Arc::new(stats),
+                public_page: Default::default(),
+            })
+        })
+        .await
 }
 
 /// The choropleth of certified products by province, each linking to its catalog.
