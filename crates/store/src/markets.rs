@@ -365,13 +365,23 @@ impl Store {
         .await)?)
     }
 
-    /// The first photo of every point that has one: point id → file id.
-    pub async fn pos_photos(&self) -> Result<std::collections::HashMap<i64, i64>> {
-        let rows: Vec<(i64, i64)> = on_pool!(self, |c| sqlx::query_as(
-            "SELECT pos_id, MIN(id) FROM pos_files WHERE kind = 'photo' GROUP BY pos_id"
-        )
-        .fetch_all(c)
-        .await)?;
+    /// The first photo of each of `points` that has one: point id → file id.
+    pub async fn pos_photos(&self, points: &[i64]) -> Result<std::collections::HashMap<i64, i64>> {
+        if points.is_empty() {
+            return Ok(Default::default());
+        }
+        // The list of ids is numbered placeholders only, never data.
+        let sql = format!(
+            "SELECT pos_id, MIN(id) FROM pos_files WHERE kind = 'photo' AND pos_id IN ({}) GROUP BY pos_id",
+            (1..=points.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        );
+        let rows: Vec<(i64, i64)> = on_pool!(self, |c| {
+            let mut q = sqlx::query_as(&sql);
+            for id in points {
+                q = q.bind(id);
+            }
+            q.fetch_all(c).await
+        })?;
         Ok(rows.into_iter().collect())
     }
 

@@ -101,6 +101,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "council_seats",
         include_str!("../migrations/0021_council_seats.sql"),
     ),
+    (
+        22,
+        "points_of_sale_order",
+        include_str!("../migrations/0022_points_of_sale_order.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend. Lines after a `-- @sqlite` or

@@ -712,7 +712,8 @@ pub async fn directory(
         Ok(n) => n,
         Err(e) => return error_page(&state, viewer.0.as_ref(), e.into()),
     };
-    let photos = match state.store.pos_photos().await {
+    let ids: Vec<i64> = page.items.iter().map(|p| p.id).collect();
+    let photos = match state.store.pos_photos(&ids).await {
         Ok(p) => p,
         Err(e) => return error_page(&state, viewer.0.as_ref(), e.into()),
     };
