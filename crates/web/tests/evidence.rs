@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{apps, fields, get, post, App, Client};
+use common::{apps, fields, files_under, get, post, App, Client};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
@@ -32,20 +32,6 @@ async fn upload(
         .unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
-}
-
-/// Every file under `dir`, however deep.
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[tokio::test]

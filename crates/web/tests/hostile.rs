@@ -23,7 +23,7 @@
 
 mod common;
 
-use common::{apps, client, App, Fixture, PASSWORD};
+use common::{apps, client, files_under, App, Fixture, PASSWORD};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -930,20 +930,6 @@ async fn names_typed_in_nfd_are_stored_in_nfc_and_found() {
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
-}
-
-/// Every file under `dir`, however deep.
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[tokio::test]
