@@ -7,9 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { bin, startSystem } from './harness.mjs';
+import { bin, logIn, PASSWORD, startSystem } from './harness.mjs';
 
-const PASSWORD = 'ocop-demo-2026';
 let sys, base, browser;
 
 before(async () => {
@@ -28,16 +27,7 @@ before(async () => {
 after(async () => { await sys?.stop(); });
 
 /** A fresh browser session logged in as `username`. */
-async function as(username) {
-  const ctx = await browser.newContext();
-  ctx.setDefaultTimeout(15_000);
-  const page = await ctx.newPage();
-  await page.goto(`${base}/dang-nhap`);
-  await page.fill('#f-username', username);
-  await page.fill('#f-password', PASSWORD);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/dang-nhap')), page.click('button[type=submit]')]);
-  return page;
-}
+const as = (username) => logIn(browser, base, username);
 
 /** Submit the form holding `selector` and wait for the page it leads to. */
 async function submit(page, selector) {

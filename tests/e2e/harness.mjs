@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
+/** Every demo account's password. */
+export const PASSWORD = 'ocop-demo-2026';
+
 export const bin = process.env.OCOP_BIN ?? resolve(import.meta.dirname, '../../target/release/ocop');
 
 /** Start the server and the browser: `{ base, browser, db, stop }`. */
@@ -35,4 +38,16 @@ export async function startSystem() {
     rmSync(dir, { recursive: true, force: true });
   };
   return { base, browser, db, stop };
+}
+
+/** A fresh browser session logged in as `username` through the login form. */
+export async function logIn(browser, base, username, password = PASSWORD) {
+  const ctx = await browser.newContext();
+  ctx.setDefaultTimeout(15_000);
+  const page = await ctx.newPage();
+  await page.goto(`${base}/dang-nhap`);
+  await page.fill('#f-username', username);
+  await page.fill('#f-password', password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/dang-nhap')), page.click('button[type=submit]')]);
+  return page;
 }

@@ -6,9 +6,8 @@
 // shoppers to that point.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSystem } from './harness.mjs';
+import { logIn, PASSWORD, startSystem } from './harness.mjs';
 
-const PASSWORD = 'ocop-demo-2026';
 let sys, base, browser;
 
 before(async () => {
@@ -20,13 +19,7 @@ after(async () => { await sys?.stop(); });
 
 /** A browser session logged in as `username`, and its CSRF token for API calls. */
 async function as(username) {
-  const ctx = await browser.newContext();
-  ctx.setDefaultTimeout(15_000);
-  const page = await ctx.newPage();
-  await page.goto(`${base}/dang-nhap`);
-  await page.fill('#f-username', username);
-  await page.fill('#f-password', PASSWORD);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/dang-nhap')), page.click('button[type=submit]')]);
+  const page = await logIn(browser, base, username);
   await page.goto(`${base}/tai-khoan`);
   const csrf = await page.inputValue('input[name=_csrf]');
   return { page, csrf };

@@ -7,7 +7,7 @@
 // text, named links, and text contrast (WCAG AA).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSystem } from './harness.mjs';
+import { PASSWORD, startSystem } from './harness.mjs';
 
 let sys, base, browser;
 
@@ -47,7 +47,7 @@ test('a shopper finds a product without diacritics, scans it, and sees revocatio
   assert.match(await page.locator('.verdict strong').textContent(), /còn hiệu lực/);
 
   // The province revokes it (through the API, as its officer).
-  const login = await api.post(`${base}/api/v1/session`, { data: { username: 'admin', password: 'ocop-demo-2026' } });
+  const login = await api.post(`${base}/api/v1/session`, { data: { username: 'admin', password: PASSWORD } });
   assert.equal(login.status(), 200);
   const { csrf_token } = await login.json();
   const verified = await (await api.get(`${base}/api/v1/verify?gtin=${target.gtin}`)).json();

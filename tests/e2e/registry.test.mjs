@@ -4,7 +4,7 @@
 // fresh SQLite database with the demo data.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSystem } from './harness.mjs';
+import { PASSWORD, startSystem } from './harness.mjs';
 
 let sys, base, browser;
 
@@ -21,7 +21,7 @@ test('officer registers a producer and a product and sees them listed', async ()
   // Redirected to the login form.
   assert.match(page.url(), /\/dang-nhap\?next=/);
   await page.getByLabel('Tên đăng nhập').fill('tinh.hanoi');
-  await page.getByLabel('Mật khẩu').fill('ocop-demo-2026');
+  await page.getByLabel('Mật khẩu').fill(PASSWORD);
   await page.getByRole('button', { name: 'Đăng nhập' }).click();
   await page.waitForURL(`${base}/chu-the`);
   assert.equal(await page.locator('h1').textContent(), 'Chủ thể OCOP');
