@@ -59,14 +59,21 @@ pub fn today_vn() -> NaiveDate {
 }
 
 /// How much demo data to make.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, clap::Args)]
 pub struct DemoSize {
+    #[arg(long, default_value_t = DemoSize::default().producers)]
     pub producers: usize,
+    #[arg(long, default_value_t = DemoSize::default().products)]
     pub products: usize,
-    /// Points of sale under Decision 950 (approved ones list products near them).
+    /// Points of sale under Decision 950, each made through the same calls as
+    /// the office's forms (approved ones list products near them)
+    #[arg(long, default_value_t = DemoSize::default().points_of_sale)]
     pub points_of_sale: usize,
-    /// Score sheets of past evaluations (`Store::load_demo_history`).
+    /// Score sheets of past evaluations, a council of 12 per recorded
+    /// certificate
+    #[arg(long, default_value_t = DemoSize::default().score_sheets)]
     pub score_sheets: usize,
+    #[arg(long, default_value_t = DemoSize::default().seed)]
     pub seed: u64,
 }
 

@@ -42,7 +42,7 @@ enum Command {
     /// Apply database migrations and load reference data, then exit
     Migrate,
     /// Generate demo data (deterministic for a seed) and demo accounts
-    Demo(DemoArgs),
+    Demo(DemoSize),
     /// Import producers or products from a CSV or XLSX file (all or nothing)
     Import {
         /// producers | products
@@ -107,22 +107,6 @@ struct ServeArgs {
     /// Public address printed in QR codes (e.g. https://ocop.example.vn); default: each request's Host
     #[arg(long, env = "OCOP_PUBLIC_URL")]
     public_url: Option<String>,
-}
-
-#[derive(Args)]
-struct DemoArgs {
-    #[arg(long, default_value_t = DemoSize::default().producers)]
-    producers: usize,
-    #[arg(long, default_value_t = DemoSize::default().products)]
-    products: usize,
-    /// Points of sale (each through the same calls as the office's forms)
-    #[arg(long, default_value_t = DemoSize::default().points_of_sale)]
-    points_of_sale: usize,
-    /// Score sheets of past evaluations: a council of 12 per recorded certificate
-    #[arg(long, default_value_t = DemoSize::default().score_sheets)]
-    score_sheets: usize,
-    #[arg(long, default_value_t = DemoSize::default().seed)]
-    seed: u64,
 }
 
 #[derive(Subcommand)]
@@ -227,31 +211,25 @@ async fn main() -> Result<()> {
             );
             Ok(())
         }
-        Command::Demo(args) => {
+        Command::Demo(size) => {
             let store = open(&cli.database_url).await?;
             if store.user_count().await? > 0 {
                 bail!(
                     "Cơ sở dữ liệu đã có người dùng: dữ liệu mẫu chỉ nạp vào cơ sở dữ liệu trống."
                 );
             }
-            let pb = bar(args.producers as u64, "Dữ liệu mẫu");
+            let pb = bar(size.producers as u64, "Dữ liệu mẫu");
             let started = std::time::Instant::now();
             let files =
                 ocop_store::evidence::FileStore::new(files_dir(&cli.database_url, &cli.files_dir));
-            let size = DemoSize {
-                producers: args.producers,
-                products: args.products,
-                points_of_sale: args.points_of_sale,
-                score_sheets: args.score_sheets,
-                seed: args.seed,
-            };
             let accounts = seed_demo(&store, &files, size, &|n| pb.set_position(n as u64)).await?;
             pb.finish_and_clear();
             println!(
-                "Đã tạo {} chủ thể, {} sản phẩm, {} điểm bán trong {:.1} s.",
-                args.producers,
-                args.products,
-                args.points_of_sale,
+                "Đã tạo {} chủ thể, {} sản phẩm, {} điểm bán, {} phiếu chấm của các đợt đã qua trong {:.1} s.",
+                size.producers,
+                size.products,
+                size.points_of_sale,
+                size.score_sheets,
                 started.elapsed().as_secs_f64()
             );
             print_accounts(&accounts);
