@@ -248,7 +248,7 @@ impl Search {
             Some(q) => Some(self.reader.search(q)?),
             None => None,
         };
-        let answer = self.current().answer(f, scores.as_ref(), today);
+        let answer = self.current().answer(f, scores.as_deref(), today);
         // A product deleted between the index and this read is simply absent.
         let items = self.store.products_by_ids(&answer.ids).await?;
         Ok(CatalogPage {

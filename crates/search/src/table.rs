@@ -6,6 +6,9 @@ use chrono::NaiveDate;
 use ocop_domain::certificate::EXPIRING_SOON_DAYS;
 use ocop_store::catalog::{CatalogEntry, CatalogFilter, CatalogSort, CatalogStatus, Facets};
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A search's matches: every matching product id with its relevance.
+pub type Hits = [(i64, f32)];
 use std::sync::Arc;
 
 /// Distinct values of one attribute (province codes, set codes…), numbered
@@ -88,8 +91,8 @@ fn row_order(a: &Row, b: &Row) -> std::cmp::Ordering {
     a.key.cmp(&b.key).then(a.id.cmp(&b.id))
 }
 
-/// A comparison of two rows (by position).
-type RowOrder<'a> = Box<dyn Fn(&u32, &u32) -> std::cmp::Ordering + 'a>;
+/// A comparison of two candidates (row position, relevance).
+type RowOrder<'a> = Box<dyn Fn(&(u32, f32), &(u32, f32)) -> std::cmp::Ordering + 'a>;
 
 #[derive(Debug, Clone, Default)]
 pub struct Table {
@@ -243,17 +246,21 @@ impl Table {
     pub fn answer(
         &self,
         f: &CatalogFilter,
-        scores: Option<&HashMap<i64, f32>>,
+        scores: Option<&Hits>,
         today: NaiveDate,
     ) -> TableAnswer {
         let soon = today + chrono::Duration::days(EXPIRING_SOON_DAYS);
         let want = self.resolve(f);
-        let mut hits: Vec<u32> = Vec::new();
+        // (row position, relevance): the relevance travels with the row, so
+        // ordering by it costs no lookup per comparison.
+        let mut hits: Vec<(u32, f32)> = Vec::new();
         let mut stars = [0i64; 6];
         let mut status: BTreeMap<String, i64> = BTreeMap::new();
         // Dense counters indexed by interned number: a pass over 200,000
         // rows must not pay a hash lookup per facet per row.
         let mut province = vec![0i64; self.provinces.values.len()];
+        // Communes are counted within a province only (see `Facets`).
+        let count_communes = want.province.is_some() || want.commune.is_some();
         let mut commune = vec![0i64; self.communes.values.len()];
         let mut group = vec![0i64; self.groups.values.len()];
         let mut set = vec![0i64; self.sets.values.len()];
@@ -261,15 +268,18 @@ impl Table {
         let mut status_counts = [0i64; 4];
         // With a search, visit only the matches (in name order, so ties keep
         // Vietnamese order); without one, every row.
-        let candidates: Box<dyn Iterator<Item = u32>> = match scores {
+        let candidates: Box<dyn Iterator<Item = (u32, f32)>> = match scores {
             Some(s) => {
-                let mut p: Vec<u32> = s.keys().filter_map(|id| self.position(*id)).collect();
-                p.sort_unstable();
+                let mut p: Vec<(u32, f32)> = s
+                    .iter()
+                    .filter_map(|(id, score)| Some((self.position(*id)?, *score)))
+                    .collect();
+                p.sort_unstable_by_key(|(pos, _)| *pos);
                 Box::new(p.into_iter())
             }
-            None => Box::new(0..self.rows.len() as u32),
+            None => Box::new((0..self.rows.len() as u32).map(|p| (p, 0.0))),
         };
-        for pos in candidates {
+        for (pos, score) in candidates {
             let r = &self.rows[pos as usize];
             if !(matches(want.province, Some(r.province))
                 && matches(want.commune, Some(r.commune))
@@ -297,13 +307,15 @@ impl Table {
             }
             stars[r.stars as usize] += 1;
             province[r.province as usize] += 1;
-            commune[r.commune as usize] += 1;
+            if count_communes {
+                commune[r.commune as usize] += 1;
+            }
             set[r.set as usize] += 1;
             if let Some(g) = r.group {
                 group[g as usize] += 1;
             }
             kind[r.kind as usize] += 1;
-            hits.push(pos);
+            hits.push((pos, score));
         }
         for st in [
             Status::Valid,
@@ -344,10 +356,10 @@ impl Table {
         let ids = if start >= hits.len() {
             Vec::new()
         } else {
-            self.order(&mut hits, f.sort, scores, end);
+            self.order(&mut hits, f.sort, scores.is_some(), end);
             hits[start..end]
                 .iter()
-                .map(|p| self.rows[*p as usize].id)
+                .map(|(p, _)| self.rows[*p as usize].id)
                 .collect()
         };
         TableAnswer { total, ids, facets }
@@ -356,23 +368,15 @@ impl Table {
     /// Put the first `end` hits in the requested order (hits arrive in name
     /// order). Only the requested prefix is sorted: a page of 20 out of
     /// 200,000 does not pay for a full sort.
-    fn order(
-        &self,
-        hits: &mut [u32],
-        sort: CatalogSort,
-        scores: Option<&HashMap<i64, f32>>,
-        end: usize,
-    ) {
-        let row = |p: &u32| &self.rows[*p as usize];
-        let cmp: RowOrder = match (sort, scores) {
-            (CatalogSort::Name, _) | (CatalogSort::Relevance, None) => return,
-            (CatalogSort::Relevance, Some(s)) => Box::new(move |a, b| {
-                let sa = s.get(&row(a).id).copied().unwrap_or(0.0);
-                let sb = s.get(&row(b).id).copied().unwrap_or(0.0);
-                sb.total_cmp(&sa).then(a.cmp(b))
-            }),
+    fn order(&self, hits: &mut [(u32, f32)], sort: CatalogSort, searching: bool, end: usize) {
+        let row = |h: &(u32, f32)| &self.rows[h.0 as usize];
+        let cmp: RowOrder = match (sort, searching) {
+            (CatalogSort::Name, _) | (CatalogSort::Relevance, false) => return,
+            (CatalogSort::Relevance, true) => {
+                Box::new(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)))
+            }
             (CatalogSort::Stars, _) => {
-                Box::new(move |a, b| row(b).stars.cmp(&row(a).stars).then(a.cmp(b)))
+                Box::new(move |a, b| row(b).stars.cmp(&row(a).stars).then(a.0.cmp(&b.0)))
             }
             (CatalogSort::Newest, _) => Box::new(move |a, b| {
                 row(b)

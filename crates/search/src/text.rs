@@ -8,7 +8,6 @@
 use crate::SearchError;
 use ocop_domain::text::{clean, fold_vi};
 use ocop_store::catalog::CatalogEntry;
-use std::collections::HashMap;
 use std::path::Path;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
@@ -257,14 +256,14 @@ impl TextReader {
         Some(Box::new(BooleanQuery::new(musts)))
     }
 
-    /// Every product matching `q`, with its relevance.
-    pub fn search(&self, q: &str) -> Result<HashMap<i64, f32>, SearchError> {
+    /// Every product matching `q`, with its relevance (each id once: a
+    /// product has one document).
+    pub fn search(&self, q: &str) -> Result<Vec<(i64, f32)>, SearchError> {
         let Some(query) = self.query(q) else {
-            return Ok(HashMap::new());
+            return Ok(Vec::new());
         };
         let searcher = self.reader.searcher();
-        let hits = searcher.search(&query, &AllHits)?;
-        Ok(hits.into_iter().collect())
+        Ok(searcher.search(&query, &AllHits)?)
     }
 
     /// The `limit` best matches of `q`, labelled for a suggestion list.

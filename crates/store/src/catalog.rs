@@ -92,6 +92,8 @@ pub struct CatalogFilter {
 pub struct Facets {
     pub stars: BTreeMap<String, i64>,
     pub province: BTreeMap<String, i64>,
+    /// Counted within a chosen province (or commune) only, and empty
+    /// otherwise: a national list of 3,321 communes is no facet.
     pub commune: BTreeMap<String, i64>,
     pub group: BTreeMap<String, i64>,
     /// Product set `01`…`26`.
