@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod pages;
 pub mod pos_files;
 pub mod public;
+pub mod public_cache;
 pub mod public_catalog;
 pub mod rounds;
 pub mod session;
@@ -97,6 +98,8 @@ pub struct AppState {
     pub statistics: derived::Derived<public_catalog::Figures>,
     /// The points-of-sale network by province, per day and commit count.
     pub pos_network: derived::Derived<std::sync::Arc<Vec<ocop_store::markets::NetworkProvince>>>,
+    /// Public answers every visitor gets alike, kept while nothing changed.
+    pub public_cache: public_cache::PublicCache,
     /// Evidence files, outside the database.
     pub files: ocop_store::evidence::FileStore,
 }
@@ -118,6 +121,7 @@ impl AppState {
             limiter: session::LoginLimiter::default(),
             statistics: Default::default(),
             pos_network: Default::default(),
+            public_cache: Default::default(),
         })
     }
 
@@ -164,6 +168,10 @@ pub fn router(state: State) -> Router {
         .route("/static/search.js", get(templates::search_script))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(caching::cache_pages))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            public_cache::serve,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(refuse_oversized))
         .layer(axum::middleware::from_fn(refuse_nul))

@@ -1263,7 +1263,14 @@ async fn catalog_facets_sorting_and_status() {
             body["facets"]["set"],
             json!({"01": 1, "06": 1, "08": 1, "11": 1})
         );
-        assert_eq!(body["facets"]["commune"][&f.commune_b], 2);
+        // Communes are counted within a province only.
+        assert_eq!(body["facets"]["commune"], json!({}), "{}", app.label);
+        let body: Value = get(&format!("province={}", f.province_b))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["facets"]["commune"][&f.commune_b], 2, "{}", app.label);
         let body: Value = get(&format!("commune={}&set=08", f.commune_b))
             .await
             .json()
@@ -2876,6 +2883,138 @@ async fn pages_cache_for_visitors_only() {
         .headers()
         .get("cache-control")
         .is_none_or(|v| v != "public, max-age=60"));
+}
+
+/// Public answers every visitor gets alike are worked out once and then
+/// served from the server's cache, until anything they could depend on
+/// changes: a write (here a revocation), the day. A request with a cookie
+/// is never served from it, and a GS1 linkset is never mixed up with the
+/// redirect at the same address.
+#[tokio::test]
+async fn public_answers_are_cached_until_a_write() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let admin = app.api_client("admin").await;
+        let p = app
+            .api_product(
+                &admin,
+                f.producer_a,
+                "Mắm tôm Ba Làng",
+                "01",
+                Some(("4", "01/06/2025")),
+            )
+            .await;
+        let verify = format!("/api/v1/verify?code={}", p.code);
+        let page = format!("/xac-minh/{}", p.code);
+        let fetch = |path: String| {
+            let url = app.url(&path);
+            async move {
+                let r = client().get(url).send().await.unwrap();
+                let cache = r
+                    .headers()
+                    .get("x-ocop-cache")
+                    .map(|v| v.to_str().unwrap().to_string());
+                let etag = r.headers().get("etag").cloned();
+                (cache, etag, r.text().await.unwrap())
+            }
+        };
+        let status = |body: &str| serde_json::from_str::<Value>(body).unwrap()["status"].clone();
+        let (first, _, html) = fetch(page.clone()).await;
+        assert_eq!(first.as_deref(), Some("miss"), "{}", app.label);
+        assert!(html.contains("Mắm tôm Ba Làng"), "{}", app.label);
+        let (again, etag, same) = fetch(page.clone()).await;
+        assert_eq!(again.as_deref(), Some("hit"), "{}", app.label);
+        assert_eq!(same, html, "{}", app.label);
+        // The client's validator is answered from the cache too.
+        let r = client()
+            .get(app.url(&page))
+            .header("if-none-match", etag.unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 304, "{}", app.label);
+        assert_eq!(r.headers()["x-ocop-cache"], "hit", "{}", app.label);
+        let (_, _, body) = fetch(verify.clone()).await;
+        assert_eq!(status(&body), "valid", "{}", app.label);
+        // A request with a cookie is answered afresh.
+        let r = client()
+            .get(app.url(&verify))
+            .header("cookie", "ocop_csrf=abc")
+            .send()
+            .await
+            .unwrap();
+        assert!(r.headers().get("x-ocop-cache").is_none(), "{}", app.label);
+
+        // A write retires every kept answer: the revocation shows at once.
+        let (c, csrf) = &admin;
+        let r = c
+            .post(app.url(&format!(
+                "/api/v1/certificates/{}/revoke",
+                p.certificate.unwrap()
+            )))
+            .header("x-csrf-token", csrf)
+            .json(&json!({"ground": "mark_misuse", "detail": "QĐ 78/QĐ-UBND"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", app.label);
+        let (after, _, body) = fetch(verify.clone()).await;
+        assert_eq!(after.as_deref(), Some("miss"), "{}", app.label);
+        assert_eq!(status(&body), "revoked", "{}", app.label);
+        let (_, _, html) = fetch(page.clone()).await;
+        assert!(html.contains("thu hồi"), "{}: {html}", app.label);
+        // So does a new day.
+        fetch(verify.clone()).await;
+        app.clock
+            .set(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        let (next_day, _, _) = fetch(verify.clone()).await;
+        assert_eq!(next_day.as_deref(), Some("miss"), "{}", app.label);
+
+        // The GS1 resolver: a page or a linkset at one address, by Accept;
+        // the linkset's links are on the host asked.
+        let r = c
+            .post(app.url(&format!("/api/v1/producers/{}/products", f.producer_a)))
+            .header("x-csrf-token", csrf)
+            .json(&json!({"name": "Mắm tép", "set_code": "01", "gtin": "8934563138165"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", app.label);
+        let no_redirect = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        for _ in 0..2 {
+            let r = no_redirect
+                .get(app.url("/01/08934563138165"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{}", app.label);
+            assert!(r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"));
+            for host in ["ocop.example.vn", "qr.example.vn"] {
+                let r = no_redirect
+                    .get(app.url("/01/08934563138165"))
+                    .header("accept", "application/linkset+json")
+                    .header("host", host)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200, "{}", app.label);
+                assert_eq!(r.headers()["content-type"], "application/linkset+json");
+                let ls: Value = r.json().await.unwrap();
+                assert_eq!(
+                    ls["linkset"][0]["anchor"],
+                    format!("http://{host}/01/08934563138165"),
+                    "{}",
+                    app.label
+                );
+            }
+        }
+    }
 }
 
 /// The offices' list of points of sale and the public directory are paged:
