@@ -37,8 +37,8 @@ async function call(session, method, path, data, want) {
 test('a listed product is suspended at a point of sale the moment its certificate is revoked', { timeout: 120_000 }, async () => {
   const admin = await as('admin');
   // An active point of sale in Hà Nội and a 4★ product with a valid certificate.
-  const points = await call(admin, 'GET', '/api/v1/points-of-sale?province=01', undefined, 200);
-  const pos = points.find((p) => p.status === 'active');
+  const points = await call(admin, 'GET', '/api/v1/points-of-sale?province=01&per_page=200', undefined, 200);
+  const pos = points.items.find((p) => p.status === 'active');
   assert.ok(pos, 'the demo data has an active point of sale in Hà Nội');
   const products = await call(admin, 'GET', '/api/v1/products?status=valid&stars=4&per_page=50', undefined, 200);
   const product = products.items[0];

@@ -546,7 +546,7 @@ fn own_producer(user: &User) -> Option<i64> {
     )
 }
 
-fn check_paging(page: Option<i64>, per_page: Option<i64>) -> AppResult<(i64, i64)> {
+pub(crate) fn check_paging(page: Option<i64>, per_page: Option<i64>) -> AppResult<(i64, i64)> {
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(50);
     let mut e = ValidationErrors::new();

@@ -193,17 +193,29 @@ pub struct PosQuery {
     pub province: Option<String>,
     /// A location type of Decision 950/QĐ-BCT.
     pub location_type: Option<String>,
+    /// Page number, from 1 (past the last page: the last page).
+    pub page: Option<i64>,
+    /// Points per page, 1–200 (default 50).
+    pub per_page: Option<i64>,
 }
 
-/// Active points of introduction and sale (public).
-#[utoipa::path(get, path = "/api/v1/points-of-sale", tag = "markets", params(PosQuery), responses((status = 200, body = Vec<PointOfSaleRow>)))]
+/// Active points of introduction and sale (public), in name order, paged:
+/// the network has 20,000 points at national size.
+#[utoipa::path(get, path = "/api/v1/points-of-sale", tag = "markets", params(PosQuery),
+    responses((status = 200, body = ocop_store::Page<PointOfSaleRow>), (status = 422, body = ErrorBody)))]
 pub async fn api_list(S(state): S<State>, ApiQuery(q): ApiQuery<PosQuery>) -> Response {
+    let (page, per_page) = match crate::api::check_paging(q.page, q.per_page) {
+        Ok(p) => p,
+        Err(e) => return e.json(),
+    };
     match state
         .store
-        .list_points_of_sale(
+        .points_of_sale_page(
             q.province.as_deref().filter(|s| !s.is_empty()),
             q.location_type.as_deref().filter(|s| !s.is_empty()),
             true,
+            page,
+            per_page,
         )
         .await
     {

@@ -2548,7 +2548,15 @@ async fn points_of_sale_and_listings() {
             .json()
             .await
             .unwrap();
-        assert_eq!(dir.as_array().unwrap().len(), 1, "only the active point");
+        assert_eq!(dir["total"], 1, "only the active point: {dir}");
+        assert_eq!(dir["items"].as_array().unwrap().len(), 1, "{dir}");
+        assert_eq!((&dir["page"], &dir["per_page"]), (&json!(1), &json!(50)));
+        let r = client()
+            .get(app.url("/api/v1/points-of-sale?per_page=500"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "per_page is at most 200");
         let page = client()
             .get(app.url("/noi-ban?tinh=01"))
             .send()
