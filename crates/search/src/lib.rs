@@ -217,6 +217,12 @@ impl Search {
         Ok(self.generation.load(Ordering::Acquire))
     }
 
+    /// The catalog's generation as it stands, without catching up: it
+    /// moves when writes (this process's or another's) have been applied.
+    pub fn generation_now(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     /// Catch up first if this process wrote since the last catch-up. The
     /// commit counter only grows, and a catch-up applies every commit counted
     /// when it began: a reader that waited while another caught up past the

@@ -213,17 +213,17 @@ fn header_text(req: &Request, name: header::HeaderName) -> String {
         .unwrap_or_default()
 }
 
-async fn stamp(state: &State) -> Option<Stamp> {
-    // The commit count first: a write between the two reads then makes the
-    // stamp older than the answer, never newer.
-    let commits = state.store.commit_count();
-    let generation = state.search.generation().await.ok()?;
-    Some(Stamp {
-        commits,
-        generation,
+fn stamp(state: &State) -> Stamp {
+    // Read before the answer is worked out, so the answer is never older
+    // than its stamp. The generation is read as it stands: catching up here
+    // would make every public request under a stream of writes wait for the
+    // text index (this process's writes are in the commit count anyway).
+    Stamp {
+        commits: state.store.commit_count(),
+        generation: state.search.generation_now(),
         today: state.today(),
         minute: chrono::Utc::now().timestamp().div_euclid(60),
-    })
+    }
 }
 
 /// Serve a public answer from the cache, or work it out and keep it.
@@ -235,11 +235,8 @@ pub async fn serve(
     if !cacheable_request(&req) {
         return next.run(req).await;
     }
-    let Some(stamp) = stamp(&state).await else {
-        return next.run(req).await;
-    };
     let key = Key {
-        stamp,
+        stamp: stamp(&state),
         uri: req
             .uri()
             .path_and_query()
