@@ -94,6 +94,38 @@ const LIST_SELECT: &str = "SELECT d.*, p.name AS product_name, p.code AS product
      (SELECT k.author_id FROM dossier_comments k WHERE k.dossier_id = d.id ORDER BY k.id DESC LIMIT 1) AS last_comment_by \
      FROM dossiers d JOIN products p ON p.id = d.product_id JOIN producers o ON o.id = d.producer_id";
 
+/// The filter of [`DossierFilter`] as SQL; `bind_filter!` binds $1…$8.
+const LIST_WHERE: &str =
+    "WHERE ($1 IS NULL OR d.province_code = $1) AND ($2 IS NULL OR d.commune_code = $2) \
+     AND ($3 IS NULL OR d.producer_id = $3) AND ($4 IS NULL OR d.status = $4) \
+     AND ($5 IS NULL OR d.round_id = $5 OR d.provincial_round_id = $5) \
+     AND ($6 IS NULL OR d.product_id = $6) AND ($7 OR d.status <> 'draft' OR d.drafted_by = $8)";
+
+macro_rules! bind_filter {
+    ($q:expr, $f:expr) => {
+        $q.bind(&$f.province)
+            .bind(&$f.commune)
+            .bind($f.producer_id)
+            .bind(&$f.status)
+            .bind($f.round_id)
+            .bind($f.product_id)
+            .bind($f.drafts)
+            .bind($f.drafted_by)
+    };
+}
+
+/// Dossiers waiting for work, counted (a dashboard's cards).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DossierCounts {
+    /// Submitted, waiting for the commune's review.
+    pub waiting: i64,
+    /// Of those, past the commune's deadline.
+    pub overdue: i64,
+    /// Forwarded to the province.
+    pub forwarded: i64,
+    pub drafts: i64,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DossierFilter {
     pub province: Option<String>,
@@ -161,29 +193,109 @@ impl Store {
         .ok_or(StoreError::NotFound("hồ sơ"))
     }
 
-    /// Dossiers, oldest deadline first.
+    /// Every dossier matching `f`, oldest deadline first. For the lists a
+    /// round or a product bounds (its minutes, its history); the broad lists
+    /// (a province's, the whole country's: 166,667 dossiers of past rounds at
+    /// national size) are paged by [`Store::dossiers_page`] and counted by
+    /// [`Store::dossier_counts`].
     pub async fn list_dossiers(&self, f: &DossierFilter) -> Result<Vec<DossierListItem>> {
+        let sql = format!("{LIST_SELECT} {LIST_WHERE} ORDER BY d.commune_deadline, d.id");
+        Ok(on_pool!(self, |c| bind_filter!(
+            sqlx::query_as::<_, DossierListItem>(&sql),
+            f
+        )
+        .fetch_all(c)
+        .await)?)
+    }
+
+    /// One page of the dossiers matching `f`, oldest deadline first, with
+    /// how many match (past the last page: the last page).
+    pub async fn dossiers_page(
+        &self,
+        f: &DossierFilter,
+        page: i64,
+        per_page: i64,
+    ) -> Result<crate::Page<DossierListItem>> {
+        let (page, per_page) = (page.clamp(1, i64::MAX / 200), per_page.clamp(1, 200));
+        let count_sql = format!("SELECT COUNT(*) FROM dossiers d {LIST_WHERE}");
+        let total: i64 = on_pool!(self, |c| bind_filter!(sqlx::query_scalar(&count_sql), f)
+            .fetch_one(c)
+            .await)?;
+        let page = page.min((total + per_page - 1) / per_page).max(1);
         let sql = format!(
-            "{LIST_SELECT} \
-             WHERE ($1 IS NULL OR d.province_code = $1) AND ($2 IS NULL OR d.commune_code = $2) \
-               AND ($3 IS NULL OR d.producer_id = $3) AND ($4 IS NULL OR d.status = $4) \
-               AND ($5 IS NULL OR d.round_id = $5 OR d.provincial_round_id = $5) \
-               AND ($6 IS NULL OR d.product_id = $6) AND ($7 OR d.status <> 'draft' OR d.drafted_by = $8) \
-             ORDER BY d.commune_deadline, d.id LIMIT 1000"
+            "{LIST_SELECT} {LIST_WHERE} ORDER BY d.commune_deadline, d.id LIMIT $9 OFFSET $10"
         );
-        Ok(on_pool!(self, |c| {
-            sqlx::query_as::<_, DossierListItem>(&sql)
-                .bind(&f.province)
-                .bind(&f.commune)
-                .bind(f.producer_id)
-                .bind(&f.status)
-                .bind(f.round_id)
-                .bind(f.product_id)
-                .bind(f.drafts)
-                .bind(f.drafted_by)
-                .fetch_all(c)
-                .await
-        })?)
+        let items = on_pool!(self, |c| bind_filter!(
+            sqlx::query_as::<_, DossierListItem>(&sql),
+            f
+        )
+        .bind(per_page)
+        .bind((page - 1) * per_page)
+        .fetch_all(c)
+        .await)?;
+        Ok(crate::Page {
+            total,
+            page,
+            per_page,
+            items,
+        })
+    }
+
+    /// How many dossiers matching `f` wait for work, for a dashboard: one
+    /// grouped count, whatever their number.
+    pub async fn dossier_counts(
+        &self,
+        f: &DossierFilter,
+        today: NaiveDate,
+    ) -> Result<DossierCounts> {
+        let sql = format!(
+            "SELECT \
+               COALESCE(SUM(CASE WHEN d.status = 'submitted' THEN 1 ELSE 0 END), 0), \
+               COALESCE(SUM(CASE WHEN d.status = 'submitted' AND d.commune_deadline < $9 THEN 1 ELSE 0 END), 0), \
+               COALESCE(SUM(CASE WHEN d.status = 'forwarded' THEN 1 ELSE 0 END), 0), \
+               COALESCE(SUM(CASE WHEN d.status = 'draft' THEN 1 ELSE 0 END), 0) \
+             FROM dossiers d {LIST_WHERE}"
+        );
+        let (waiting, overdue, forwarded, drafts): (i64, i64, i64, i64) =
+            on_pool!(self, |c| bind_filter!(sqlx::query_as(&sql), f)
+                .bind(today)
+                .fetch_one(c)
+                .await)?;
+        Ok(DossierCounts {
+            waiting,
+            overdue,
+            forwarded,
+            drafts,
+        })
+    }
+
+    /// Dossiers matching `f` whose thread's last word, since `since`, is
+    /// someone else's than `reader`'s: newest first, at most `limit`.
+    pub async fn dossiers_with_replies(
+        &self,
+        f: &DossierFilter,
+        reader: i64,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<DossierListItem>> {
+        // The thread's last comment, found once per dossier that has one
+        // since `since` (few), not per dossier in scope.
+        let sql = format!(
+            "{LIST_SELECT} {LIST_WHERE} AND d.id IN ( \
+               SELECT k.dossier_id FROM dossier_comments k \
+               WHERE k.created_at >= $9 AND k.author_id <> $10 \
+                 AND k.id = (SELECT MAX(k2.id) FROM dossier_comments k2 WHERE k2.dossier_id = k.dossier_id)) \
+             ORDER BY last_comment_at DESC, d.id DESC LIMIT $11"
+        );
+        Ok(on_pool!(self, |c| bind_filter!(
+            sqlx::query_as::<_, DossierListItem>(&sql),
+            f
+        )
+        .bind(since)
+        .bind(reader)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?)
     }
 
     /// Products whose certificate expires between `today` and `until` with no

@@ -422,11 +422,15 @@ pub async fn api_submit(
 pub struct DossierQuery {
     /// submitted, returned, forwarded, withdrawn
     pub status: Option<String>,
+    /// Page number, from 1 (past the last page: the last page).
+    pub page: Option<i64>,
+    /// Dossiers per page, 1–200 (default 50).
+    pub per_page: Option<i64>,
 }
 
-/// Dossiers visible to the caller (a commune's, a province's, a producer's own), oldest deadline first.
+/// Dossiers visible to the caller (a commune's, a province's, a producer's own), oldest deadline first, paged.
 #[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", params(DossierQuery),
-    responses((status = 200, body = Vec<DossierListItem>), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = ocop_store::Page<DossierListItem>), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn api_list(
     S(state): S<State>,
     user: User,
@@ -434,6 +438,10 @@ pub async fn api_list(
 ) -> Response {
     let Some(mut f) = visible_filter(&user.actor) else {
         return AppError::Forbidden("Bạn không xem được hồ sơ đánh giá.".into()).json();
+    };
+    let (page, per_page) = match crate::api::check_paging(q.page, q.per_page) {
+        Ok(p) => p,
+        Err(e) => return e.json(),
     };
     if let Some(s) = q.status.filter(|s| !s.is_empty()) {
         if DossierStatus::parse(&s).is_none() {
@@ -446,7 +454,7 @@ pub async fn api_list(
         }
         f.status = Some(s);
     }
-    match state.store.list_dossiers(&f).await {
+    match state.store.dossiers_page(&f, page, per_page).await {
         Ok(list) => Json(list).into_response(),
         Err(e) => AppError::from(e).json(),
     }
@@ -547,7 +555,11 @@ fn item_json(d: &DossierListItem, today: chrono::NaiveDate) -> serde_json::Value
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     tinh_trang: Option<String>,
+    trang: Option<i64>,
 }
+
+/// Dossiers per page of the list.
+const LIST_PAGE: i64 = 100;
 
 pub(crate) async fn list_page(
     S(state): S<State>,
@@ -564,14 +576,29 @@ pub(crate) async fn list_page(
     f.status = q.tinh_trang.filter(|s| DossierStatus::parse(s).is_some());
     let list = state
         .store
-        .list_dossiers(&f)
+        .dossiers_page(&f, q.trang.unwrap_or(1), LIST_PAGE)
         .await
         .or_page(&state, Some(&user))?;
     let today = state.today();
     let mut c = ctx(Some(&user), "dossiers", "Hồ sơ đánh giá");
     c.insert(
         "items".into(),
-        json!(list.iter().map(|d| item_json(d, today)).collect::<Vec<_>>()),
+        json!(list
+            .items
+            .iter()
+            .map(|d| item_json(d, today))
+            .collect::<Vec<_>>()),
+    );
+    c.insert(
+        "page".into(),
+        json!({"total": list.total, "page": list.page, "pages": list.pages()}),
+    );
+    c.insert(
+        "base_url".into(),
+        json!(match &f.status {
+            Some(s) => format!("/ho-so?tinh_trang={s}"),
+            None => "/ho-so?".to_string(),
+        }),
     );
     c.insert("status".into(), json!(f.status));
     Ok(render(&state, "dossiers/list.html", c))

@@ -1083,6 +1083,9 @@ pub(crate) async fn create_page(
     }
 }
 
+/// Dossiers per page of a round's page.
+const ROUND_PAGE: i64 = 100;
+
 pub(crate) async fn round_page(
     S(state): S<State>,
     user: User,
@@ -1104,16 +1107,22 @@ pub(crate) async fn round_page(
         .round_members(id)
         .await
         .or_page(&state, Some(&user))?;
+    // Paged: a province's round holds about a thousand dossiers at national
+    // size, and each row reads its sheets.
     let in_round = state
         .store
-        .list_dossiers(&ocop_store::dossiers::DossierFilter {
-            round_id: Some(id),
-            ..Default::default()
-        })
+        .dossiers_page(
+            &ocop_store::dossiers::DossierFilter {
+                round_id: Some(id),
+                ..Default::default()
+            },
+            fq.trang.unwrap_or(1),
+            ROUND_PAGE,
+        )
         .await
         .or_page(&state, Some(&user))?;
     let mut assigned = Vec::new();
-    for d in &in_round {
+    for d in &in_round.items {
         let (result, sheets) = council_result(&state, &d.dossier, id)
             .await
             .or_page(&state, Some(&user))?;
@@ -1206,6 +1215,11 @@ pub(crate) async fn round_page(
             .collect::<Vec<_>>()),
     );
     c.insert("assigned".into(), json!(assigned));
+    c.insert(
+        "page".into(),
+        json!({"total": in_round.total, "page": in_round.page, "pages": in_round.pages()}),
+    );
+    c.insert("base_url".into(), json!(format!("/dot-danh-gia/{id}?")));
     c.insert("available".into(), json!(available));
     c.insert("manager".into(), json!(manager));
     c.insert("member".into(), json!(member));

@@ -31,7 +31,7 @@ async fn a_draft_is_the_producers_until_filed_complete() {
         assert_eq!(s, 422, "{}: {e}", app.label);
         assert_eq!(fields(&e), vec!["A.1.a"], "{}", app.label);
         let (_, mine) = get(&app, &producer, "/api/v1/dossiers").await;
-        assert_eq!(mine.as_array().unwrap().len(), 0, "{}", app.label);
+        assert_eq!(mine["items"].as_array().unwrap().len(), 0, "{}", app.label);
 
         // An incomplete draft is saved; only its producer lists and reads it.
         let (s, d) = post(
@@ -45,9 +45,14 @@ async fn a_draft_is_the_producers_until_filed_complete() {
         assert_eq!(d["status"], "draft", "{}", app.label);
         let id = d["id"].as_i64().unwrap();
         let (_, mine) = get(&app, &producer, "/api/v1/dossiers").await;
-        assert_eq!(mine[0]["id"], id, "{}", app.label);
+        assert_eq!(mine["items"][0]["id"], id, "{}", app.label);
         let (_, theirs) = get(&app, &commune, "/api/v1/dossiers").await;
-        assert_eq!(theirs.as_array().unwrap().len(), 0, "{}", app.label);
+        assert_eq!(
+            theirs["items"].as_array().unwrap().len(),
+            0,
+            "{}",
+            app.label
+        );
         let (s, _) = get(&app, &commune, &format!("/api/v1/dossiers/{id}")).await;
         assert_eq!(s, 404, "{}: the commune reads a draft", app.label);
         let (s, _) = post(
@@ -101,7 +106,7 @@ async fn a_draft_is_the_producers_until_filed_complete() {
             app.label
         );
         let (_, theirs) = get(&app, &commune, "/api/v1/dossiers").await;
-        assert_eq!(theirs[0]["id"], id, "{}", app.label);
+        assert_eq!(theirs["items"][0]["id"], id, "{}", app.label);
 
         // A filed dossier is no draft any more.
         let (s, _) = put(
@@ -170,7 +175,11 @@ async fn a_draft_is_the_producers_until_filed_complete() {
         for c in [&commune, &producer] {
             let (_, list) = get(&app, c, "/api/v1/dossiers").await;
             assert!(
-                list.as_array().unwrap().iter().any(|x| x["id"] == d["id"]),
+                list["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x["id"] == d["id"]),
                 "{}",
                 app.label
             );
@@ -338,5 +347,58 @@ async fn the_filing_form_saves_a_draft_and_its_page_says_what_is_missing() {
         assert_eq!(r.status(), 422, "{}", app.label);
         let page = r.text().await.unwrap();
         assert!(page.contains("role=\"alert\""), "{}", app.label);
+    }
+}
+
+/// The dossier lists are paged and the dashboard counts in SQL, whatever the
+/// number of dossiers (166,667 in the national data set): here 101 drafts,
+/// one past a page of 100.
+#[tokio::test]
+async fn dossier_lists_are_paged_and_counted() {
+    for app in apps().await {
+        let f = app.fixture().await;
+        let admin = app.api_client("admin").await;
+        let producer = app.api_client("producer").await;
+        for i in 0..101 {
+            let p = app
+                .api_product(&admin, f.producer_a, &format!("Trà số {i:03}"), "09", None)
+                .await;
+            let (s, d) = post(
+                &app,
+                &producer,
+                &format!("/api/v1/products/{}/drafts", p.id),
+                json!({"kind": "first"}),
+            )
+            .await;
+            assert_eq!(s, 201, "{}: {d}", app.label);
+        }
+        let (s, first) = get(&app, &producer, "/api/v1/dossiers?per_page=40").await;
+        assert_eq!(s, 200, "{}: {first}", app.label);
+        assert_eq!(first["total"], 101, "{}", app.label);
+        assert_eq!(first["items"].as_array().unwrap().len(), 40);
+        let (_, last) = get(&app, &producer, "/api/v1/dossiers?per_page=40&page=3").await;
+        assert_eq!(last["items"].as_array().unwrap().len(), 21, "{}", app.label);
+        // Past the last page: the last page.
+        let (_, past) = get(&app, &producer, "/api/v1/dossiers?per_page=40&page=9").await;
+        assert_eq!((&past["page"], &past["items"]), (&json!(3), &last["items"]));
+        let (s, _) = get(&app, &producer, "/api/v1/dossiers?per_page=201").await;
+        assert_eq!(s, 422, "{}", app.label);
+
+        let (browser, _) = app.browser("producer").await;
+        let list = app.page(&browser, "/ho-so?tinh_trang=draft").await;
+        assert!(list.contains("101 hồ sơ · trang 1 / 2"), "{}", app.label);
+        assert!(
+            list.contains("tinh_trang=draft&amp;trang=2")
+                || list.contains("tinh_trang=draft&trang=2")
+        );
+        let second = app.page(&browser, "/ho-so?tinh_trang=draft&trang=2").await;
+        assert!(second.contains("101 hồ sơ · trang 2 / 2"), "{}", app.label);
+        assert_eq!(second.matches("Trà số").count(), 1, "{}", app.label);
+        let home = app.page(&browser, "/").await;
+        assert!(
+            home.contains("<span class=\"num\">101</span><span>bản nháp chưa nộp"),
+            "{}",
+            app.label
+        );
     }
 }

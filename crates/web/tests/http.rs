@@ -1599,7 +1599,8 @@ async fn dossier_filing_and_commune_review() {
             .json()
             .await
             .unwrap();
-        assert_eq!(list.as_array().unwrap().len(), 1);
+        assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+        assert_eq!(list["total"], 1, "{list}");
         let list: Value = prov
             .get(app.url("/api/v1/dossiers?status=submitted"))
             .send()
@@ -1608,7 +1609,7 @@ async fn dossier_filing_and_commune_review() {
             .json()
             .await
             .unwrap();
-        assert_eq!(list.as_array().unwrap().len(), 0);
+        assert_eq!(list["items"].as_array().unwrap().len(), 0, "{list}");
         let (buyer, _) = app.api_client("buyer").await;
         assert_eq!(
             buyer

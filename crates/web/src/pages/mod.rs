@@ -255,6 +255,8 @@ pub(crate) fn flash_text(code: Option<&str>) -> Option<&'static str> {
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct FlashQuery {
     pub tb: Option<String>,
+    /// The page of a paged list on the page.
+    pub trang: Option<i64>,
 }
 
 /// The province the viewer's dashboard is about, if any.
@@ -302,39 +304,26 @@ async fn home(
     // of their province entering the re-evaluation window.
     if let Some(u) = user {
         if let Some(f) = crate::dossiers::visible_filter(&u.actor) {
-            let list = state.store.list_dossiers(&f).await.or_page(&state, user)?;
-            let today = state.today();
-            let waiting = list
-                .iter()
-                .filter(|d| d.dossier.status == "submitted")
-                .count();
-            let overdue = list
-                .iter()
-                .filter(|d| d.dossier.status == "submitted" && today > d.dossier.commune_deadline)
-                .count();
-            let forwarded = list
-                .iter()
-                .filter(|d| d.dossier.status == "forwarded")
-                .count();
-            let drafts = list.iter().filter(|d| d.dossier.status == "draft").count();
+            // Counted and picked in SQL: a province holds tens of thousands
+            // of dossiers at national size.
+            let counts = state
+                .store
+                .dossier_counts(&f, state.today())
+                .await
+                .or_page(&state, user)?;
             // Threads where someone else had the last word in the last two weeks.
             let since = chrono::Utc::now() - chrono::Duration::days(14);
-            let mut replies: Vec<_> = list
+            let replies: Vec<_> = state
+                .store
+                .dossiers_with_replies(&f, u.actor.user_id, since, 5)
+                .await
+                .or_page(&state, user)?
                 .iter()
-                .filter(|d| {
-                    d.last_comment_by.is_some_and(|a| a != u.actor.user_id)
-                        && d.last_comment_at.is_some_and(|t| t >= since)
-                })
-                .collect();
-            replies.sort_by_key(|d| std::cmp::Reverse(d.last_comment_at));
-            let replies: Vec<_> = replies
-                .iter()
-                .take(5)
                 .map(|d| json!({"id": d.dossier.id, "product_name": d.product_name, "at": d.last_comment_at, "count": d.comment_count}))
                 .collect();
             c.insert(
                 "dossiers".into(),
-                json!({"waiting": waiting, "overdue": overdue, "forwarded": forwarded, "drafts": drafts, "replies": replies}),
+                json!({"waiting": counts.waiting, "overdue": counts.overdue, "forwarded": counts.forwarded, "drafts": counts.drafts, "replies": replies}),
             );
         }
         let expiring = state
