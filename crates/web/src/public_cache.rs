@@ -21,7 +21,8 @@
 //! logged-in user's pages name the user, and a visitor's cookie (the login
 //! form's CSRF token) is theirs. Only whole successful answers (200 and
 //! redirects) without a cookie of their own are kept. Memory is bounded:
-//! the least recently used answers go first.
+//! only the latest stamp's answers are kept (a change retires the rest at
+//! once), within a budget from which the least recently used go first.
 
 use crate::State;
 use axum::body::{Body, Bytes};
@@ -49,6 +50,18 @@ struct Stamp {
     generation: u64,
     today: NaiveDate,
     minute: i64,
+}
+
+impl Stamp {
+    /// Does `other` retire the answers kept under this stamp? The counters
+    /// and the minute only move forward; the day may also move back (a
+    /// clock set right, or moved in tests), and any other day retires them.
+    fn retired_by(&self, other: &Stamp) -> bool {
+        other.today != self.today
+            || other.commits > self.commits
+            || other.generation > self.generation
+            || other.minute > self.minute
+    }
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -103,7 +116,11 @@ impl Answer {
     }
 }
 
+/// Answers of one stamp, the latest: once anything changed, no request
+/// can ask for an older stamp's answers, so they go at once rather than
+/// filling the budget under a stream of writes.
 struct Kept {
+    stamp: Option<Stamp>,
     /// Each answer with its weight.
     answers: lru::LruCache<Key, (Arc<Answer>, usize)>,
     bytes: usize,
@@ -124,6 +141,7 @@ impl PublicCache {
     fn with_budget(budget: usize) -> Self {
         PublicCache {
             kept: Mutex::new(Kept {
+                stamp: None,
                 answers: lru::LruCache::unbounded(),
                 bytes: 0,
             }),
@@ -146,6 +164,17 @@ impl PublicCache {
             return;
         }
         let mut kept = self.kept.lock().expect("public cache lock");
+        match kept.stamp {
+            Some(s) if s == key.stamp => {}
+            // Worked out before a change that another request has already
+            // seen: nobody will ask for it again.
+            Some(s) if !s.retired_by(&key.stamp) => return,
+            _ => {
+                kept.answers.clear();
+                kept.bytes = 0;
+                kept.stamp = Some(key.stamp);
+            }
+        }
         if let Some((_, old)) = kept.answers.put(key, (Arc::new(answer), weight)) {
             // Two requests worked out the same answer; the last one stays.
             kept.bytes -= old;
@@ -276,10 +305,10 @@ pub async fn serve(
 mod tests {
     use super::*;
 
-    fn key(uri: &str) -> Key {
+    fn stamped(uri: &str, commits: u64) -> Key {
         Key {
             stamp: Stamp {
-                commits: 1,
+                commits,
                 generation: 1,
                 today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
                 minute: 0,
@@ -296,6 +325,30 @@ mod tests {
             headers: HeaderMap::new(),
             body: Bytes::from(vec![b'x'; bytes]),
         }
+    }
+
+    fn key(uri: &str) -> Key {
+        stamped(uri, 1)
+    }
+
+    /// A newer stamp retires every answer kept; an answer worked out under
+    /// an older one is not kept.
+    #[test]
+    fn only_the_latest_stamp_is_kept() {
+        let cache = PublicCache::with_budget(1_000_000);
+        cache.put(stamped("/a", 1), answer(100));
+        cache.put(stamped("/b", 1), answer(100));
+        assert_eq!(cache.len(), 2);
+        cache.put(stamped("/a", 2), answer(100));
+        assert_eq!(cache.len(), 1);
+        assert!(cache.get(&stamped("/b", 1)).is_none());
+        cache.put(stamped("/b", 1), answer(100));
+        assert!(cache.get(&stamped("/b", 1)).is_none());
+        assert_eq!(cache.len(), 1);
+        assert_eq!(
+            cache.kept.lock().unwrap().bytes,
+            answer(100).weight(&stamped("/a", 2))
+        );
     }
 
     /// The budget holds: the least recently used answers make room.
