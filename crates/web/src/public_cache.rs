@@ -1,8 +1,9 @@
 //! The server's own cache of the public answers that every visitor gets
 //! alike: the catalog and its search, product, producer and verification
-//! pages, the GS1 resolver, the statistics and the points-of-sale directory. A QR code on a popular jar is scanned thousands
-//! of times a day, and a handful of searches make most of the catalog's
-//! traffic; each is worked out once, then served from memory.
+//! pages, the GS1 resolver, the statistics and the points-of-sale
+//! directory. A QR code on a popular jar is scanned thousands of times a
+//! day, and a handful of searches make most of the catalog's traffic; each
+//! is worked out once, then served from memory.
 //!
 //! An answer is kept under a stamp of everything it could depend on, and
 //! only served while the stamp is unchanged:
@@ -188,13 +189,9 @@ impl PublicCache {
         }
     }
 
-    /// How many answers are kept (for tests).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.kept.lock().expect("public cache lock").answers.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
