@@ -370,10 +370,10 @@ impl Store {
         if points.is_empty() {
             return Ok(Default::default());
         }
-        // The list of ids is numbered placeholders only, never data.
+        // The IN list's placeholders are made from the count alone.
         let sql = format!(
             "SELECT pos_id, MIN(id) FROM pos_files WHERE kind = 'photo' AND pos_id IN ({}) GROUP BY pos_id",
-            (1..=points.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            crate::placeholders(points.len(), 1, 1)
         );
         let rows: Vec<(i64, i64)> = on_pool!(self, |c| {
             let mut q = sqlx::query_as(&sql);

@@ -322,19 +322,13 @@ pub async fn api_listing(
 
 // ---------- pages ----------
 
-#[derive(Deserialize, Default)]
-pub(crate) struct AdminListQuery {
-    tb: Option<String>,
-    trang: Option<i64>,
-}
-
 /// Points of sale per page of the offices' list.
 const ADMIN_PAGE: i64 = 100;
 
 pub(crate) async fn admin_list(
     S(state): S<State>,
     user: User,
-    Query(fq): Query<AdminListQuery>,
+    Query(fq): Query<FlashQuery>,
 ) -> PageResult {
     let own: Vec<i64> = user
         .actor
