@@ -45,7 +45,7 @@ const MAX_URI_BYTES: usize = 2048;
 pub const CACHE_HEADER: &str = "x-ocop-cache";
 
 /// What an answer may depend on besides its address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
     commits: u64,
     generation: u64,
@@ -65,9 +65,9 @@ impl Stamp {
     }
 }
 
+/// What tells answers of one stamp apart.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Key {
-    stamp: Stamp,
     /// Path and query.
     uri: String,
     /// The Host and Accept headers: links are absolute on the host asked
@@ -150,30 +150,29 @@ impl PublicCache {
         }
     }
 
-    fn get(&self, key: &Key) -> Option<Arc<Answer>> {
-        self.kept
-            .lock()
-            .expect("public cache lock")
-            .answers
-            .get(key)
-            .map(|(a, _)| a.clone())
+    fn get(&self, stamp: Stamp, key: &Key) -> Option<Arc<Answer>> {
+        let mut kept = self.kept.lock().expect("public cache lock");
+        if kept.stamp != Some(stamp) {
+            return None;
+        }
+        kept.answers.get(key).map(|(a, _)| a.clone())
     }
 
-    fn put(&self, key: Key, answer: Answer) {
+    fn put(&self, stamp: Stamp, key: Key, answer: Answer) {
         let weight = answer.weight(&key);
         if weight > self.budget {
             return;
         }
         let mut kept = self.kept.lock().expect("public cache lock");
         match kept.stamp {
-            Some(s) if s == key.stamp => {}
+            Some(s) if s == stamp => {}
             // Worked out before a change that another request has already
             // seen: nobody will ask for it again.
-            Some(s) if !s.retired_by(&key.stamp) => return,
+            Some(s) if !s.retired_by(&stamp) => return,
             _ => {
                 kept.answers.clear();
                 kept.bytes = 0;
-                kept.stamp = Some(key.stamp);
+                kept.stamp = Some(stamp);
             }
         }
         if let Some((_, old)) = kept.answers.put(key, (Arc::new(answer), weight)) {
@@ -261,8 +260,8 @@ pub async fn serve(
     if !cacheable_request(&req) {
         return next.run(req).await;
     }
+    let stamp = stamp(&state);
     let key = Key {
-        stamp: stamp(&state),
         uri: req
             .uri()
             .path_and_query()
@@ -274,7 +273,7 @@ pub async fn serve(
     // answer: the handler below must give the whole answer to keep.
     let if_none_match = req.headers_mut().remove(header::IF_NONE_MATCH);
     let if_none_match = if_none_match.as_ref().map(|v| v.as_bytes());
-    if let Some(answer) = state.public_cache.get(&key) {
+    if let Some(answer) = state.public_cache.get(stamp, &key) {
         return answer.response(if_none_match, true);
     }
     let resp = next.run(req).await;
@@ -293,7 +292,7 @@ pub async fn serve(
     };
     let resp = answer.response(if_none_match, false);
     if answer.body.len() <= MAX_ANSWER_BYTES {
-        state.public_cache.put(key, answer);
+        state.public_cache.put(stamp, key, answer);
     }
     resp
 }
@@ -302,14 +301,17 @@ pub async fn serve(
 mod tests {
     use super::*;
 
-    fn stamped(uri: &str, commits: u64) -> Key {
+    fn stamp(commits: u64) -> Stamp {
+        Stamp {
+            commits,
+            generation: 1,
+            today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            minute: 0,
+        }
+    }
+
+    fn key(uri: &str) -> Key {
         Key {
-            stamp: Stamp {
-                commits,
-                generation: 1,
-                today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
-                minute: 0,
-            },
             uri: uri.into(),
             host: String::new(),
             accept: String::new(),
@@ -324,27 +326,25 @@ mod tests {
         }
     }
 
-    fn key(uri: &str) -> Key {
-        stamped(uri, 1)
-    }
-
     /// A newer stamp retires every answer kept; an answer worked out under
     /// an older one is not kept.
     #[test]
     fn only_the_latest_stamp_is_kept() {
         let cache = PublicCache::with_budget(1_000_000);
-        cache.put(stamped("/a", 1), answer(100));
-        cache.put(stamped("/b", 1), answer(100));
+        cache.put(stamp(1), key("/a"), answer(100));
+        cache.put(stamp(1), key("/b"), answer(100));
         assert_eq!(cache.len(), 2);
-        cache.put(stamped("/a", 2), answer(100));
+        cache.put(stamp(2), key("/a"), answer(100));
         assert_eq!(cache.len(), 1);
-        assert!(cache.get(&stamped("/b", 1)).is_none());
-        cache.put(stamped("/b", 1), answer(100));
-        assert!(cache.get(&stamped("/b", 1)).is_none());
+        assert!(cache.get(stamp(1), &key("/a")).is_none());
+        assert!(cache.get(stamp(2), &key("/b")).is_none());
+        cache.put(stamp(1), key("/b"), answer(100));
+        assert!(cache.get(stamp(1), &key("/b")).is_none());
+        assert!(cache.get(stamp(2), &key("/b")).is_none());
         assert_eq!(cache.len(), 1);
         assert_eq!(
             cache.kept.lock().unwrap().bytes,
-            answer(100).weight(&stamped("/a", 2))
+            answer(100).weight(&key("/a"))
         );
     }
 
@@ -352,17 +352,18 @@ mod tests {
     #[test]
     fn the_budget_evicts_the_least_recently_used() {
         let cache = PublicCache::with_budget(10_000);
-        cache.put(key("/a"), answer(4000));
-        cache.put(key("/b"), answer(4000));
-        assert!(cache.get(&key("/a")).is_some()); // /a is now the newer one
-        cache.put(key("/c"), answer(4000));
-        assert!(cache.get(&key("/a")).is_some());
-        assert!(cache.get(&key("/b")).is_none());
-        assert!(cache.get(&key("/c")).is_some());
+        let now = stamp(1);
+        cache.put(now, key("/a"), answer(4000));
+        cache.put(now, key("/b"), answer(4000));
+        assert!(cache.get(now, &key("/a")).is_some()); // /a is now the newer one
+        cache.put(now, key("/c"), answer(4000));
+        assert!(cache.get(now, &key("/a")).is_some());
+        assert!(cache.get(now, &key("/b")).is_none());
+        assert!(cache.get(now, &key("/c")).is_some());
         assert!(cache.kept.lock().unwrap().bytes <= 10_000);
         // Larger than the whole budget: not kept, nothing evicted for it.
-        cache.put(key("/d"), answer(20_000));
-        assert!(cache.get(&key("/d")).is_none());
+        cache.put(now, key("/d"), answer(20_000));
+        assert!(cache.get(now, &key("/d")).is_none());
         assert_eq!(cache.len(), 2);
     }
 
