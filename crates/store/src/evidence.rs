@@ -183,22 +183,9 @@ mod tests {
         let a = fs.put(b"%PDF-1.4 one").await.unwrap();
         assert_eq!(fs.put(b"%PDF-1.4 one").await.unwrap(), a);
         assert_eq!(fs.get(&a).await.unwrap(), b"%PDF-1.4 one");
-        let files: Vec<_> = walk(dir.path());
+        let files = crate::testing::files_under(dir.path());
         assert_eq!(files.len(), 1, "{files:?}");
         assert!(fs.get("../../etc/passwd").await.is_err());
         assert!(fs.get(&"0".repeat(64)).await.is_err());
-    }
-
-    fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {
-        let mut out = Vec::new();
-        for e in std::fs::read_dir(p).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                out.extend(walk(&path));
-            } else {
-                out.push(path);
-            }
-        }
-        out
     }
 }

@@ -138,3 +138,18 @@ pub async fn dump(store: &Store) -> Vec<String> {
     }
     out
 }
+
+/// Every file under `dir`, however deep (evidence files are kept in
+/// subdirectories by hash).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten() {
+        let p = e.expect("directory entry").path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

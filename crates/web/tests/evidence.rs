@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{apps, fields, files_under, get, post, App, Client};
+use common::{apps, fields, get, post, App, Client};
+use ocop_store::testing::files_under;
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 

@@ -23,7 +23,8 @@
 
 mod common;
 
-use common::{apps, client, files_under, App, Fixture, PASSWORD};
+use common::{apps, client, App, Fixture, PASSWORD};
+use ocop_store::testing::files_under;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};

@@ -436,17 +436,3 @@ pub fn fields(body: &serde_json::Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
-
-/// Every file under `dir`, however deep.
-pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
