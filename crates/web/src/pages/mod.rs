@@ -321,10 +321,9 @@ async fn home(
                 .iter()
                 .map(|d| json!({"id": d.dossier.id, "product_name": d.product_name, "at": d.last_comment_at, "count": d.comment_count}))
                 .collect();
-            c.insert(
-                "dossiers".into(),
-                json!({"waiting": counts.waiting, "overdue": counts.overdue, "forwarded": counts.forwarded, "drafts": counts.drafts, "replies": replies}),
-            );
+            let mut dossiers = json!(counts);
+            dossiers["replies"] = json!(replies);
+            c.insert("dossiers".into(), dossiers);
         }
         let expiring = state
             .search
