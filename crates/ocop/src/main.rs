@@ -380,7 +380,7 @@ async fn serve(
     let _follower = search.follow(std::time::Duration::from_millis(500));
     let state = ocop_web::AppState::new(
         store.clone(),
-        search,
+        search.clone(),
         ocop_web::Config {
             secure_cookies: args.secure_cookies,
             today: Default::default(),
@@ -402,12 +402,38 @@ async fn serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(stop_requested())
     .await?;
+    // The next start then reads the facet table from a file instead of the
+    // whole catalog; failing to save it only makes that start slower.
+    if let Err(e) = search.save_snapshot().await {
+        tracing::warn!(error = %e, "facet table snapshot not saved");
+    }
     store.close().await;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what service managers and `kill` send): either stops
+/// the server cleanly, letting requests in flight finish.
+async fn stop_requested() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
 }
 
 async fn import(database_url: &str, kind: &str, file: &std::path::Path) -> Result<()> {

@@ -121,6 +121,29 @@ async fn acknowledged_writes_survive_sigkill() {
             acked.len(),
             stored.len()
         );
+
+        // A clean stop (SIGTERM, what service managers send) exits with
+        // success and leaves the facet table's snapshot, which the next
+        // start takes.
+        let snapshot = index.path().join("facet-table.bin");
+        assert!(!snapshot.exists(), "{label}: no snapshot after a crash");
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = server.wait().unwrap();
+        assert!(status.success(), "{label}: SIGTERM ended the server with {status}");
+        assert!(snapshot.exists(), "{label}: snapshot saved at the stop");
+        let (mut server, base) = serve(&db.url, index.path());
+        assert!(!snapshot.exists(), "{label}: snapshot taken at the start");
+        let (c, _) = login(&base).await;
+        let r = c
+            .get(format!("{base}/api/v1/products/{}", acked[0].0))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{label}");
         server.kill().unwrap();
         server.wait().unwrap();
     }

@@ -14,6 +14,7 @@
 //! it sees the write; writes by other processes (a command-line import) are
 //! picked up by [`Search::follow`] within its interval.
 
+mod snapshot;
 mod table;
 pub mod text;
 
@@ -64,6 +65,8 @@ struct Sync {
 
 pub struct Search {
     store: Store,
+    /// Where the text index (and the facet table's snapshot) are kept.
+    dir: Option<PathBuf>,
     reader: TextReader,
     table: RwLock<Arc<Table>>,
     sync: tokio::sync::Mutex<Sync>,
@@ -83,27 +86,73 @@ impl Search {
         // Read the outbox position before the entries: a write in between is
         // then replayed by the catch-up below (replaying is harmless).
         let last = store.outbox_last_id().await?;
-        let entries = store.catalog_entries().await?;
         let mut text = TextIndex::open(dir)?;
-        let applied = match text.reader.applied_outbox_id() {
-            // An index that matches the database only needs what changed
-            // since its last commit.
-            Some(a) if a <= last && text.reader.num_docs() == entries.len() as u64 => a,
-            _ => {
-                text.rebuild(&entries, last)?;
-                last
+        let saved = match dir.and_then(snapshot::take) {
+            Some(s) if Self::still_true(&store, &s, &text, last).await? => Some(s),
+            _ => None,
+        };
+        let (table, applied) = match saved {
+            Some(s) => (s.table, s.applied),
+            None => {
+                let entries = store.catalog_entries().await?;
+                let applied = match text.reader.applied_outbox_id() {
+                    // An index that matches the database only needs what
+                    // changed since its last commit.
+                    Some(a) if a <= last && text.reader.num_docs() == entries.len() as u64 => a,
+                    _ => {
+                        text.rebuild(&entries, last)?;
+                        last
+                    }
+                };
+                (Table::build(&entries), applied)
             }
         };
         let search = Arc::new(Search {
             store,
+            dir: dir.map(Path::to_path_buf),
             reader: text.reader.clone(),
-            table: RwLock::new(Arc::new(Table::build(&entries))),
+            table: RwLock::new(Arc::new(table)),
             sync: tokio::sync::Mutex::new(Sync { text, applied }),
             seen_commits: AtomicU64::new(commits),
             generation: AtomicU64::new(0),
         });
         search.catch_up().await?;
         Ok(search)
+    }
+
+    /// Does a snapshot describe this database, at the text index's position?
+    async fn still_true(
+        store: &Store,
+        s: &snapshot::Snapshot,
+        text: &TextIndex,
+        last: i64,
+    ) -> Result<bool> {
+        if s.applied > last
+            || text.reader.applied_outbox_id() != Some(s.applied)
+            || text.reader.num_docs() != s.table.len() as u64
+        {
+            return Ok(false);
+        }
+        let at = store.outbox_at(s.applied).await?;
+        Ok(at.unwrap_or_default() == s.applied_at)
+    }
+
+    /// Save the facet table beside the text index, for the next start (see
+    /// `snapshot`). Called when the server stops; nothing to do in memory.
+    pub async fn save_snapshot(&self) -> Result<()> {
+        let Some(dir) = &self.dir else {
+            return Ok(());
+        };
+        let sync = self.sync.lock().await;
+        // The text index's own position: outbox rows after it that touched
+        // no product moved `sync.applied` without a commit of the index, and
+        // left the table as it was at this position.
+        let Some(applied) = sync.text.reader.applied_outbox_id() else {
+            return Ok(());
+        };
+        let at = self.store.outbox_at(applied).await?.unwrap_or_default();
+        snapshot::save(dir, &self.current(), applied, &at)
+            .map_err(|e| SearchError::Io(dir.clone(), e))
     }
 
     /// Rebuild the text index in `dir` from the database, without a server
@@ -114,6 +163,7 @@ impl Search {
         let entries = store.catalog_entries().await?;
         let mut text = TextIndex::open(Some(dir))?;
         text.rebuild(&entries, last)?;
+        snapshot::discard(dir);
         Ok(entries.len())
     }
 

@@ -2,7 +2,8 @@
 //! kept in Vietnamese name order, so that filters, facet counts, sorting and
 //! paging are one pass over memory (no SQL per search).
 
-use chrono::NaiveDate;
+use crate::snapshot::{put_bytes, put_u32, Reader};
+use chrono::{Datelike, NaiveDate};
 use ocop_domain::certificate::EXPIRING_SOON_DAYS;
 use ocop_store::catalog::{CatalogEntry, CatalogFilter, CatalogSort, CatalogStatus, Facets};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -86,6 +87,9 @@ impl Status {
 /// `positions` of an id without a row.
 const NO_ROW: u32 = u32::MAX;
 
+/// A row's group when it has none, in a snapshot.
+const NO_VALUE: u32 = u32::MAX;
+
 /// The table's order: by collation key, then id.
 fn row_order(a: &Row, b: &Row) -> std::cmp::Ordering {
     a.key.cmp(&b.key).then(a.id.cmp(&b.id))
@@ -164,6 +168,112 @@ impl Table {
             expires_on: e.expires_on,
             revoked: e.revoked_on.is_some(),
         }
+    }
+
+    /// How many products the table holds.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The table as bytes, for a snapshot (`snapshot.rs`): the interned
+    /// values, then the rows in their order.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        for interner in self.interners() {
+            put_u32(out, interner.values.len() as u32);
+            for v in &interner.values {
+                put_bytes(out, v.as_bytes());
+            }
+        }
+        put_u32(out, self.rows.len() as u32);
+        for r in &self.rows {
+            out.extend_from_slice(&r.id.to_le_bytes());
+            put_bytes(out, &r.key);
+            out.push(r.stars);
+            for n in [
+                r.province,
+                r.commune,
+                r.group.unwrap_or(NO_VALUE),
+                r.set,
+                r.kind,
+            ] {
+                put_u32(out, n);
+            }
+            for d in [r.issued_on, r.expires_on] {
+                out.extend_from_slice(&d.num_days_from_ce().to_le_bytes());
+            }
+            out.push(r.revoked as u8);
+        }
+    }
+
+    /// What `encode` wrote, checked as a build would leave it: every value
+    /// number known, ids distinct and positive, rows in order. `None`
+    /// otherwise.
+    pub(crate) fn decode(r: &mut Reader) -> Option<Table> {
+        let mut t = Table::default();
+        for interner in [
+            &mut t.provinces,
+            &mut t.communes,
+            &mut t.groups,
+            &mut t.sets,
+            &mut t.kinds,
+        ] {
+            for _ in 0..r.u32()? {
+                let v = std::str::from_utf8(r.bytes()?).ok()?;
+                if interner.number(v).is_some() {
+                    return None;
+                }
+                interner.intern(v);
+            }
+        }
+        let known = |i: &Interner, n: u32| (n as usize) < i.values.len();
+        let rows = r.u32()? as usize;
+        t.rows.reserve_exact(rows);
+        for _ in 0..rows {
+            let row = Row {
+                id: r.i64()?,
+                key: r.bytes()?.into(),
+                stars: r.u8()?.min(5),
+                province: r.u32()?,
+                commune: r.u32()?,
+                group: Some(r.u32()?).filter(|n| *n != NO_VALUE),
+                set: r.u32()?,
+                kind: r.u32()?,
+                issued_on: NaiveDate::from_num_days_from_ce_opt(r.i32()?)?,
+                expires_on: NaiveDate::from_num_days_from_ce_opt(r.i32()?)?,
+                revoked: r.u8()? != 0,
+            };
+            let valid = row.id > 0
+                && known(&t.provinces, row.province)
+                && known(&t.communes, row.commune)
+                && row.group.is_none_or(|g| known(&t.groups, g))
+                && known(&t.sets, row.set)
+                && known(&t.kinds, row.kind)
+                && t.rows
+                    .last()
+                    .is_none_or(|last| row_order(last, &row).is_lt());
+            if !valid {
+                return None;
+            }
+            t.rows.push(row);
+        }
+        t.index_positions();
+        // In order by (key, id) does not make ids distinct.
+        let distinct = t
+            .rows
+            .iter()
+            .enumerate()
+            .all(|(i, r)| t.position(r.id) == Some(i as u32));
+        distinct.then_some(t)
+    }
+
+    fn interners(&self) -> [&Interner; 5] {
+        [
+            &self.provinces,
+            &self.communes,
+            &self.groups,
+            &self.sets,
+            &self.kinds,
+        ]
     }
 
     fn reorder(&mut self) {
@@ -393,8 +503,80 @@ impl Table {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A table of 60 products over two provinces, some with a group.
+    pub(crate) fn sample() -> Table {
+        let entries: Vec<CatalogEntry> = (1..=60)
+            .map(|i| {
+                let mut e = entry(i, &format!("k{:03}", (i * 37) % 101), 3 + i % 3);
+                if i % 2 == 0 {
+                    e.province_code = "79".into();
+                    e.commune_code = "26734".into();
+                }
+                e.group_code = (i % 3 == 0).then(|| "I".to_string());
+                e.revoked_on = (i % 7 == 0).then_some(e.issued_on);
+                e
+            })
+            .collect();
+        Table::build(&entries)
+    }
+
+    impl Table {
+        pub(crate) fn ids(&self) -> Vec<i64> {
+            self.rows.iter().map(|r| r.id).collect()
+        }
+    }
+
+    /// A decoded table answers every query as the one encoded.
+    #[test]
+    fn a_decoded_table_answers_as_the_encoded_one() {
+        let table = sample();
+        let mut bytes = Vec::new();
+        table.encode(&mut bytes);
+        let mut r = Reader::new(&bytes);
+        let decoded = Table::decode(&mut r).expect("decodes");
+        assert!(r.is_empty());
+        assert_eq!(decoded.ids(), table.ids());
+        let today = NaiveDate::from_ymd_opt(2027, 6, 1).unwrap();
+        let scores: Vec<(i64, f32)> = (1..=60).step_by(3).map(|i| (i, i as f32)).collect();
+        let filters = [
+            CatalogFilter::default(),
+            CatalogFilter {
+                province: Some("79".into()),
+                group: Some("I".into()),
+                sort: CatalogSort::Stars,
+                per_page: 7,
+                page: 2,
+                ..Default::default()
+            },
+            CatalogFilter {
+                status: CatalogStatus::Revoked,
+                stars: Some(4),
+                per_page: 50,
+                ..Default::default()
+            },
+        ];
+        for f in &filters {
+            for s in [None, Some(scores.as_slice())] {
+                let (a, b) = (table.answer(f, s, today), decoded.answer(f, s, today));
+                assert_eq!((a.total, &a.ids), (b.total, &b.ids));
+                assert_eq!(format!("{:?}", a.facets), format!("{:?}", b.facets));
+            }
+        }
+
+        // Rows out of order, or an unknown value number: refused.
+        let mut swapped = table.clone();
+        swapped.rows.swap(0, 1);
+        let mut unknown = table.clone();
+        unknown.rows[3].set = 99;
+        for bad in [swapped, unknown] {
+            let mut bytes = Vec::new();
+            bad.encode(&mut bytes);
+            assert!(Table::decode(&mut Reader::new(&bytes)).is_none());
+        }
+    }
 
     fn entry(id: i64, key: &str, stars: i64) -> CatalogEntry {
         let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();

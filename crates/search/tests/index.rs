@@ -155,3 +155,96 @@ async fn follows_other_processes_and_survives_restarts() {
         other.close().await;
     }
 }
+
+/// Facet counts and total of the whole catalog, as the table answers them.
+async fn counts(search: &Search) -> (i64, String) {
+    let f = CatalogFilter {
+        page: 1,
+        per_page: 20,
+        ..Default::default()
+    };
+    let page = search.catalog(&f, today()).await.unwrap();
+    (page.total, format!("{:?}", page.facets))
+}
+
+fn snapshot_saved(dir: &std::path::Path) -> bool {
+    dir.join("facet-table.bin").exists()
+}
+
+/// A clean stop saves the facet table; the next start reads it instead of
+/// the catalog, once, and still applies what was written in between. A
+/// snapshot that does not describe the database it meets is not used.
+#[tokio::test]
+async fn a_clean_stop_saves_the_table_for_the_next_start() {
+    for (db, elsewhere) in testing::pairs().await {
+        let store = db.store.clone();
+        store.seed_reference(units()).await.unwrap();
+        let pid = producer(&store).await;
+        certified(&store, pid, "Nước mắm Vạn Phần").await;
+        certified(&store, pid, "Mật ong bạc hà").await;
+        let dir = tempfile::tempdir().unwrap();
+        let search = Search::open(store.clone(), Some(dir.path())).await.unwrap();
+        search.save_snapshot().await.unwrap();
+        drop(search);
+        assert!(snapshot_saved(dir.path()), "{}", db.label);
+
+        // A change behind the outbox's back shows whether the table came
+        // from the snapshot (unchanged) or from the database (changed).
+        testing::execute_raw(&store, "UPDATE products SET set_code = '13'").await;
+        // Another process writes while the server is stopped.
+        let other = Store::connect(&db.url).await.unwrap();
+        certified(&other, pid, "Trà hoa vàng").await;
+
+        let search = Search::open(store.clone(), Some(dir.path())).await.unwrap();
+        assert!(!snapshot_saved(dir.path()), "{}: taken once", db.label);
+        let (total, facets) = counts(&search).await;
+        assert_eq!(total, 3, "{}: the write in between applied", db.label);
+        assert!(
+            facets.contains(r#"set: {"09": 3}"#),
+            "{}: two products as the snapshot had them, the new one as written: {facets}",
+            db.label
+        );
+        assert_eq!(found(&search, "tra hoa").await, ["Trà hoa vàng"]);
+
+        // Saved again, then met by a restart after a crash of the next
+        // server (the snapshot was taken, none left): built from the database.
+        search.save_snapshot().await.unwrap();
+        drop(search);
+        let search = Search::open(store.clone(), Some(dir.path())).await.unwrap();
+        drop(search);
+        let search = Search::open(store.clone(), Some(dir.path())).await.unwrap();
+        let (_, facets) = counts(&search).await;
+        assert!(
+            facets.contains(r#"set: {"09": 1, "13": 2}"#),
+            "{}: {facets}",
+            db.label
+        );
+        search.save_snapshot().await.unwrap();
+        drop(search);
+
+        // The same directory before another database, whose outbox reaches
+        // as far (so only the row's time tells them apart): not used.
+        let other_store = elsewhere.store.clone();
+        other_store.seed_reference(units()).await.unwrap();
+        let pid2 = producer(&other_store).await;
+        for name in ["Gạo ST25", "Chè Shan tuyết", "Cà phê Cầu Đất", "Miến dong"] {
+            certified(&other_store, pid2, name).await;
+        }
+        assert!(
+            other_store.outbox_last_id().await.unwrap() >= store.outbox_last_id().await.unwrap()
+        );
+        let search = Search::open(other_store.clone(), Some(dir.path()))
+            .await
+            .unwrap();
+        assert!(!snapshot_saved(dir.path()));
+        let (total, facets) = counts(&search).await;
+        assert_eq!(total, 4, "{}: {facets}", elsewhere.label);
+        assert!(
+            facets.contains(r#"set: {"09": 4}"#),
+            "{}: {facets}",
+            elsewhere.label
+        );
+        drop(search);
+        other.close().await;
+    }
+}

@@ -200,6 +200,18 @@ impl Store {
         Ok(id.unwrap_or(0))
     }
 
+    /// When outbox row `id` was written, as text (`None` when there is no
+    /// such row): with the id, it tells one database's history from
+    /// another's.
+    pub async fn outbox_at(&self, id: i64) -> Result<Option<String>> {
+        Ok(on_pool!(self, |c| sqlx::query_scalar(
+            "SELECT CAST(at AS TEXT) FROM outbox WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
+    }
+
     /// Outbox entries after `after`, oldest first, at most `limit`.
     pub async fn outbox_after(&self, after: i64, limit: i64) -> Result<Vec<OutboxEntry>> {
         Ok(on_pool!(self, |c| sqlx::query_as::<_, OutboxEntry>(
