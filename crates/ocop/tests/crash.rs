@@ -133,7 +133,10 @@ async fn acknowledged_writes_survive_sigkill() {
             .unwrap();
         assert!(killed.success());
         let status = server.wait().unwrap();
-        assert!(status.success(), "{label}: SIGTERM ended the server with {status}");
+        assert!(
+            status.success(),
+            "{label}: SIGTERM ended the server with {status}"
+        );
         assert!(snapshot.exists(), "{label}: snapshot saved at the stop");
         let (mut server, base) = serve(&db.url, index.path());
         assert!(!snapshot.exists(), "{label}: snapshot taken at the start");

@@ -160,11 +160,14 @@ impl Search {
     /// many products it indexed.
     pub async fn reindex(store: &Store, dir: &Path) -> Result<usize> {
         let last = store.outbox_last_id().await?;
-        let entries = store.catalog_entries().await?;
         let mut text = TextIndex::open(Some(dir))?;
-        text.rebuild(&entries, last)?;
+        text.clear()?;
+        // Indexed as they are read (the writer's threads work meanwhile); a
+        // failure leaves the index uncommitted, as it was.
+        let n = store.each_catalog_text(|e| text.add(&e)).await?;
+        text.commit(last)?;
         snapshot::discard(dir);
-        Ok(entries.len())
+        Ok(n)
     }
 
     /// Rebuild both structures from the database, in a running process.
@@ -180,11 +183,28 @@ impl Search {
     /// Both structures from one read of the catalog, marked as applied up to
     /// outbox row `last` (read before the catalog, so nothing is missed).
     async fn rebuild_to(&self, sync: &mut Sync, last: i64) -> Result<usize> {
-        let entries = self.store.catalog_entries().await?;
-        sync.text.rebuild(&entries, last)?;
+        sync.text.clear()?;
+        let mut table = Table::default();
+        let read = self
+            .store
+            .each_catalog_entry(|e| {
+                table.push(&e);
+                sync.text.add(&e.text)
+            })
+            .await;
+        let n = match read {
+            Ok(n) => n,
+            Err(e) => {
+                // Uncommitted deletions and additions would otherwise go
+                // out with the next commit: a partial index.
+                sync.text.abandon()?;
+                return Err(e);
+            }
+        };
+        sync.text.commit(last)?;
         sync.applied = last;
-        self.publish(Table::build(&entries));
-        Ok(entries.len())
+        self.publish(table.sorted());
+        Ok(n)
     }
 
     /// Apply every outbox row not yet applied. Returns how many rows.

@@ -149,14 +149,27 @@ fn decode_key(hex_key: &str) -> Arc<[u8]> {
 impl Table {
     pub fn build(entries: &[CatalogEntry]) -> Table {
         let mut t = Table::default();
-        t.rows = entries.iter().map(|e| t.row(e)).collect();
-        t.reorder();
-        t
+        for e in entries {
+            t.push(e);
+        }
+        t.sorted()
+    }
+
+    /// A build in steps, for entries read one by one: `push` each, then
+    /// `sorted`.
+    pub fn push(&mut self, e: &CatalogEntry) {
+        let row = self.row(e);
+        self.rows.push(row);
+    }
+
+    pub fn sorted(mut self) -> Table {
+        self.reorder();
+        self
     }
 
     fn row(&mut self, e: &CatalogEntry) -> Row {
         Row {
-            id: e.id,
+            id: e.text.id,
             key: decode_key(&e.sort_key),
             stars: e.stars.clamp(0, 5) as u8,
             province: self.provinces.intern(&e.province_code),
@@ -315,7 +328,7 @@ impl Table {
             sets: self.sets.clone(),
             kinds: self.kinds.clone(),
         };
-        let replaced: HashSet<i64> = entries.iter().map(|e| e.id).collect();
+        let replaced: HashSet<i64> = entries.iter().map(|e| e.text.id).collect();
         let mut new_rows: Vec<Row> = entries.iter().map(|e| t.row(e)).collect();
         new_rows.sort_unstable_by(row_order);
         let kept = self
@@ -505,6 +518,7 @@ impl Table {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use ocop_store::catalog::CatalogText;
 
     /// A table of 60 products over two provinces, some with a group.
     pub(crate) fn sample() -> Table {
@@ -581,16 +595,18 @@ pub(crate) mod tests {
     fn entry(id: i64, key: &str, stars: i64) -> CatalogEntry {
         let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         CatalogEntry {
-            id,
-            name: format!("Sản phẩm {id}"),
+            text: CatalogText {
+                id,
+                name: format!("Sản phẩm {id}"),
+                code: format!("01-{id:05}"),
+                producer_name: "HTX".into(),
+                commune_name: "Ba Đình".into(),
+                province_name: "Hà Nội".into(),
+            },
             sort_key: hex::encode(key),
-            code: format!("01-{id:05}"),
-            producer_name: "HTX".into(),
             producer_kind: "cooperative".into(),
             commune_code: "00004".into(),
-            commune_name: "Ba Đình".into(),
             province_code: "01".into(),
-            province_name: "Hà Nội".into(),
             group_code: None,
             set_code: "09".into(),
             stars,
@@ -623,7 +639,9 @@ pub(crate) mod tests {
         ];
         let removed: HashSet<i64> = [8, 44].into_iter().collect();
         let updated = table.updated(&removed, &changed);
-        entries.retain(|e| !removed.contains(&e.id) && !changed.iter().any(|c| c.id == e.id));
+        entries.retain(|e| {
+            !removed.contains(&e.text.id) && !changed.iter().any(|c| c.text.id == e.text.id)
+        });
         entries.extend(changed);
         let rebuilt = Table::build(&entries);
         assert_eq!(order(&updated), order(&rebuilt));

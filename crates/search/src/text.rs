@@ -7,7 +7,7 @@
 
 use crate::SearchError;
 use ocop_domain::text::{clean, fold_vi};
-use ocop_store::catalog::CatalogEntry;
+use ocop_store::catalog::{CatalogEntry, CatalogText};
 use std::path::Path;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
@@ -80,6 +80,29 @@ pub struct TextIndex {
     writer: IndexWriter,
 }
 
+/// What a product's document is made of.
+pub struct Indexed<'a> {
+    id: i64,
+    name: &'a str,
+    code: &'a str,
+    producer: &'a str,
+    commune: &'a str,
+    province: &'a str,
+}
+
+impl<'a> From<&'a CatalogText> for Indexed<'a> {
+    fn from(e: &'a CatalogText) -> Self {
+        Indexed {
+            id: e.id,
+            name: &e.name,
+            code: &e.code,
+            producer: &e.producer_name,
+            commune: &e.commune_name,
+            province: &e.province_name,
+        }
+    }
+}
+
 /// One suggestion: a product, its code and its province.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Suggestion {
@@ -131,21 +154,18 @@ impl TextIndex {
         })
     }
 
-    fn document(&self, e: &CatalogEntry) -> TantivyDocument {
+    fn document(&self, e: Indexed) -> TantivyDocument {
         let f = self.reader.fields;
-        let other = format!(
-            "{} {} {} {}",
-            e.producer_name, e.commune_name, e.province_name, e.code
-        );
+        let other = format!("{} {} {} {}", e.producer, e.commune, e.province, e.code);
         let mut d = TantivyDocument::default();
         d.add_u64(f.id, e.id as u64);
-        d.add_text(f.name, &e.name);
-        d.add_text(f.name_fold, fold_vi(&e.name));
+        d.add_text(f.name, e.name);
+        d.add_text(f.name_fold, fold_vi(e.name));
         d.add_text(f.other, &other);
         d.add_text(f.other_fold, fold_vi(&other));
-        d.add_text(f.shown_name, &e.name);
-        d.add_text(f.shown_code, &e.code);
-        d.add_text(f.shown_place, &e.province_name);
+        d.add_text(f.shown_name, e.name);
+        d.add_text(f.shown_code, e.code);
+        d.add_text(f.shown_place, e.province);
         d
     }
 
@@ -162,21 +182,38 @@ impl TextIndex {
                 .delete_term(Term::from_field_u64(self.reader.fields.id, *id as u64));
         }
         for e in entries {
-            self.writer.add_document(self.document(e))?;
+            self.add(&e.text)?;
         }
         self.commit(outbox_id)
     }
 
     /// Drop everything and index `entries`.
     pub fn rebuild(&mut self, entries: &[CatalogEntry], outbox_id: i64) -> Result<(), SearchError> {
-        self.writer.delete_all_documents()?;
+        self.clear()?;
         for e in entries {
-            self.writer.add_document(self.document(e))?;
+            self.add(&e.text)?;
         }
         self.commit(outbox_id)
     }
 
-    fn commit(&mut self, outbox_id: i64) -> Result<(), SearchError> {
+    /// A rebuild in steps, for entries read one by one: `clear`, `add`
+    /// each, then `commit`, or `abandon` to keep the index as it was.
+    pub fn clear(&mut self) -> Result<(), SearchError> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    pub fn add<'a>(&mut self, e: impl Into<Indexed<'a>>) -> Result<(), SearchError> {
+        self.writer.add_document(self.document(e.into()))?;
+        Ok(())
+    }
+
+    pub fn abandon(&mut self) -> Result<(), SearchError> {
+        self.writer.rollback()?;
+        Ok(())
+    }
+
+    pub fn commit(&mut self, outbox_id: i64) -> Result<(), SearchError> {
         let mut c = self.writer.prepare_commit()?;
         c.set_payload(&outbox_id.to_string());
         c.commit()?;

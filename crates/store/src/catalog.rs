@@ -3,8 +3,9 @@
 //! entry, and the outbox that says which entries changed.
 
 use crate::registry::ProductListItem;
-use crate::{on_pool, Result, Store};
+use crate::{on_pool, Result, Store, StoreError};
 use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -113,21 +114,28 @@ pub struct CatalogPage {
     pub facets: Facets,
 }
 
+/// What the text index reads of a catalog product: its names and code.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CatalogText {
+    pub id: i64,
+    pub name: String,
+    pub code: String,
+    pub producer_name: String,
+    pub commune_name: String,
+    pub province_name: String,
+}
+
 /// One product of the public catalog as the search index needs it: the
 /// product with its producer, place and current (latest) certificate.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CatalogEntry {
-    pub id: i64,
-    pub name: String,
+    #[sqlx(flatten)]
+    pub text: CatalogText,
     /// Vietnamese collation key (hex), as stored.
     pub sort_key: String,
-    pub code: String,
-    pub producer_name: String,
     pub producer_kind: String,
     pub commune_code: String,
-    pub commune_name: String,
     pub province_code: String,
-    pub province_name: String,
     pub group_code: Option<String>,
     pub set_code: String,
     pub stars: i64,
@@ -141,12 +149,28 @@ pub struct CatalogEntry {
 
 /// Products that belong in the catalog: active, of an active producer, with a
 /// certificate; the latest certificate is the one that counts.
-const ENTRY_SELECT: &str = concat!(
-    "SELECT p.id, p.name, p.sort_key, p.code, o.name AS producer_name, o.kind AS producer_kind, \
+macro_rules! catalog_select {
+    ($columns:expr) => {
+        concat!(
+            "SELECT ",
+            $columns,
+            " ",
+            product_joins!(),
+            " WHERE ce.id IS NOT NULL AND p.active AND o.active"
+        )
+    };
+}
+
+const ENTRY_SELECT: &str = catalog_select!(
+    "p.id, p.name, p.sort_key, p.code, o.name AS producer_name, o.kind AS producer_kind, \
      p.commune_code, c.name AS commune_name, p.province_code, pr.name AS province_name, p.group_code, p.set_code, \
-     ce.stars, ce.issued_on, COALESCE(ce.extended_until, ce.expires_on) AS expires_on, ce.revoked_on ",
-    product_joins!(),
-    " WHERE ce.id IS NOT NULL AND p.active AND o.active"
+     ce.stars, ce.issued_on, COALESCE(ce.extended_until, ce.expires_on) AS expires_on, ce.revoked_on"
+);
+
+/// The same products, only what the text index reads: a reindex decodes a
+/// third of the columns.
+const TEXT_SELECT: &str = catalog_select!(
+    "p.id, p.name, p.code, o.name AS producer_name, c.name AS commune_name, pr.name AS province_name"
 );
 
 /// A change recorded in the outbox, in commit order.
@@ -175,11 +199,58 @@ impl Store {
 
     /// Every product of the catalog, for building the search index.
     pub async fn catalog_entries(&self) -> Result<Vec<CatalogEntry>> {
-        Ok(on_pool!(self, |c| sqlx::query_as::<_, CatalogEntry>(
-            ENTRY_SELECT
-        )
-        .fetch_all(c)
-        .await)?)
+        let mut entries = Vec::new();
+        self.each_catalog_entry(|e| {
+            entries.push(e);
+            Ok::<_, StoreError>(())
+        })
+        .await?;
+        Ok(entries)
+    }
+
+    /// Every product of the catalog, handed to `each` as it is read: a
+    /// rebuild of the search index need not hold 200,000 entries at once.
+    /// Stops at the first error, of the database or of `each`. Returns how
+    /// many entries were read.
+    pub async fn each_catalog_entry<E: From<StoreError>>(
+        &self,
+        each: impl FnMut(CatalogEntry) -> std::result::Result<(), E>,
+    ) -> std::result::Result<usize, E> {
+        self.each_row(ENTRY_SELECT, each).await
+    }
+
+    /// The text of every product of the catalog, as `each_catalog_entry`.
+    pub async fn each_catalog_text<E: From<StoreError>>(
+        &self,
+        each: impl FnMut(CatalogText) -> std::result::Result<(), E>,
+    ) -> std::result::Result<usize, E> {
+        self.each_row(TEXT_SELECT, each).await
+    }
+
+    async fn each_row<T, E: From<StoreError>>(
+        &self,
+        sql: &'static str,
+        mut each: impl FnMut(T) -> std::result::Result<(), E>,
+    ) -> std::result::Result<usize, E>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        let mut n = 0;
+        on_pool!(self, |c| {
+            let mut rows = sqlx::query_as::<_, T>(sql).fetch(c);
+            while let Some(row) = rows
+                .try_next()
+                .await
+                .map_err(|e| E::from(StoreError::from(e)))?
+            {
+                each(row)?;
+                n += 1;
+            }
+        });
+        Ok(n)
     }
 
     /// One product's catalog entry; `None` when it is not (or no longer) in
