@@ -1,7 +1,7 @@
 //! The audit log: append (inside the caller's transaction), read a record's
 //! history, verify the whole chain.
 
-use crate::{on_pool, on_tx, placeholders, rows_for, Result, Store, Tx};
+use crate::{on_pool, on_tx, rows_for, value_rows, Result, Store, Tx};
 use ocop_domain::audit::{entry_hash, verify_chain, ChainFault, EntryContent, StoredEntry};
 use ocop_domain::auth::Capability;
 use serde::Serialize;
@@ -145,11 +145,11 @@ pub(crate) async fn record_many(
         let sql = format!(
             "INSERT INTO audit_log (id, at, actor_id, actor_name, action, entity, entity_id, before, after, prev_hash, hash) \
              VALUES {}",
-            placeholders(part.len(), 11, 1)
+            value_rows(tx.backend(), part.len(), 11)
         );
         let outbox = format!(
             "INSERT INTO outbox (at, entity, entity_id, op) VALUES {}",
-            placeholders(part.len(), 4, 1)
+            value_rows(tx.backend(), part.len(), 4)
         );
         let t = crate::now();
         on_tx!(tx, |c| {

@@ -16,7 +16,7 @@
 
 use crate::audit::{record_many, AuditRecord};
 use crate::bulk::{self, NewProduct, PARAMS_PER_STATEMENT};
-use crate::{on_tx, placeholders, rows_for, Result, Store, Tx};
+use crate::{on_tx, rows_for, value_rows, Result, Store, Tx};
 use ocop_domain::auth::{Action, Capability};
 use ocop_domain::demo::DemoProducer;
 use ocop_domain::text::fold_vi;
@@ -64,7 +64,7 @@ impl Store {
             product: Capability::system(Action::CreateProduct),
             certificate: Capability::system(Action::RecordCertificate),
         };
-        let cache = bulk::LargeCache::take(self).await?;
+        let cache = bulk::BulkLoad::take(self).await?;
         let mut result = Ok(());
         for chunk in data.chunks(producers_per_tx.max(1)) {
             result = async {
@@ -116,7 +116,7 @@ async fn load_chunk(
              province_code, legacy_commune_code, phone, email, website, representative_name, representative_gender, \
              representative_ethnicity, representative_disability, community_capital_pct, workers, description, active, \
              updated_at, version) SELECT v.*, TRUE, v.column1, 1 FROM (VALUES {}) AS v RETURNING id, registration_number",
-            placeholders(part.len(), 20, 1)
+            value_rows(tx.backend(), part.len(), 20)
         );
         let got: Vec<(i64, String)> = on_tx!(tx, |c| {
             let mut q = sqlx::query_as(&sql);

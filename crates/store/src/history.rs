@@ -13,7 +13,7 @@
 
 use crate::audit::{record_many, AuditRecord};
 use crate::bulk::PARAMS_PER_STATEMENT;
-use crate::{on_tx, placeholders, rows_for, Result, Store};
+use crate::{on_tx, rows_for, value_rows, Result, Store};
 use chrono::{Datelike, Days, NaiveDate};
 use ocop_domain::auth::{Action, Capability};
 use ocop_domain::criteria::CriteriaVersion;
@@ -207,7 +207,7 @@ impl Store {
                 .collect();
             let sql = format!(
                 "INSERT INTO round_members (round_id, user_id, is_chair, organisation, capacity) VALUES {}",
-                placeholders(seats.len(), 5, 1)
+                value_rows(tx.backend(), seats.len(), 5)
             );
             on_tx!(&mut tx, |c| {
                 let mut q = sqlx::query(&sql);
@@ -231,7 +231,7 @@ impl Store {
                      set_code, self_options, self_total, self_rank, note, filed_on, commune_deadline, reviewed_on, created_at, \
                      round_id, council_total, council_rank, updated_at, version, late_filing) \
                      SELECT v.*, v.column16, 1, FALSE FROM (VALUES {}) AS v RETURNING id, product_id",
-                    placeholders(part.len(), 19, 1)
+                    value_rows(tx.backend(), part.len(), 19)
                 );
                 let got: Vec<(i64, i64)> = on_tx!(&mut tx, |c| {
                     let mut q = sqlx::query_as(&sql);
@@ -274,7 +274,7 @@ impl Store {
             for part in sheets.chunks(rows_for(PARAMS_PER_STATEMENT, 7)) {
                 let sql = format!(
                     "INSERT INTO score_sheets (dossier_id, member_id, options, total, rank, submitted_at, round_id) VALUES {}",
-                    placeholders(part.len(), 7, 1)
+                    value_rows(tx.backend(), part.len(), 7)
                 );
                 on_tx!(&mut tx, |c| {
                     let mut q = sqlx::query(&sql);
@@ -342,7 +342,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO users (username, full_name, password_hash, created_at, password_changed_at, active) \
                  SELECT v.*, TRUE FROM (VALUES {}) AS v RETURNING id, username",
-                placeholders(part.len(), 5, 1)
+                value_rows(tx.backend(), part.len(), 5)
             );
             let got: Vec<(i64, String)> = on_tx!(&mut tx, |c| {
                 let mut q = sqlx::query_as(&sql);

@@ -200,10 +200,13 @@ impl Store {
                 code_year: year,
             })
             .collect();
-        // No large page cache here, unlike the demo loader: measured at
-        // 20,000 products it gained nothing, and a web import would hold the
-        // server's writer at 256 MB meanwhile.
-        self.write_new_products(cap, &items, progress).await
+        // Measured at 200,000 products: 31 s without, 23 s with. The cache
+        // is given back at the end, and is only filled as far as the import
+        // touches pages.
+        let load = bulk::BulkLoad::take(self).await?;
+        let written = self.write_new_products(cap, &items, progress).await;
+        load.give_back().await?;
+        written
     }
 
     /// The new products in one transaction, batch by batch; `None` when a

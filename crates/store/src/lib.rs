@@ -389,6 +389,21 @@ pub(crate) fn rows_for(params: usize, cols: usize) -> usize {
     (params / cols).max(1)
 }
 
+/// `(…), (…)`: `n` rows of `cols` parameters, for a statement that has no
+/// other parameter (they are numbered in order). On SQLite they are
+/// anonymous (`?`): sqlx looks up the name of each numbered parameter in a
+/// list, so binding a statement of `$n` parameters costs time in the square
+/// of its size, and an anonymous one costs nothing to look up.
+pub(crate) fn value_rows(backend: Backend, n: usize, cols: usize) -> String {
+    match backend {
+        Backend::Postgres => placeholders(n, cols, 1),
+        Backend::Sqlite => {
+            let row = format!("({})", vec!["?"; cols].join(", "));
+            vec![row; n].join(", ")
+        }
+    }
+}
+
 /// `($first, …), (…)`: `n` rows of `cols` parameters numbered from `first`.
 pub(crate) fn placeholders(n: usize, cols: usize, first: usize) -> String {
     (0..n)
