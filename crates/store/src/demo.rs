@@ -4,7 +4,7 @@
 //! 1.4 million rows once certificates, audit and outbox entries are counted. Written one statement per row, as the
 //! registry does for a form, the load spends its time handing statements to
 //! the database driver (minutes on SQLite); here each table gets multi-row
-//! INSERTs of up to [`PARAMS_PER_STATEMENT`] parameters inside transactions of
+//! INSERTs of up to [`params_per_statement`] parameters inside transactions of
 //! [`PRODUCERS_PER_TX`] producers. The result is the same as inserting row by
 //! row through `registry::insert_*` in input order — same ids, product codes,
 //! certificate numbers, commune sequences, and audit entries in the same
@@ -15,7 +15,7 @@
 //! never from data, and is the same for SQLite and PostgreSQL.
 
 use crate::audit::{record_many, AuditRecord};
-use crate::bulk::{self, NewProduct, PARAMS_PER_STATEMENT};
+use crate::bulk::{self, params_per_statement, NewProduct};
 use crate::{on_tx, rows_for, value_rows, Result, Store, Tx};
 use ocop_domain::auth::{Action, Capability};
 use ocop_domain::demo::DemoProducer;
@@ -46,8 +46,14 @@ impl Store {
         year: i32,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<DemoReport> {
-        self.load_demo_batched(data, year, progress, PRODUCERS_PER_TX, PARAMS_PER_STATEMENT)
-            .await
+        self.load_demo_batched(
+            data,
+            year,
+            progress,
+            PRODUCERS_PER_TX,
+            params_per_statement(self.backend()),
+        )
+        .await
     }
 
     async fn load_demo_batched(

@@ -4,7 +4,7 @@
 //! written unless every line passes.
 
 use crate::audit::record_many;
-use crate::bulk::{self, NewProduct, PARAMS_PER_STATEMENT};
+use crate::bulk::{self, params_per_statement, NewProduct};
 use crate::registry::{
     insert_certificate, insert_producer, insert_product, update_producer_in, update_product_in,
 };
@@ -220,10 +220,10 @@ impl Store {
         let mut tx = self.begin().await?;
         crate::audit::lock_chain(&mut tx).await?;
         let t = crate::now();
+        let params = params_per_statement(self.backend());
         let mut report = ImportReport::default();
         for part in items.chunks(IMPORT_BATCH) {
-            let inserted = match bulk::insert_products(&mut tx, part, t, PARAMS_PER_STATEMENT).await
-            {
+            let inserted = match bulk::insert_products(&mut tx, part, t, params).await {
                 Ok(x) => x,
                 // A code assigned here that a later line of the file also
                 // carries: the per-row path names the line.
@@ -235,7 +235,7 @@ impl Store {
                 // One capability for both, as the per-row path records them.
                 bulk::audit_entries(cap, cap, item, done, &mut entries);
             }
-            record_many(&mut tx, &entries, PARAMS_PER_STATEMENT).await?;
+            record_many(&mut tx, &entries, params).await?;
             report.created += part.len();
             report.certificates += inserted.iter().filter(|x| x.certificate.is_some()).count();
             progress(report.created);
