@@ -161,17 +161,48 @@ macro_rules! catalog_select {
     };
 }
 
-const ENTRY_SELECT: &str = catalog_select!(
-    "p.id, p.name, p.sort_key, p.code, o.name AS producer_name, o.kind AS producer_kind, \
-     p.commune_code, c.name AS commune_name, p.province_code, pr.name AS province_name, p.group_code, p.set_code, \
-     ce.stars, ce.issued_on, COALESCE(ce.extended_until, ce.expires_on) AS expires_on, ce.revoked_on"
-);
+/// The same products, read whole on PostgreSQL: the latest certificate of
+/// every product in one pass (`DISTINCT ON`) instead of one lookup per
+/// product, which PostgreSQL evaluates twice per product inside a hash join
+/// (1.25 s against 0.48 s at 200,000 products). SQLite has no `DISTINCT
+/// ON`, and its plan for the lookup is one index probe per product.
+macro_rules! catalog_select_pg {
+    ($columns:expr) => {
+        concat!(
+            "SELECT ",
+            $columns,
+            " FROM (SELECT DISTINCT ON (product_id) product_id, id FROM certificates \
+             ORDER BY product_id, issued_on DESC, id DESC) latest \
+             JOIN certificates ce ON ce.id = latest.id JOIN products p ON p.id = latest.product_id \
+             JOIN producers o ON o.id = p.producer_id JOIN communes c ON c.code = p.commune_code \
+             JOIN provinces pr ON pr.code = p.province_code WHERE p.active AND o.active"
+        )
+    };
+}
 
-/// The same products, only what the text index reads: a reindex decodes a
-/// third of the columns.
-const TEXT_SELECT: &str = catalog_select!(
-    "p.id, p.name, p.code, o.name AS producer_name, c.name AS commune_name, pr.name AS province_name"
-);
+macro_rules! entry_columns {
+    () => {
+        "p.id, p.name, p.sort_key, p.code, o.name AS producer_name, o.kind AS producer_kind, \
+         p.commune_code, c.name AS commune_name, p.province_code, pr.name AS province_name, p.group_code, p.set_code, \
+         ce.stars, ce.issued_on, COALESCE(ce.extended_until, ce.expires_on) AS expires_on, ce.revoked_on"
+    };
+}
+
+/// What the text index reads: a reindex decodes a third of the columns.
+macro_rules! text_columns {
+    () => {
+        "p.id, p.name, p.code, o.name AS producer_name, c.name AS commune_name, pr.name AS province_name"
+    };
+}
+
+const ENTRY_SELECT: &str = catalog_select!(entry_columns!());
+
+/// The whole catalog, on each backend.
+const ENTRIES: [&str; 2] = [ENTRY_SELECT, catalog_select_pg!(entry_columns!())];
+const TEXTS: [&str; 2] = [
+    catalog_select!(text_columns!()),
+    catalog_select_pg!(text_columns!()),
+];
 
 /// A change recorded in the outbox, in commit order.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -216,7 +247,7 @@ impl Store {
         &self,
         each: impl FnMut(CatalogEntry) -> std::result::Result<(), E>,
     ) -> std::result::Result<usize, E> {
-        self.each_row(ENTRY_SELECT, each).await
+        self.each_row(ENTRIES, each).await
     }
 
     /// The text of every product of the catalog, as `each_catalog_entry`.
@@ -224,12 +255,13 @@ impl Store {
         &self,
         each: impl FnMut(CatalogText) -> std::result::Result<(), E>,
     ) -> std::result::Result<usize, E> {
-        self.each_row(TEXT_SELECT, each).await
+        self.each_row(TEXTS, each).await
     }
 
+    /// Rows of `sql` (SQLite's, PostgreSQL's) handed to `each` one by one.
     async fn each_row<T, E: From<StoreError>>(
         &self,
-        sql: &'static str,
+        [sqlite, postgres]: [&'static str; 2],
         mut each: impl FnMut(T) -> std::result::Result<(), E>,
     ) -> std::result::Result<usize, E>
     where
@@ -238,6 +270,10 @@ impl Store {
             + Send
             + Unpin,
     {
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => sqlite,
+            crate::Backend::Postgres => postgres,
+        };
         let mut n = 0;
         on_pool!(self, |c| {
             let mut rows = sqlx::query_as::<_, T>(sql).fetch(c);
@@ -362,5 +398,81 @@ impl Store {
         )
         .fetch_all(c)
         .await)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing;
+    use ocop_domain::admin_units::units;
+
+    fn row(e: &super::CatalogEntry) -> String {
+        format!("{e:?}")
+    }
+
+    /// The whole-catalog read (one query per backend) gives each product the
+    /// entry the one-product read gives it: the latest certificate (by issue
+    /// date, then id), nothing for inactive products or producers.
+    #[tokio::test]
+    async fn the_whole_catalog_reads_as_each_product() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let data = ocop_domain::demo::generate(units(), 40, 120, 7, today);
+        for db in testing::all().await {
+            let store = &db.store;
+            store.seed_reference(units()).await.unwrap();
+            store.load_demo(&data, 2026, &|_| {}).await.unwrap();
+            // A renewal on the same day as the first certificate (the id
+            // decides), a later one, an inactive product and producer.
+            testing::execute_raw(
+                store,
+                "INSERT INTO certificates (product_id, stars, decision_number, issuer, issued_on, expires_on, source, created_at) \
+                 SELECT product_id, 5, 'renewal', issuer, issued_on, expires_on, source, created_at FROM certificates WHERE id % 3 = 0",
+            )
+            .await;
+            testing::execute_raw(
+                store,
+                "INSERT INTO certificates (product_id, stars, decision_number, issuer, issued_on, expires_on, source, created_at) \
+                 SELECT product_id, 3, 'later', issuer, '2026-10-01', '2029-10-01', source, created_at FROM certificates WHERE id % 5 = 0",
+            )
+            .await;
+            testing::execute_raw(store, "UPDATE products SET active = FALSE WHERE id % 7 = 0")
+                .await;
+            testing::execute_raw(
+                store,
+                "UPDATE producers SET active = FALSE WHERE id % 11 = 0",
+            )
+            .await;
+
+            let all = store.catalog_entries().await.unwrap();
+            let mut one_by_one = Vec::new();
+            for id in 1..=data.iter().map(|p| p.products.len() as i64).sum::<i64>() {
+                one_by_one.extend(store.catalog_entry(id).await.unwrap());
+            }
+            assert!(all.len() > 20 && all.iter().any(|e| e.stars == 3));
+            let mut all: Vec<String> = all.iter().map(row).collect();
+            let mut one_by_one: Vec<String> = one_by_one.iter().map(row).collect();
+            all.sort();
+            one_by_one.sort();
+            assert_eq!(all, one_by_one, "{}", db.label);
+
+            let mut texts = Vec::new();
+            store
+                .each_catalog_text(|t| {
+                    texts.push(format!("{t:?}"));
+                    Ok::<_, crate::StoreError>(())
+                })
+                .await
+                .unwrap();
+            let mut want: Vec<String> = store
+                .catalog_entries()
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| format!("{:?}", e.text))
+                .collect();
+            texts.sort();
+            want.sort();
+            assert_eq!(texts, want, "{}", db.label);
+        }
     }
 }
