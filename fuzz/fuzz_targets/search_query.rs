@@ -3,37 +3,36 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use ocop_search::text::TextIndex;
-use ocop_store::catalog::CatalogEntry;
+use ocop_store::catalog::CatalogText;
 use std::sync::OnceLock;
 
 fn index() -> &'static TextIndex {
     static INDEX: OnceLock<TextIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
         let mut t = TextIndex::open(None).expect("in-memory index");
-        let entry = |id: i64, name: &str, producer: &str, province: &str| CatalogEntry {
+        let entry = |id: i64, name: &str, producer: &str, province: &str| CatalogText {
             id,
             name: name.into(),
-            sort_key: String::new(),
             code: format!("01-00004-{id:03}-2025"),
             producer_name: producer.into(),
-            producer_kind: "cooperative".into(),
-            commune_code: "00004".into(),
             commune_name: "Phường Ba Đình".into(),
-            province_code: "01".into(),
             province_name: province.into(),
-            group_code: Some("I".into()),
-            set_code: "09".into(),
-            stars: 4,
-            issued_on: chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(),
-            expires_on: chrono::NaiveDate::from_ymd_opt(2028, 6, 1).unwrap(),
-            revoked_on: None,
         };
         let entries = [
             entry(1, "Nước mắm Vạn Phần", "HTX Vạn Phần", "Thành phố Hà Nội"),
             entry(2, "Chè búp Tân Cương", "HTX Tân Cương", "Tỉnh Thái Nguyên"),
-            entry(3, "Chẻ tre Điện Biên", "Tổ hợp tác Mường Thanh", "Tỉnh Điện Biên"),
+            entry(
+                3,
+                "Chẻ tre Điện Biên",
+                "Tổ hợp tác Mường Thanh",
+                "Tỉnh Điện Biên",
+            ),
         ];
-        t.rebuild(&entries, 0).expect("index the sample");
+        t.clear().expect("an empty index");
+        for e in &entries {
+            t.add(e).expect("index the sample");
+        }
+        t.commit(0).expect("commit the sample");
         t
     })
 }
