@@ -34,7 +34,15 @@ export async function startSystem() {
   });
   const stop = async () => {
     await browser.close();
-    server.kill('SIGINT');
+    if (server.exitCode === null && server.signalCode === null) {
+      // A clean stop writes the facet table's snapshot into the directory:
+      // wait for the server to finish before removing it.
+      const exited = new Promise((ok) => server.once('exit', ok));
+      server.kill('SIGINT');
+      const timer = setTimeout(() => server.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
     rmSync(dir, { recursive: true, force: true });
   };
   return { base, browser, db, stop };
