@@ -311,16 +311,20 @@ impl<'a> BulkLoad<'a> {
         Ok(Self { restore })
     }
 
-    pub async fn give_back(self) -> Result<()> {
+    /// Put the settings back. A failure is logged, not returned: the load
+    /// has committed (or failed) by then, and its outcome is what the
+    /// caller reports; the connection only keeps a larger cache.
+    pub async fn give_back(self) {
         if let Some((write, cache, temp)) = self.restore {
             // A pragma takes no parameters; the values are numbers we read.
-            sqlx::query(&format!("PRAGMA cache_size = {cache}"))
-                .execute(write)
-                .await?;
-            sqlx::query(&format!("PRAGMA temp_store = {temp}"))
-                .execute(write)
-                .await?;
+            for sql in [
+                format!("PRAGMA cache_size = {cache}"),
+                format!("PRAGMA temp_store = {temp}"),
+            ] {
+                if let Err(e) = sqlx::query(&sql).execute(write).await {
+                    tracing::warn!(error = %e, "{sql} after a bulk load failed");
+                }
+            }
         }
-        Ok(())
     }
 }

@@ -84,7 +84,7 @@ impl Store {
             }
             progress(report.producers);
         }
-        cache.give_back().await?;
+        cache.give_back().await;
         result.map(|_| report)
     }
 }

@@ -205,7 +205,7 @@ impl Store {
         // touches pages.
         let load = bulk::BulkLoad::take(self).await?;
         let written = self.write_new_products(cap, &items, progress).await;
-        load.give_back().await?;
+        load.give_back().await;
         written
     }
 
