@@ -61,8 +61,9 @@ pub fn fold_vi(s: &str) -> String {
     out
 }
 
-/// The first character `FOLDED` covers: À. Its last is ỹ (U+1EF9, the end
-/// of Latin Extended Additional), past every Vietnamese letter.
+/// The characters `FOLDED` covers: from À (U+00C0) to the end of Latin
+/// Extended Additional (U+1EFF), which holds every Vietnamese letter (ỹ is
+/// U+1EF9).
 const FOLDED_FIRST: u32 = 0xC0;
 const FOLDED_LAST: u32 = 0x1EFF;
 

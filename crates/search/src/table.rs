@@ -239,9 +239,8 @@ impl Table {
             }
         }
         let known = |i: &Interner, n: u32| (n as usize) < i.values.len();
-        let rows = r.u32()? as usize;
-        t.rows.reserve_exact(rows);
-        for _ in 0..rows {
+        // The count is not trusted for an allocation: the rows grow as read.
+        for _ in 0..r.u32()? {
             let row = Row {
                 id: r.i64()?,
                 key: r.bytes()?.into(),

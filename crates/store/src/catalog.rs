@@ -173,9 +173,9 @@ macro_rules! catalog_select_pg {
             $columns,
             " FROM (SELECT DISTINCT ON (product_id) product_id, id FROM certificates \
              ORDER BY product_id, issued_on DESC, id DESC) latest \
-             JOIN certificates ce ON ce.id = latest.id JOIN products p ON p.id = latest.product_id \
-             JOIN producers o ON o.id = p.producer_id JOIN communes c ON c.code = p.commune_code \
-             JOIN provinces pr ON pr.code = p.province_code WHERE p.active AND o.active"
+             JOIN certificates ce ON ce.id = latest.id JOIN products p ON p.id = latest.product_id ",
+            place_joins!(),
+            " WHERE p.active AND o.active"
         )
     };
 }

@@ -166,6 +166,7 @@ impl Store {
         let members = self.history_councils(&provinces, &hash).await?;
         report.members = members.values().map(Vec::len).sum();
         let cap = Capability::system(Action::ManageRound);
+        let params = params_per_statement(self.backend());
         for ((province, year), dossiers) in rounds {
             let council = &members[province];
             let mut tx = self.begin().await?;
@@ -225,7 +226,7 @@ impl Store {
             // Dossiers; ids come back with their product (one dossier each).
             let scored = dossiers;
             let mut ids: HashMap<i64, i64> = HashMap::new();
-            for part in scored.chunks(rows_for(params_per_statement(tx.backend()), 19)) {
+            for part in scored.chunks(rows_for(params, 19)) {
                 let sql = format!(
                     "INSERT INTO dossiers (product_id, producer_id, province_code, commune_code, kind, status, criteria_version, \
                      set_code, self_options, self_total, self_rank, note, filed_on, commune_deadline, reviewed_on, created_at, \
@@ -271,7 +272,7 @@ impl Store {
                     council.iter().map(move |&member| (dossier, member, &**m))
                 })
                 .collect();
-            for part in sheets.chunks(rows_for(params_per_statement(tx.backend()), 7)) {
+            for part in sheets.chunks(rows_for(params, 7)) {
                 let sql = format!(
                     "INSERT INTO score_sheets (dossier_id, member_id, options, total, rank, submitted_at, round_id) VALUES {}",
                     value_rows(tx.backend(), part.len(), 7)
@@ -302,7 +303,7 @@ impl Store {
                 })
                 .to_string(),
             };
-            record_many(&mut tx, &[entry], params_per_statement(self.backend())).await?;
+            record_many(&mut tx, &[entry], params).await?;
             tx.commit().await?;
             report.rounds += 1;
             report.dossiers += scored.len();
@@ -336,9 +337,10 @@ impl Store {
             })
             .collect();
         let t = crate::now();
+        let params = params_per_statement(self.backend());
         let mut tx = self.begin().await?;
         let mut ids: HashMap<String, i64> = HashMap::new();
-        for part in accounts.chunks(rows_for(params_per_statement(tx.backend()), 5)) {
+        for part in accounts.chunks(rows_for(params, 5)) {
             let sql = format!(
                 "INSERT INTO users (username, full_name, password_hash, created_at, password_changed_at, active) \
                  SELECT v.*, TRUE FROM (VALUES {}) AS v RETURNING id, username",

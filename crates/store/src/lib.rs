@@ -22,11 +22,19 @@ macro_rules! latest_certificate {
 macro_rules! product_joins {
     () => {
         concat!(
-            "FROM products p JOIN producers o ON o.id = p.producer_id \
-             JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code \
-             LEFT JOIN certificates ce ON ce.id = ",
+            "FROM products p ",
+            place_joins!(),
+            " LEFT JOIN certificates ce ON ce.id = ",
             latest_certificate!()
         )
+    };
+}
+
+/// SQL: product `p`'s producer `o`, commune `c` and province `pr`.
+macro_rules! place_joins {
+    () => {
+        "JOIN producers o ON o.id = p.producer_id \
+         JOIN communes c ON c.code = p.commune_code JOIN provinces pr ON pr.code = p.province_code"
     };
 }
 
