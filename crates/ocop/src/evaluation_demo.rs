@@ -176,7 +176,13 @@ async fn score(
 }
 
 /// Close scoring with the consolidated result of the submitted sheets.
-async fn close(store: &Store, manager: &Capability, dossier: i64, round: i64) -> Result<()> {
+async fn close(
+    store: &Store,
+    manager: &Capability,
+    dossier: i64,
+    round: i64,
+    today: NaiveDate,
+) -> Result<()> {
     let d = store.dossier(dossier).await?.dossier;
     let sheet = d.sheet().context("phiếu đánh giá")?;
     let selections: Vec<Vec<String>> = store
@@ -189,7 +195,7 @@ async fn close(store: &Store, manager: &Capability, dossier: i64, round: i64) ->
         .consolidate(&selections, None)
         .map_err(|e| anyhow!(e.message))?;
     Ok(store
-        .close_scoring(manager, dossier, c.average_total, c.rank)
+        .close_scoring(manager, dossier, c.average_total, c.rank, today)
         .await?)
 }
 
@@ -262,7 +268,7 @@ pub(crate) async fn seed_demo_evaluation(
     forward(store, recognised, today).await?;
     store.assign_to_round(&manage, round, recognised).await?;
     score(store, &members, round, Some("01"), recognised, 4).await?;
-    close(store, &manage, recognised, round).await?;
+    close(store, &manage, recognised, round, today).await?;
     let decide = cap(&office, Action::IssueDecision, &hn)?;
     let d = decision("2468/QĐ-UBND")
         .validate(today, today)
@@ -274,7 +280,7 @@ pub(crate) async fn seed_demo_evaluation(
     forward(store, potential, today).await?;
     store.assign_to_round(&manage, round, potential).await?;
     score(store, &members, round, Some("01"), potential, 5).await?;
-    close(store, &manage, potential, round).await?;
+    close(store, &manage, potential, round, today).await?;
     let d = decision("2469/QĐ-UBND")
         .validate(today, today)
         .map_err(|e| anyhow!("{e:?}"))?;

@@ -38,6 +38,8 @@ pub struct DossierRow {
     /// The council's consolidated total and rank, once scoring is closed.
     pub council_total: Option<f64>,
     pub council_rank: Option<i64>,
+    /// The day the council closed its scoring (the server's calendar).
+    pub scored_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,

@@ -226,13 +226,13 @@ impl Store {
             // Dossiers; ids come back with their product (one dossier each).
             let scored = dossiers;
             let mut ids: HashMap<i64, i64> = HashMap::new();
-            for part in scored.chunks(rows_for(params, 19)) {
+            for part in scored.chunks(rows_for(params, 20)) {
                 let sql = format!(
                     "INSERT INTO dossiers (product_id, producer_id, province_code, commune_code, kind, status, criteria_version, \
                      set_code, self_options, self_total, self_rank, note, filed_on, commune_deadline, reviewed_on, created_at, \
-                     round_id, council_total, council_rank, updated_at, version, late_filing) \
+                     round_id, council_total, council_rank, scored_on, updated_at, version, late_filing) \
                      SELECT v.*, v.column16, 1, FALSE FROM (VALUES {}) AS v RETURNING id, product_id",
-                    value_rows(tx.backend(), part.len(), 19)
+                    value_rows(tx.backend(), part.len(), 20)
                 );
                 let got: Vec<(i64, i64)> = on_tx!(&mut tx, |c| {
                     let mut q = sqlx::query_as(&sql);
@@ -257,7 +257,9 @@ impl Store {
                             .bind(t)
                             .bind(round)
                             .bind(m.total as f64)
-                            .bind(m.rank);
+                            .bind(m.rank)
+                            // The council's day: the decision's, the latest it can be.
+                            .bind(d.issued_on);
                     }
                     q.fetch_all(&mut *c).await
                 })?;

@@ -106,6 +106,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "points_of_sale_order",
         include_str!("../migrations/0022_points_of_sale_order.sql"),
     ),
+    (
+        23,
+        "scored_on",
+        include_str!("../migrations/0023_scored_on.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend. Lines after a `-- @sqlite` or

@@ -118,6 +118,14 @@ fn conflict(message: impl Into<String>) -> StoreError {
     }
 }
 
+/// What closing a council's scoring writes on its dossier.
+#[derive(Clone, Copy)]
+struct CouncilResult {
+    total: f64,
+    rank: i64,
+    scored_on: NaiveDate,
+}
+
 impl Store {
     /// Open a round: a province's (`province` given) or the ministry's central round (`None`).
     pub async fn create_round(
@@ -245,14 +253,15 @@ impl Store {
         tx.commit().await
     }
 
-    /// Move a dossier along the state machine inside `tx`, guarded by its current state.
+    /// Move a dossier along the state machine inside `tx`, guarded by its
+    /// current state; with the council's result when scoring closes.
     async fn move_in_round(
         &self,
         tx: &mut crate::Tx,
         id: i64,
         cmd: DossierCommand,
         set_round: Option<i64>,
-        result: Option<(f64, i64)>,
+        result: Option<CouncilResult>,
     ) -> Result<(DossierStatus, DossierStatus)> {
         let status: String = on_tx!(tx, |c| sqlx::query_scalar(
             "SELECT status FROM dossiers WHERE id = $1"
@@ -266,15 +275,17 @@ impl Store {
         let n = on_tx!(tx, |c| {
             sqlx::query(
             "UPDATE dossiers SET status = $1, round_id = COALESCE($2, round_id), council_total = COALESCE($3, council_total), \
-             council_rank = COALESCE($4, council_rank), updated_at = $5, version = version + 1 WHERE id = $6 AND status = $7"
+             council_rank = COALESCE($4, council_rank), scored_on = COALESCE($8, scored_on), updated_at = $5, version = version + 1 \
+             WHERE id = $6 AND status = $7"
         )
         .bind(to.code())
         .bind(set_round)
-        .bind(result.map(|r| r.0))
-        .bind(result.map(|r| r.1))
+        .bind(result.map(|r| r.total))
+        .bind(result.map(|r| r.rank))
         .bind(now())
         .bind(id)
         .bind(from.code())
+        .bind(result.map(|r| r.scored_on))
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected())
@@ -310,7 +321,7 @@ impl Store {
             on_tx!(&mut tx, |c| {
                 sqlx::query(
                 "UPDATE dossiers SET provincial_round_id = round_id, provincial_total = council_total, \
-                 provincial_rank = council_rank, council_total = NULL, council_rank = NULL \
+                 provincial_rank = council_rank, council_total = NULL, council_rank = NULL, scored_on = NULL \
                  WHERE id = $1 AND status = 'sent_to_ministry'"
             )
             .bind(dossier_id)
@@ -508,23 +519,30 @@ impl Store {
         .await)?)
     }
 
-    /// Close scoring with the council's consolidated result (computed by the caller with the domain).
+    /// Close scoring with the council's consolidated result (computed by the
+    /// caller with the domain) on `today`, the day a decision cannot precede.
     pub async fn close_scoring(
         &self,
         cap: &Capability,
         dossier_id: i64,
         total: f64,
         rank: u8,
+        today: NaiveDate,
     ) -> Result<()> {
         check(cap, Action::ManageRound)?;
         let mut tx = self.begin().await?;
+        let result = CouncilResult {
+            total,
+            rank: rank as i64,
+            scored_on: today,
+        };
         let (from, to) = self
             .move_in_round(
                 &mut tx,
                 dossier_id,
                 DossierCommand::CloseScoring,
                 None,
-                Some((total, rank as i64)),
+                Some(result),
             )
             .await?;
         record(&mut tx, cap, "dossier", &dossier_id.to_string(), Some(&serde_json::json!({"status": from.code()})), Some(&serde_json::json!({"status": to.code(), "council_total": total, "council_rank": rank}))).await?;

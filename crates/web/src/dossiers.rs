@@ -605,8 +605,11 @@ pub(crate) async fn list_page(
 }
 
 /// The sheet as a form tree (shared with the calculator page's macro).
-fn sheet_nodes(set: &str) -> AppResult<(serde_json::Value, serde_json::Value, String)> {
-    let v = version_for_filing(chrono::Utc::now().date_naive())
+fn sheet_nodes(
+    set: &str,
+    today: chrono::NaiveDate,
+) -> AppResult<(serde_json::Value, serde_json::Value, String)> {
+    let v = version_for_filing(today)
         .ok_or_else(|| AppError::Internal("no criteria version".into()))?;
     let sheet = v
         .sheet(set)
@@ -635,7 +638,7 @@ async fn filing_form(
     errors: Option<String>,
     selected: serde_json::Value,
 ) -> AppResult<Response> {
-    let (nodes, cases, version_title) = sheet_nodes(&product.product.set_code)?;
+    let (nodes, cases, version_title) = sheet_nodes(&product.product.set_code, state.today())?;
     // Mẫu 01 names the producer and its representative from the registry.
     let producer = state.store.producer(product.product.producer_id).await?;
     let mut c = ctx(Some(user), "dossiers", "Nộp hồ sơ đánh giá, phân hạng");

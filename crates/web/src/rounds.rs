@@ -370,7 +370,7 @@ async fn close(state: &State, user: &User, dossier_id: i64) -> AppResult<()> {
     let c = result.consolidated.expect("members scored");
     Ok(state
         .store
-        .close_scoring(&cap, dossier_id, c.average_total, c.rank)
+        .close_scoring(&cap, dossier_id, c.average_total, c.rank, state.today())
         .await?)
 }
 
@@ -386,7 +386,11 @@ async fn decide(
         Action::IssueDecision,
         &decision_scope(state, &d.dossier).await?,
     )?;
-    let scored_on = d.dossier.updated_at.date_naive();
+    let scored_on = d.dossier.scored_on.ok_or_else(|| AppError::Conflict {
+        field: "status".into(),
+        message: "Hội đồng chưa chấm xong hồ sơ này.".into(),
+        message_en: "The council has not closed its scoring of this dossier.".into(),
+    })?;
     let decision = input.validate(scored_on, state.today())?;
     state.store.decide(&cap, dossier_id, &decision).await?;
     Ok(())
