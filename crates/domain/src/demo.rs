@@ -528,19 +528,25 @@ mod tests {
 /// Options of `sheet` that rank exactly `stars` (for demo dossiers and
 /// tests): the best option of every criterion, with one criterion that
 /// carries the next star's mark held below it, so that the next star's
-/// minimums are unmet; for 1★, a single lowest option.
+/// minimums are unmet; for 1★, a single lowest option. On a sheet with
+/// alternative cases, only the first case's criteria are ticked: options of
+/// two cases cannot be ticked together.
 pub fn selection_for(sheet: &crate::criteria::Sheet, stars: u8) -> Vec<String> {
     use crate::criteria::{NodeKind, TreeNode};
-    fn leaves(nodes: &[TreeNode], out: &mut Vec<TreeNode>) {
+    fn leaves(nodes: &[TreeNode], case: Option<&str>, out: &mut Vec<TreeNode>) {
         for n in nodes {
+            if n.case.as_deref().is_some_and(|c| Some(c) != case) {
+                continue;
+            }
             if n.children.iter().any(|c| c.kind == NodeKind::Option) {
                 out.push(n.clone());
             }
-            leaves(&n.children, out);
+            leaves(&n.children, case, out);
         }
     }
+    let cases = sheet.cases();
     let mut all = Vec::new();
-    leaves(&sheet.tree(), &mut all);
+    leaves(&sheet.tree(), cases.first().map(String::as_str), &mut all);
     if stars <= 1 {
         return all
             .first()
@@ -553,45 +559,74 @@ pub fn selection_for(sheet: &crate::criteria::Sheet, stars: u8) -> Vec<String> {
             .map(|o| vec![o.id.clone()])
             .unwrap_or_default();
     }
-    let mut held = false;
-    all.iter()
-        .filter_map(|l| {
-            let options: Vec<&TreeNode> = l
+    // Each criterion's options, lowest first, and the one ticked (`None`: unticked).
+    let options: Vec<Vec<&TreeNode>> = all
+        .iter()
+        .map(|l| {
+            let mut o: Vec<&TreeNode> = l
                 .children
                 .iter()
                 .filter(|o| o.kind == NodeKind::Option && o.points.is_some())
                 .collect();
-            let mark = options.iter().find(|o| o.min_star == Some(stars + 1));
-            if let (false, Some(mark)) = (held, mark) {
-                // The best option below the next star's mark (none: unticked).
-                held = true;
-                return options
-                    .iter()
-                    .filter(|o| o.points < mark.points)
-                    .max_by_key(|o| o.points)
-                    .map(|o| o.id.clone());
-            }
-            options
-                .iter()
-                .max_by_key(|o| o.points)
-                .map(|o| o.id.clone())
+            o.sort_by_key(|o| o.points);
+            o
         })
-        .collect()
+        .collect();
+    let mut held = false;
+    let mut ticked: Vec<Option<usize>> = options
+        .iter()
+        .map(|o| {
+            let top = o.len().checked_sub(1);
+            match o.iter().position(|o| o.min_star == Some(stars + 1)) {
+                // The best option below the next star's mark (none: unticked).
+                Some(mark) if !held => {
+                    held = true;
+                    mark.checked_sub(1)
+                }
+                _ => top,
+            }
+        })
+        .collect();
+    let ids = |ticked: &[Option<usize>]| -> Vec<String> {
+        ticked
+            .iter()
+            .zip(&options)
+            .filter_map(|(t, o)| t.map(|t| o[t].id.clone()))
+            .collect()
+    };
+    // A sheet where no criterion carries the next star's mark (or holding one
+    // is not enough): lower the last criteria a step at a time until the
+    // total falls into the band.
+    let case = cases.first().map(String::as_str);
+    let mut k = ticked.len();
+    while k > 0
+        && sheet
+            .evaluate(&ids(&ticked), case)
+            .is_ok_and(|e| e.rank > stars)
+    {
+        match ticked[k - 1] {
+            Some(t) => ticked[k - 1] = t.checked_sub(1),
+            None => k -= 1,
+        }
+    }
+    ids(&ticked)
 }
 
 #[cfg(test)]
 mod selection_tests {
+    /// Every sheet of every version, those with alternative cases among them
+    /// (a selection across two cases used to be refused).
     #[test]
     fn a_selection_ranks_what_it_is_asked() {
-        let sheet = crate::criteria::version("qd26-2026")
-            .unwrap()
-            .sheet("09")
-            .unwrap();
-        for stars in 1..=5 {
-            let e = sheet
-                .evaluate(&super::selection_for(sheet, stars), None)
-                .unwrap();
-            assert_eq!(e.rank, stars, "{e:?}");
+        for version in crate::criteria::versions() {
+            for sheet in &version.sheets {
+                for stars in 1..=5 {
+                    let e = sheet
+                        .evaluate(&super::selection_for(sheet, stars), None)
+                        .unwrap_or_else(|e| panic!("{} {}: {e:?}", version.id, sheet.set));
+                    assert_eq!(e.rank, stars, "{} {}: {e:?}", version.id, sheet.set);
+                }
+            }
         }
     }
 }
