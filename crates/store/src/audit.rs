@@ -27,7 +27,7 @@ pub struct AuditEntry {
 pub(crate) async fn record(
     tx: &mut Tx,
     cap: &Capability,
-    entity: &str,
+    entity: &'static str,
     entity_id: &str,
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
@@ -53,6 +53,7 @@ pub(crate) async fn record(
             after: &after,
         },
     );
+    let outbox = tx.first_outbox(entity, entity_id);
     on_tx!(tx, |c| {
         sqlx::query(
             "INSERT INTO audit_log (id, at, actor_id, actor_name, action, entity, entity_id, before, after, prev_hash, hash) \
@@ -71,13 +72,15 @@ pub(crate) async fn record(
         .bind(&hash)
         .execute(&mut *c)
         .await?;
-        sqlx::query("INSERT INTO outbox (at, entity, entity_id, op) VALUES ($1, $2, $3, $4)")
-            .bind(crate::now())
-            .bind(entity)
-            .bind(entity_id)
-            .bind(action)
-            .execute(&mut *c)
-            .await?;
+        if outbox {
+            sqlx::query("INSERT INTO outbox (at, entity, entity_id, op) VALUES ($1, $2, $3, $4)")
+                .bind(crate::now())
+                .bind(entity)
+                .bind(entity_id)
+                .bind(action)
+                .execute(&mut *c)
+                .await?;
+        }
     });
     tx.audit_tip = Some((id, hash));
     tx.tip_dirty = true;
@@ -147,11 +150,6 @@ pub(crate) async fn record_many(
              VALUES {}",
             value_rows(tx.backend(), part.len(), 11)
         );
-        let outbox = format!(
-            "INSERT INTO outbox (at, entity, entity_id, op) VALUES {}",
-            value_rows(tx.backend(), part.len(), 4)
-        );
-        let t = crate::now();
         on_tx!(tx, |c| {
             let mut q = sqlx::query(&sql);
             for (e, (id, at, prev, hash)) in part.iter().zip(&audit) {
@@ -168,8 +166,21 @@ pub(crate) async fn record_many(
                     .bind(prev)
                     .bind(hash);
             }
-            q.execute(&mut *c).await?;
-            let mut q = sqlx::query(&outbox);
+            q.execute(&mut *c).await.map(|_| ())
+        })?;
+    }
+    let outboxed: Vec<&AuditRecord> = entries
+        .iter()
+        .filter(|e| tx.first_outbox(e.entity, &e.entity_id))
+        .collect();
+    let t = crate::now();
+    for part in outboxed.chunks(rows_for(params, 4)) {
+        let sql = format!(
+            "INSERT INTO outbox (at, entity, entity_id, op) VALUES {}",
+            value_rows(tx.backend(), part.len(), 4)
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(&sql);
             for e in part {
                 q = q
                     .bind(t)

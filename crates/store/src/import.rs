@@ -383,6 +383,9 @@ async fn end_savepoint(tx: &mut Tx, failed: bool) -> Result<()> {
         "RELEASE SAVEPOINT import_row"
     };
     on_tx!(tx, |c| sqlx::query(sql).execute(&mut *c).await.map(|_| ()))?;
+    if failed {
+        tx.forget_outbox();
+    }
     Ok(())
 }
 

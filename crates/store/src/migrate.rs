@@ -111,6 +111,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "scored_on",
         include_str!("../migrations/0023_scored_on.sql"),
     ),
+    (
+        24,
+        "products_gtin_once",
+        include_str!("../migrations/0024_products_gtin_once.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend. Lines after a `-- @sqlite` or

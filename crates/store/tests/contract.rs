@@ -454,6 +454,7 @@ async fn imports_are_all_or_nothing() {
             .validate(today)
             .unwrap(),
         );
+        let outbox_before = s.outbox_last_id().await.unwrap();
         let report = s
             .import_products(
                 &cap,
@@ -470,6 +471,18 @@ async fn imports_are_all_or_nothing() {
             "{}",
             db.label
         );
+        // One outbox row per product, though the certified one has two
+        // audit entries (the product, its certificate).
+        let changed: Vec<(String, String)> = s
+            .outbox_after(outbox_before, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.entity, e.entity_id))
+            .collect();
+        assert_eq!(changed.len(), 2, "{}: {changed:?}", db.label);
+        assert!(changed.iter().all(|(e, _)| e == "product"), "{changed:?}");
+        assert_ne!(changed[0], changed[1], "{changed:?}");
         // Importing the same file again changes nothing but counts updates.
         let report = s
             .import_products(&cap, &[good], 2026, &|_| {})
