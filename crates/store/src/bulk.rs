@@ -64,27 +64,27 @@ pub(crate) async fn insert_products(
 ) -> Result<Vec<Inserted>> {
     let codes = assign_codes(tx, items, params).await?;
 
-    // Products; ids come back with their unique code, since RETURNING does not
-    // promise the order of VALUES.
-    let index: HashMap<&str, usize> = codes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i))
-        .collect();
-    let mut ids = vec![0i64; items.len()];
-    let rows = rows_for(params, 12);
+    // Ids are taken first, so nothing has to come back from the inserts and
+    // a certificate's number (which contains its id) is written with it.
+    let ids = next_ids(tx, Table::Products, items.len()).await?;
+    let rows = rows_for(params, 13);
     for start in (0..items.len()).step_by(rows) {
         let end = (start + rows).min(items.len());
         let sql = format!(
-            "INSERT INTO products (created_at, producer_id, name, name_fold, sort_key, set_code, description, gtin, code, \
+            "INSERT INTO products (id, created_at, producer_id, name, name_fold, sort_key, set_code, description, gtin, code, \
              province_code, commune_code, group_code, active, updated_at, version) \
-             SELECT v.*, TRUE, v.column1, 1 FROM (VALUES {}) AS v RETURNING id, code",
-            value_rows(tx.backend(), end - start, 12)
+             SELECT v.*, TRUE, v.column2, 1 FROM (VALUES {}) AS v",
+            value_rows(tx.backend(), end - start, 13)
         );
-        let got: Vec<(i64, String)> = on_tx!(tx, |c| {
-            let mut q = sqlx::query_as(&sql);
-            for (p, code) in items[start..end].iter().zip(&codes[start..end]) {
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(&sql);
+            for ((p, code), id) in items[start..end]
+                .iter()
+                .zip(&codes[start..end])
+                .zip(&ids[start..end])
+            {
                 q = q
+                    .bind(*id)
                     .bind(t)
                     .bind(p.producer_id)
                     .bind(&p.data.name)
@@ -101,43 +101,11 @@ pub(crate) async fn insert_products(
                             .map(|s| s.group.as_str()),
                     );
             }
-            q.fetch_all(&mut *c).await
+            q.execute(&mut *c).await.map(|_| ())
         })
         .map_err(crate::registry::product_conflict)?;
-        for (id, code) in got {
-            ids[index[code.as_str()]] = id;
-        }
     }
 
-    // Certificates; then their public numbers, which contain their ids.
-    let certified: Vec<usize> = (0..items.len())
-        .filter(|&i| items[i].certificate.is_some())
-        .collect();
-    let mut cert_ids: HashMap<i64, i64> = HashMap::new();
-    for part in certified.chunks(rows_for(params, 8)) {
-        let sql = format!(
-            "INSERT INTO certificates (created_at, product_id, stars, decision_number, issuer, issued_on, expires_on, source) \
-             SELECT * FROM (VALUES {}) AS v RETURNING id, product_id",
-            value_rows(tx.backend(), part.len(), 8)
-        );
-        let got: Vec<(i64, i64)> = on_tx!(tx, |c| {
-            let mut q = sqlx::query_as(&sql);
-            for &i in part {
-                let cert = items[i].certificate.expect("filtered on certificates");
-                q = q
-                    .bind(t)
-                    .bind(ids[i])
-                    .bind(cert.stars as i64)
-                    .bind(&cert.decision_number)
-                    .bind(&cert.issuer)
-                    .bind(cert.issued_on)
-                    .bind(cert.expires_on)
-                    .bind(SOURCE_RECORDED);
-            }
-            q.fetch_all(&mut *c).await
-        })?;
-        cert_ids.extend(got.into_iter().map(|(id, product)| (product, id)));
-    }
     let mut out: Vec<Inserted> = ids
         .iter()
         .zip(codes)
@@ -147,27 +115,86 @@ pub(crate) async fn insert_products(
             certificate: None,
         })
         .collect();
-    for &i in &certified {
-        let id = cert_ids[&ids[i]];
+    let certified: Vec<usize> = (0..items.len())
+        .filter(|&i| items[i].certificate.is_some())
+        .collect();
+    let cert_ids = next_ids(tx, Table::Certificates, certified.len()).await?;
+    for (&i, &id) in certified.iter().zip(&cert_ids) {
         let issued = items[i].certificate.expect("certified").issued_on;
         out[i].certificate = Some((id, certificate_number(items[i].province, issued.year(), id)));
     }
-    let numbers: Vec<&(i64, String)> = out.iter().filter_map(|x| x.certificate.as_ref()).collect();
-    for part in numbers.chunks(rows_for(params, 2)) {
-        // VALUES columns are named column1, column2 on both backends.
+    for part in certified.chunks(rows_for(params, 10)) {
         let sql = format!(
-            "UPDATE certificates SET number = v.column2 FROM (VALUES {}) AS v WHERE certificates.id = v.column1",
-            value_rows(tx.backend(), part.len(), 2)
+            "INSERT INTO certificates (id, number, created_at, product_id, stars, decision_number, issuer, issued_on, \
+             expires_on, source) SELECT * FROM (VALUES {}) AS v",
+            value_rows(tx.backend(), part.len(), 10)
         );
         on_tx!(tx, |c| {
             let mut q = sqlx::query(&sql);
-            for (id, number) in part {
-                q = q.bind(*id).bind(number);
+            for &i in part {
+                let cert = items[i].certificate.expect("filtered on certificates");
+                let (id, number) = out[i].certificate.as_ref().expect("numbered above");
+                q = q
+                    .bind(*id)
+                    .bind(number)
+                    .bind(t)
+                    .bind(out[i].id)
+                    .bind(cert.stars as i64)
+                    .bind(&cert.decision_number)
+                    .bind(&cert.issuer)
+                    .bind(cert.issued_on)
+                    .bind(cert.expires_on)
+                    .bind(SOURCE_RECORDED);
             }
             q.execute(&mut *c).await.map(|_| ())
         })?;
     }
     Ok(out)
+}
+
+/// The tables whose ids [`next_ids`] hands out.
+#[derive(Clone, Copy)]
+enum Table {
+    Products,
+    Certificates,
+}
+
+/// The next `n` ids of `table`, in ascending order, as its own inserts would
+/// take them. On PostgreSQL they are drawn from the table's sequence; on
+/// SQLite they follow the largest ever used (AUTOINCREMENT keeps it in
+/// `sqlite_sequence`, and a row inserted with its id moves it on), which
+/// holds because the transaction takes the write lock first, so no other
+/// insert can come in between.
+async fn next_ids(tx: &mut Tx, table: Table, n: usize) -> Result<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    crate::audit::lock_chain(tx).await?;
+    // The statements name their table as written, never from data.
+    let (sqlite, postgres) = match table {
+        Table::Products => (
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'products'), 0), \
+             COALESCE((SELECT MAX(id) FROM products), 0))",
+            "SELECT nextval(pg_get_serial_sequence('products', 'id')) AS id FROM generate_series(1, $1) ORDER BY id",
+        ),
+        Table::Certificates => (
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'certificates'), 0), \
+             COALESCE((SELECT MAX(id) FROM certificates), 0))",
+            "SELECT nextval(pg_get_serial_sequence('certificates', 'id')) AS id FROM generate_series(1, $1) ORDER BY id",
+        ),
+    };
+    Ok(match &mut tx.conn {
+        crate::TxConn::Sqlite(c) => {
+            let last: i64 = sqlx::query_scalar(sqlite).fetch_one(&mut **c).await?;
+            (last + 1..=last + n as i64).collect()
+        }
+        crate::TxConn::Postgres(c) => {
+            sqlx::query_scalar(postgres)
+                .bind(n as i64)
+                .fetch_all(&mut **c)
+                .await?
+        }
+    })
 }
 
 /// Each product's code, in input order: the one it carries, or the next of
