@@ -1,5 +1,5 @@
-//! Inserting many new products (with their certificates) at once: the demo
-//! loader and the registry import share it.
+//! Inserting many new producers, or products with their certificates, at
+//! once: the demo loader and the registry import share it.
 //!
 //! The rows are those `registry::insert_product` and
 //! `registry::insert_certificate` would write one at a time, in input order:
@@ -10,12 +10,13 @@
 //! row and column counts only (`($1, $2), ($3, $4)`), never from data.
 
 use crate::audit::AuditRecord;
-use crate::registry::{certificate_number, product_json, SOURCE_RECORDED};
+use crate::registry::{certificate_number, product_json, BindProducer, SOURCE_RECORDED};
 use crate::{on_tx, rows_for, value_rows, Backend, Pools, Result, Store, Tx};
 use chrono::{DateTime, Datelike, Utc};
 use ocop_domain::auth::Capability;
 use ocop_domain::certificate::LegacyCertificate;
 use ocop_domain::ids::ProductCode;
+use ocop_domain::producer::ProducerData;
 use ocop_domain::product::ProductData;
 use ocop_domain::text::fold_vi;
 use std::collections::HashMap;
@@ -152,9 +153,42 @@ pub(crate) async fn insert_products(
     Ok(out)
 }
 
+/// Insert `producers` (all new), in order; returns their ids. Audit entries
+/// are the caller's, as for products.
+pub(crate) async fn insert_producers(
+    tx: &mut Tx,
+    producers: &[&ProducerData],
+    t: DateTime<Utc>,
+    params: usize,
+) -> Result<Vec<i64>> {
+    let ids = next_ids(tx, Table::Producers, producers.len()).await?;
+    let rows = rows_for(params, 21);
+    for start in (0..producers.len()).step_by(rows) {
+        let end = (start + rows).min(producers.len());
+        // The columns in `BindProducer`'s order, between the id and the time.
+        let sql = format!(
+            "INSERT INTO producers (id, name, name_fold, sort_key, kind, registration_number, address, commune_code, \
+             province_code, legacy_commune_code, phone, email, website, representative_name, representative_gender, \
+             representative_ethnicity, representative_disability, community_capital_pct, workers, description, created_at, \
+             active, updated_at, version) SELECT v.*, TRUE, v.column21, 1 FROM (VALUES {}) AS v",
+            value_rows(tx.backend(), end - start, 21)
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(&sql);
+            for (d, id) in producers[start..end].iter().zip(&ids[start..end]) {
+                q = q.bind(*id).bind_producer(d).bind(t);
+            }
+            q.execute(&mut *c).await.map(|_| ())
+        })
+        .map_err(crate::registry::producer_conflict)?;
+    }
+    Ok(ids)
+}
+
 /// The tables whose ids [`next_ids`] hands out.
 #[derive(Clone, Copy)]
 enum Table {
+    Producers,
     Products,
     Certificates,
 }
@@ -172,6 +206,11 @@ async fn next_ids(tx: &mut Tx, table: Table, n: usize) -> Result<Vec<i64>> {
     crate::audit::lock_chain(tx).await?;
     // The statements name their table as written, never from data.
     let (sqlite, postgres) = match table {
+        Table::Producers => (
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'producers'), 0), \
+             COALESCE((SELECT MAX(id) FROM producers), 0))",
+            "SELECT nextval(pg_get_serial_sequence('producers', 'id')) AS id FROM generate_series(1, $1) ORDER BY id",
+        ),
         Table::Products => (
             "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'products'), 0), \
              COALESCE((SELECT MAX(id) FROM products), 0))",
@@ -274,6 +313,20 @@ async fn assign_codes(tx: &mut Tx, items: &[NewProduct<'_>], params: usize) -> R
         })?;
     }
     Ok(codes)
+}
+
+/// The audit entry the per-row path writes for one created producer.
+pub(crate) fn producer_audit_entry<'c>(
+    cap: &'c Capability,
+    id: i64,
+    d: &ProducerData,
+) -> AuditRecord<'c> {
+    AuditRecord {
+        cap,
+        entity: "producer",
+        entity_id: id.to_string(),
+        after: crate::registry::producer_json(id, d).to_string(),
+    }
 }
 
 /// The audit entries the per-row path writes for one created product: the

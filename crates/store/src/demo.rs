@@ -14,13 +14,11 @@
 //! The SQL text is built only from row and column counts (`($1, $2), ($3, $4)`),
 //! never from data, and is the same for SQLite and PostgreSQL.
 
-use crate::audit::{record_many, AuditRecord};
+use crate::audit::record_many;
 use crate::bulk::{self, params_per_statement, NewProduct};
-use crate::{on_tx, rows_for, value_rows, Result, Store, Tx};
+use crate::{Result, Store, Tx};
 use ocop_domain::auth::{Action, Capability};
 use ocop_domain::demo::DemoProducer;
-use ocop_domain::text::fold_vi;
-use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct DemoReport {
@@ -108,54 +106,9 @@ async fn load_chunk(
     crate::audit::lock_chain(tx).await?;
     let t = crate::now();
 
-    // Producers; ids come back with their unique registration number, since
-    // RETURNING does not promise the order of VALUES.
-    let mut producer_ids = vec![0i64; chunk.len()];
-    let index: HashMap<&str, usize> = chunk
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.data.registration_number.as_str(), i))
-        .collect();
-    for part in chunk.chunks(rows_for(params, 20)) {
-        let sql = format!(
-            "INSERT INTO producers (created_at, name, name_fold, sort_key, kind, registration_number, address, commune_code, \
-             province_code, legacy_commune_code, phone, email, website, representative_name, representative_gender, \
-             representative_ethnicity, representative_disability, community_capital_pct, workers, description, active, \
-             updated_at, version) SELECT v.*, TRUE, v.column1, 1 FROM (VALUES {}) AS v RETURNING id, registration_number",
-            value_rows(tx.backend(), part.len(), 20)
-        );
-        let got: Vec<(i64, String)> = on_tx!(tx, |c| {
-            let mut q = sqlx::query_as(&sql);
-            for p in part {
-                let d = &p.data;
-                q = q
-                    .bind(t)
-                    .bind(&d.name)
-                    .bind(fold_vi(&d.name))
-                    .bind(crate::sort_key(&d.name))
-                    .bind(d.kind.code())
-                    .bind(&d.registration_number)
-                    .bind(&d.address)
-                    .bind(&d.commune_code)
-                    .bind(&d.province_code)
-                    .bind(&d.legacy_commune_code)
-                    .bind(&d.phone)
-                    .bind(&d.email)
-                    .bind(&d.website)
-                    .bind(&d.representative_name)
-                    .bind(d.representative_gender.code())
-                    .bind(&d.representative_ethnicity)
-                    .bind(d.representative_disability)
-                    .bind(d.community_capital_pct)
-                    .bind(d.workers)
-                    .bind(&d.description);
-            }
-            q.fetch_all(&mut *c).await
-        })?;
-        for (id, reg) in got {
-            producer_ids[index[reg.as_str()]] = id;
-        }
-    }
+    let producers: Vec<&ocop_domain::producer::ProducerData> =
+        chunk.iter().map(|p| &p.data).collect();
+    let producer_ids = bulk::insert_producers(tx, &producers, t, params).await?;
 
     let items: Vec<NewProduct> = chunk
         .iter()
@@ -184,14 +137,7 @@ async fn load_chunk(
     let mut products = items.iter().zip(&inserted).peekable();
     for (i, p) in chunk.iter().enumerate() {
         let id = producer_ids[i];
-        let mut after = serde_json::to_value(&p.data).unwrap_or_default();
-        after["id"] = id.into();
-        entries.push(AuditRecord {
-            cap: &caps.producer,
-            entity: "producer",
-            entity_id: id.to_string(),
-            after: after.to_string(),
-        });
+        entries.push(bulk::producer_audit_entry(&caps.producer, id, &p.data));
         while let Some((item, done)) = products.next_if(|(x, _)| x.producer_id == id) {
             bulk::audit_entries(&caps.product, &caps.certificate, item, done, &mut entries);
         }

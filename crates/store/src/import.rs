@@ -75,6 +75,80 @@ impl Store {
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<ImportResult> {
         check(cap)?;
+        if let Some(report) = self.import_new_producers(cap, rows, progress).await? {
+            return Ok(Ok(report));
+        }
+        self.import_producers_per_row(cap, rows, progress).await
+    }
+
+    /// A file of producers all new to the system, written in batches like
+    /// new products (`bulk`), with the same rows and audit entries as the
+    /// per-row path. `None` when the file is anything else (a known or
+    /// repeated registration number, a line out of scope, a conflict): the
+    /// per-row path then imports it, or reports every failing line.
+    async fn import_new_producers(
+        &self,
+        cap: &Capability,
+        rows: &[(usize, ProducerData)],
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Option<ImportReport>> {
+        let mut numbers: HashSet<String> = crate::on_pool!(self, |c| {
+            sqlx::query_scalar("SELECT registration_number FROM producers")
+                .fetch_all(c)
+                .await
+        })?
+        .into_iter()
+        .collect();
+        let new = rows.iter().all(|(_, p)| {
+            in_scope(cap, &p.province_code) && numbers.insert(p.registration_number.clone())
+        });
+        if !new {
+            return Ok(None);
+        }
+        let load = bulk::BulkLoad::take(self).await?;
+        let written = self.write_new_producers(cap, rows, progress).await;
+        load.give_back().await;
+        written
+    }
+
+    async fn write_new_producers(
+        &self,
+        cap: &Capability,
+        rows: &[(usize, ProducerData)],
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Option<ImportReport>> {
+        let mut tx = self.begin().await?;
+        crate::audit::lock_chain(&mut tx).await?;
+        let t = crate::now();
+        let params = params_per_statement(self.backend());
+        let mut report = ImportReport::default();
+        for part in rows.chunks(IMPORT_BATCH) {
+            let data: Vec<&ProducerData> = part.iter().map(|(_, p)| p).collect();
+            let ids = match bulk::insert_producers(&mut tx, &data, t, params).await {
+                Ok(ids) => ids,
+                // A unique value of another producer (the per-row path names the line).
+                Err(StoreError::Conflict { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let entries: Vec<_> = ids
+                .iter()
+                .zip(&data)
+                .map(|(id, d)| bulk::producer_audit_entry(cap, *id, d))
+                .collect();
+            record_many(&mut tx, &entries, params).await?;
+            report.created += part.len();
+            progress(report.created);
+        }
+        tx.commit().await?;
+        Ok(Some(report))
+    }
+
+    async fn import_producers_per_row(
+        &self,
+        cap: &Capability,
+        rows: &[(usize, ProducerData)],
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<ImportResult> {
         let mut errors: Vec<LineError> = rows
             .iter()
             .filter(|(_, p)| !in_scope(cap, &p.province_code))
@@ -487,6 +561,54 @@ mod tests {
             for (w, g) in want.iter().zip(&got) {
                 assert_eq!(w, g, "{}", batched.label);
             }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_new_producers_file_in_batches_equals_the_per_row_import() {
+        let (producers, _) = file(13);
+        let rows: Vec<(usize, ProducerData)> = producers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i + 2, p.data.clone()))
+            .collect();
+        for (reference, batched) in testing::pairs().await {
+            for db in [&reference, &batched] {
+                db.store.seed_reference(units()).await.unwrap();
+            }
+            let want = reference
+                .store
+                .import_producers_per_row(&cap(), &rows, &|_| {})
+                .await
+                .unwrap()
+                .unwrap();
+            let got = batched
+                .store
+                .import_new_producers(&cap(), &rows, &|_| {})
+                .await
+                .unwrap()
+                .expect("a file of new producers takes the batched path");
+            assert_eq!((got.created, got.updated), (want.created, want.updated));
+            assert_eq!(
+                testing::dump(&reference.store).await,
+                testing::dump(&batched.store).await,
+                "{}",
+                batched.label
+            );
+            // Known registration numbers: the per-row path, which updates them.
+            assert!(batched
+                .store
+                .import_new_producers(&cap(), &rows[..3], &|_| {})
+                .await
+                .unwrap()
+                .is_none());
+            let again = batched
+                .store
+                .import_producers(&cap(), &rows[..3], &|_| {})
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((again.created, again.updated), (0, 3), "{}", batched.label);
         }
     }
 

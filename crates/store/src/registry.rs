@@ -192,7 +192,7 @@ fn clamp_paging(page: i64, per_page: i64) -> (i64, i64) {
     (page.clamp(1, i64::MAX / 200), per_page.clamp(1, 200))
 }
 
-fn producer_conflict(e: sqlx::Error) -> StoreError {
+pub(crate) fn producer_conflict(e: sqlx::Error) -> StoreError {
     unique_conflict(e, |_| {
         StoreError::conflict(
             "registration_number",
@@ -238,7 +238,7 @@ pub(crate) const PRODUCT_LIST_SELECT: &str = "SELECT p.id, p.producer_id, p.name
      c.name AS commune_name, pr.name AS province_name, ce.stars AS stars, ce.decision_number AS certificate_number, \
      ce.number AS certificate_public_number, ce.issuer AS certificate_issuer, ce.issued_on AS issued_on, ce.expires_on AS expires_on, ce.revoked_on AS revoked_on, ce.extended_until AS extended_until ";
 
-fn producer_json(id: i64, d: &ProducerData) -> serde_json::Value {
+pub(crate) fn producer_json(id: i64, d: &ProducerData) -> serde_json::Value {
     let mut v = serde_json::to_value(d).unwrap_or_default();
     v["id"] = id.into();
     v
@@ -759,7 +759,7 @@ pub struct RegistryCounts {
 
 /// Bind a producer's 19 columns, in the order of the INSERT and UPDATE below
 /// (`$1`…`$19`): one list, so the two statements cannot drift apart.
-trait BindProducer {
+pub(crate) trait BindProducer {
     fn bind_producer(self, d: &ProducerData) -> Self;
 }
 
