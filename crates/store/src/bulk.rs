@@ -1,13 +1,14 @@
 //! Inserting many new producers, or products with their certificates, at
 //! once: the demo loader and the registry import share it.
 //!
-//! The rows are those `registry::insert_product` and
-//! `registry::insert_certificate` would write one at a time, in input order:
+//! The rows are those `registry::insert_producer`, `insert_product` and
+//! `insert_certificate` would write one at a time, in input order:
 //! the same ids, product codes (the commune's sequence, kept ahead of codes
 //! assigned before this system), certificate numbers and audit content
-//! (`demo.rs`'s test compares the two paths on every backend). Each table gets
-//! multi-row INSERTs of at most `params` parameters; the SQL text is built from
-//! row and column counts only (`($1, $2), ($3, $4)`), never from data.
+//! (the tests of `demo.rs` and `import.rs` compare the two paths on every
+//! backend). Each table gets multi-row INSERTs of at most `params`
+//! parameters; the SQL text is built from row and column counts
+//! (`($1, $2), ($3, $4)`) and this module's own table names, never from data.
 
 use crate::audit::AuditRecord;
 use crate::registry::{certificate_number, product_json, BindProducer, SOURCE_RECORDED};
@@ -193,6 +194,18 @@ enum Table {
     Certificates,
 }
 
+impl Table {
+    /// The table's name, as written here: the only text `next_ids` puts
+    /// into its SQL.
+    fn name(self) -> &'static str {
+        match self {
+            Table::Producers => "producers",
+            Table::Products => "products",
+            Table::Certificates => "certificates",
+        }
+    }
+}
+
 /// The next `n` ids of `table`, in ascending order, as its own inserts would
 /// take them. On PostgreSQL they are drawn from the table's sequence; on
 /// SQLite they follow the largest ever used (AUTOINCREMENT keeps it in
@@ -204,31 +217,22 @@ async fn next_ids(tx: &mut Tx, table: Table, n: usize) -> Result<Vec<i64>> {
         return Ok(Vec::new());
     }
     crate::audit::lock_chain(tx).await?;
-    // The statements name their table as written, never from data.
-    let (sqlite, postgres) = match table {
-        Table::Producers => (
-            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'producers'), 0), \
-             COALESCE((SELECT MAX(id) FROM producers), 0))",
-            "SELECT nextval(pg_get_serial_sequence('producers', 'id')) AS id FROM generate_series(1, $1) ORDER BY id",
-        ),
-        Table::Products => (
-            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'products'), 0), \
-             COALESCE((SELECT MAX(id) FROM products), 0))",
-            "SELECT nextval(pg_get_serial_sequence('products', 'id')) AS id FROM generate_series(1, $1) ORDER BY id",
-        ),
-        Table::Certificates => (
-            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'certificates'), 0), \
-             COALESCE((SELECT MAX(id) FROM certificates), 0))",
-            "SELECT nextval(pg_get_serial_sequence('certificates', 'id')) AS id FROM generate_series(1, $1) ORDER BY id",
-        ),
-    };
+    let name = table.name();
     Ok(match &mut tx.conn {
         crate::TxConn::Sqlite(c) => {
-            let last: i64 = sqlx::query_scalar(sqlite).fetch_one(&mut **c).await?;
+            let sql = format!(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{name}'), 0), \
+                 COALESCE((SELECT MAX(id) FROM {name}), 0))"
+            );
+            let last: i64 = sqlx::query_scalar(&sql).fetch_one(&mut **c).await?;
             (last + 1..=last + n as i64).collect()
         }
         crate::TxConn::Postgres(c) => {
-            sqlx::query_scalar(postgres)
+            let sql = format!(
+                "SELECT nextval(pg_get_serial_sequence('{name}', 'id')) AS id \
+                 FROM generate_series(1, $1) ORDER BY id"
+            );
+            sqlx::query_scalar(&sql)
                 .bind(n as i64)
                 .fetch_all(&mut **c)
                 .await?
