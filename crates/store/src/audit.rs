@@ -1,7 +1,9 @@
 //! The audit log: append (inside the caller's transaction), read a record's
 //! history, verify the whole chain.
 
-use crate::{on_pool, on_tx, rows_for, value_rows, Result, Store, Tx};
+use crate::{
+    execute_pipelined, on_pool, on_tx, rows_for, value_rows, Result, Statements, Store, Tx,
+};
 use ocop_domain::audit::{entry_hash, verify_chain, ChainFault, EntryContent, StoredEntry};
 use ocop_domain::auth::Capability;
 use serde::Serialize;
@@ -123,38 +125,39 @@ pub(crate) async fn record_many(
 ) -> Result<()> {
     lock_chain(tx).await?;
     let (mut last_id, mut last_hash) = tx.audit_tip.clone().expect("locked above");
-    for part in entries.chunks(rows_for(params, 11)) {
-        let mut audit = Vec::with_capacity(part.len());
-        for e in part {
-            let at = crate::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-            let id = last_id + 1;
-            let hash = entry_hash(
-                &last_hash,
-                &EntryContent {
-                    id,
-                    at: &at,
-                    actor_id: e.cap.actor_id(),
-                    actor_name: e.cap.actor_name(),
-                    action: e.cap.action().code(),
-                    entity: e.entity,
-                    entity_id: &e.entity_id,
-                    before: "",
-                    after: &e.after,
-                },
-            );
-            audit.push((id, at, last_hash, hash.clone()));
-            (last_id, last_hash) = (id, hash);
-        }
-        let sql = format!(
+    let backend = tx.backend();
+    let statements = Statements::new(entries.len(), rows_for(params, 11), |n| {
+        format!(
             "INSERT INTO audit_log (id, at, actor_id, actor_name, action, entity, entity_id, before, after, prev_hash, hash) \
              VALUES {}",
-            value_rows(tx.backend(), part.len(), 11)
-        );
-        on_tx!(tx, |c| {
-            let mut q = sqlx::query(&sql);
-            for (e, (id, at, prev, hash)) in part.iter().zip(&audit) {
+            value_rows(backend, n, 11)
+        )
+    });
+    on_tx!(tx, |c| {
+        // Each entry is chained to the one before as its statement is
+        // bound, so hashing too overlaps the previous statement's writing.
+        execute_pipelined(c, statements.count(), |i| {
+            let mut q = sqlx::query(statements.sql(i));
+            for e in &entries[statements.rows(i)] {
+                let at = crate::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+                last_id += 1;
+                let hash = entry_hash(
+                    &last_hash,
+                    &EntryContent {
+                        id: last_id,
+                        at: &at,
+                        actor_id: e.cap.actor_id(),
+                        actor_name: e.cap.actor_name(),
+                        action: e.cap.action().code(),
+                        entity: e.entity,
+                        entity_id: &e.entity_id,
+                        before: "",
+                        after: &e.after,
+                    },
+                );
+                let prev = std::mem::replace(&mut last_hash, hash.clone());
                 q = q
-                    .bind(*id)
+                    .bind(last_id)
                     .bind(at)
                     .bind(e.cap.actor_id())
                     .bind(e.cap.actor_name())
@@ -166,31 +169,35 @@ pub(crate) async fn record_many(
                     .bind(prev)
                     .bind(hash);
             }
-            q.execute(&mut *c).await.map(|_| ())
-        })?;
-    }
+            q
+        })
+        .await
+    })?;
     let outboxed: Vec<&AuditRecord> = entries
         .iter()
         .filter(|e| tx.first_outbox(e.entity, &e.entity_id))
         .collect();
     let t = crate::now();
-    for part in outboxed.chunks(rows_for(params, 4)) {
-        let sql = format!(
+    let statements = Statements::new(outboxed.len(), rows_for(params, 4), |n| {
+        format!(
             "INSERT INTO outbox (at, entity, entity_id, op) VALUES {}",
-            value_rows(tx.backend(), part.len(), 4)
-        );
-        on_tx!(tx, |c| {
-            let mut q = sqlx::query(&sql);
-            for e in part {
+            value_rows(backend, n, 4)
+        )
+    });
+    on_tx!(tx, |c| {
+        execute_pipelined(c, statements.count(), |i| {
+            let mut q = sqlx::query(statements.sql(i));
+            for e in &outboxed[statements.rows(i)] {
                 q = q
                     .bind(t)
                     .bind(e.entity)
                     .bind(&e.entity_id)
                     .bind(e.cap.action().code());
             }
-            q.execute(&mut *c).await.map(|_| ())
-        })?;
-    }
+            q
+        })
+        .await
+    })?;
     if !entries.is_empty() {
         tx.audit_tip = Some((last_id, last_hash));
         tx.tip_dirty = true;

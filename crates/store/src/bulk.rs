@@ -7,12 +7,15 @@
 //! assigned before this system), certificate numbers and audit content
 //! (the tests of `demo.rs` and `import.rs` compare the two paths on every
 //! backend). Each table gets multi-row INSERTs of at most `params`
-//! parameters; the SQL text is built from row and column counts
+//! parameters, each bound while the previous one executes
+//! ([`execute_pipelined`]); the SQL text is built from row and column counts
 //! (`($1, $2), ($3, $4)`) and this module's own table names, never from data.
 
 use crate::audit::AuditRecord;
 use crate::registry::{certificate_number, product_json, BindProducer, SOURCE_RECORDED};
-use crate::{on_tx, rows_for, value_rows, Backend, Pools, Result, Store, Tx};
+use crate::{
+    execute_pipelined, on_tx, rows_for, value_rows, Backend, Pools, Result, Statements, Store, Tx,
+};
 use chrono::{DateTime, Datelike, Utc};
 use ocop_domain::auth::Capability;
 use ocop_domain::certificate::LegacyCertificate;
@@ -69,24 +72,21 @@ pub(crate) async fn insert_products(
     // Ids are taken first, so nothing has to come back from the inserts and
     // a certificate's number (which contains its id) is written with it.
     let ids = next_ids(tx, Table::Products, items.len()).await?;
-    let rows = rows_for(params, 13);
-    for start in (0..items.len()).step_by(rows) {
-        let end = (start + rows).min(items.len());
-        let sql = format!(
+    let statements = Statements::new(items.len(), rows_for(params, 13), |n| {
+        format!(
             "INSERT INTO products (id, created_at, producer_id, name, name_fold, sort_key, set_code, description, gtin, code, \
              province_code, commune_code, group_code, active, updated_at, version) \
              SELECT v.*, TRUE, v.column2, 1 FROM (VALUES {}) AS v",
-            value_rows(tx.backend(), end - start, 13)
-        );
-        on_tx!(tx, |c| {
-            let mut q = sqlx::query(&sql);
-            for ((p, code), id) in items[start..end]
-                .iter()
-                .zip(&codes[start..end])
-                .zip(&ids[start..end])
-            {
+            value_rows(tx.backend(), n, 13)
+        )
+    });
+    on_tx!(tx, |c| {
+        execute_pipelined(c, statements.count(), |i| {
+            let mut q = sqlx::query(statements.sql(i));
+            for r in statements.rows(i) {
+                let p = &items[r];
                 q = q
-                    .bind(*id)
+                    .bind(ids[r])
                     .bind(t)
                     .bind(p.producer_id)
                     .bind(&p.data.name)
@@ -95,7 +95,7 @@ pub(crate) async fn insert_products(
                     .bind(&p.data.set_code)
                     .bind(&p.data.description)
                     .bind(&p.data.gtin)
-                    .bind(code)
+                    .bind(&codes[r])
                     .bind(p.province)
                     .bind(p.commune)
                     .bind(
@@ -103,10 +103,11 @@ pub(crate) async fn insert_products(
                             .map(|s| s.group.as_str()),
                     );
             }
-            q.execute(&mut *c).await.map(|_| ())
+            q
         })
-        .map_err(crate::registry::product_conflict)?;
-    }
+        .await
+    })
+    .map_err(crate::registry::product_conflict)?;
 
     let mut out: Vec<Inserted> = ids
         .iter()
@@ -125,15 +126,17 @@ pub(crate) async fn insert_products(
         let issued = items[i].certificate.expect("certified").issued_on;
         out[i].certificate = Some((id, certificate_number(items[i].province, issued.year(), id)));
     }
-    for part in certified.chunks(rows_for(params, 10)) {
-        let sql = format!(
+    let statements = Statements::new(certified.len(), rows_for(params, 10), |n| {
+        format!(
             "INSERT INTO certificates (id, number, created_at, product_id, stars, decision_number, issuer, issued_on, \
              expires_on, source) SELECT * FROM (VALUES {}) AS v",
-            value_rows(tx.backend(), part.len(), 10)
-        );
-        on_tx!(tx, |c| {
-            let mut q = sqlx::query(&sql);
-            for &i in part {
+            value_rows(tx.backend(), n, 10)
+        )
+    });
+    on_tx!(tx, |c| {
+        execute_pipelined(c, statements.count(), |s| {
+            let mut q = sqlx::query(statements.sql(s));
+            for &i in &certified[statements.rows(s)] {
                 let cert = items[i].certificate.expect("filtered on certificates");
                 let (id, number) = out[i].certificate.as_ref().expect("numbered above");
                 q = q
@@ -148,9 +151,10 @@ pub(crate) async fn insert_products(
                     .bind(cert.expires_on)
                     .bind(SOURCE_RECORDED);
             }
-            q.execute(&mut *c).await.map(|_| ())
-        })?;
-    }
+            q
+        })
+        .await
+    })?;
     Ok(out)
 }
 
@@ -163,26 +167,27 @@ pub(crate) async fn insert_producers(
     params: usize,
 ) -> Result<Vec<i64>> {
     let ids = next_ids(tx, Table::Producers, producers.len()).await?;
-    let rows = rows_for(params, 21);
-    for start in (0..producers.len()).step_by(rows) {
-        let end = (start + rows).min(producers.len());
-        // The columns in `BindProducer`'s order, between the id and the time.
-        let sql = format!(
+    // The columns in `BindProducer`'s order, between the id and the time.
+    let statements = Statements::new(producers.len(), rows_for(params, 21), |n| {
+        format!(
             "INSERT INTO producers (id, name, name_fold, sort_key, kind, registration_number, address, commune_code, \
              province_code, legacy_commune_code, phone, email, website, representative_name, representative_gender, \
              representative_ethnicity, representative_disability, community_capital_pct, workers, description, created_at, \
              active, updated_at, version) SELECT v.*, TRUE, v.column21, 1 FROM (VALUES {}) AS v",
-            value_rows(tx.backend(), end - start, 21)
-        );
-        on_tx!(tx, |c| {
-            let mut q = sqlx::query(&sql);
-            for (d, id) in producers[start..end].iter().zip(&ids[start..end]) {
-                q = q.bind(*id).bind_producer(d).bind(t);
+            value_rows(tx.backend(), n, 21)
+        )
+    });
+    on_tx!(tx, |c| {
+        execute_pipelined(c, statements.count(), |i| {
+            let mut q = sqlx::query(statements.sql(i));
+            for r in statements.rows(i) {
+                q = q.bind(ids[r]).bind_producer(producers[r]).bind(t);
             }
-            q.execute(&mut *c).await.map(|_| ())
+            q
         })
-        .map_err(crate::registry::producer_conflict)?;
-    }
+        .await
+    })
+    .map_err(crate::registry::producer_conflict)?;
     Ok(ids)
 }
 
