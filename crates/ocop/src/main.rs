@@ -242,7 +242,12 @@ async fn main() -> Result<()> {
             print_accounts(&accounts);
             Ok(())
         }
-        Command::Import { kind, file } => import(&cli.database_url, &kind, &file).await,
+        Command::Import { kind, file } => {
+            // The store's warnings (a bulk load's settings not put back) and,
+            // with OCOP_LOG=ocop_store=debug, where an import's time goes.
+            init_logging(false);
+            import(&cli.database_url, &kind, &file).await
+        }
         Command::Export {
             kind,
             out,
