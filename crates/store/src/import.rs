@@ -69,6 +69,19 @@ fn check_new_rows<'p>(
     rows: &[ProductImportRow],
     producers: &'p HashMap<String, (i64, String, String)>,
 ) -> Option<Vec<CheckedRow<'p>>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // A thread is worth starting for a few thousand lines, not for a few.
+    let per = rows.len().div_ceil(threads).max(5_000);
+    check_rows_by(cap, rows, producers, per)
+}
+
+/// [`check_new_rows`] with `per` lines to a thread.
+fn check_rows_by<'p>(
+    cap: &Capability,
+    rows: &[ProductImportRow],
+    producers: &'p HashMap<String, (i64, String, String)>,
+    per: usize,
+) -> Option<Vec<CheckedRow<'p>>> {
     let check = |row: &ProductImportRow| {
         let (producer_id, province, commune) = producers.get(&row.producer_registration_number)?;
         if !in_scope(cap, province) {
@@ -84,10 +97,6 @@ fn check_new_rows<'p>(
             name_fold,
         ))
     };
-    // A thread is worth starting for a few thousand lines, not for a few.
-    const LINES_PER_THREAD: usize = 5_000;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per = rows.len().div_ceil(threads).max(LINES_PER_THREAD);
     if rows.len() <= per {
         return rows.iter().map(check).collect();
     }
@@ -581,6 +590,37 @@ mod tests {
             }
         }
         (data, rows)
+    }
+
+    #[test]
+    fn lines_checked_on_several_threads_come_back_in_order() {
+        let (data, mut rows) = file(11);
+        let producers: HashMap<String, (i64, String, String)> = data
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let d = &p.data;
+                let place = (d.province_code.clone(), d.commune_code.clone());
+                (
+                    d.registration_number.clone(),
+                    (i as i64 + 1, place.0, place.1),
+                )
+            })
+            .collect();
+        let cap = cap();
+        let inline = check_rows_by(&cap, &rows, &producers, usize::MAX).expect("all new");
+        assert_eq!(inline.len(), rows.len());
+        // One line to a thread, a few threads, two.
+        for per in [1, 7, rows.len().div_ceil(2)] {
+            assert_eq!(
+                check_rows_by(&cap, &rows, &producers, per),
+                Some(inline.clone())
+            );
+        }
+        // One line not for the fast path, late in the file, refuses it all.
+        let last = rows.len() - 1;
+        rows[last].producer_registration_number = "không có".into();
+        assert_eq!(check_rows_by(&cap, &rows, &producers, 7), None);
     }
 
     fn cap() -> Capability {
