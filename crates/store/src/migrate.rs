@@ -116,6 +116,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "products_gtin_once",
         include_str!("../migrations/0024_products_gtin_once.sql"),
     ),
+    (
+        25,
+        "dossiers_status",
+        include_str!("../migrations/0025_dossiers_status.sql"),
+    ),
 ];
 
 /// The SQL of a migration for one backend. Lines after a `-- @sqlite` or
