@@ -273,8 +273,10 @@ async fn product_codes_certificates_and_images() {
             .await
             .unwrap();
         assert_eq!(four.total, 1, "{}", db.label);
-        let counts = s.registry_counts(None, today).await.unwrap();
-        assert_eq!(counts.certified_by_stars, vec![(4, 1)]);
+        let counts = s.registry_counts(Some("01")).await.unwrap();
+        assert_eq!((counts.producers, counts.products), (1, 3), "{}", db.label);
+        let elsewhere = s.registry_counts(Some("79")).await.unwrap();
+        assert_eq!((elsewhere.producers, elsewhere.products), (0, 0));
 
         let png = b"\x89PNG\r\n\x1a\nfake";
         let img = s

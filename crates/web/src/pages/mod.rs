@@ -274,20 +274,33 @@ async fn home(
     let province = user.and_then(|u| home_province(&u.actor));
     let counts = state
         .store
-        .registry_counts(province.as_deref(), state.today())
+        .registry_counts(province.as_deref())
+        .await
+        .or_page(&state, user)?;
+    // Certified products by stars, and those expiring soon, as the public
+    // catalog and statistics count them (a valid certificate of an active
+    // product of an active producer): from the search's facet table, not a
+    // pass over every product's latest certificate in SQL (0.15 s at
+    // national size).
+    let catalog = state
+        .search
+        .catalog(
+            &ocop_store::catalog::CatalogFilter {
+                province: province.clone(),
+                per_page: 1,
+                page: 1,
+                ..Default::default()
+            },
+            state.today(),
+        )
         .await
         .or_page(&state, user)?;
     let mut c = ctx(user, "home", "Tổng quan");
     let stars: Vec<serde_json::Value> = [3i64, 4, 5]
         .iter()
         .map(|s| {
-            let n = counts
-                .certified_by_stars
-                .iter()
-                .find(|(k, _)| k == s)
-                .map(|(_, n)| *n)
-                .unwrap_or(0);
-            json!({"stars": s, "count": n})
+            let n = catalog.facets.stars.get(&s.to_string()).copied();
+            json!({"stars": s, "count": n.unwrap_or(0)})
         })
         .collect();
     c.insert("counts".into(), json!(counts));
@@ -325,23 +338,10 @@ async fn home(
             dossiers["replies"] = json!(replies);
             c.insert("dossiers".into(), dossiers);
         }
-        let expiring = state
-            .search
-            .catalog(
-                &ocop_store::catalog::CatalogFilter {
-                    province: province.clone(),
-                    status: ocop_store::catalog::CatalogStatus::ExpiringSoon,
-                    per_page: 1,
-                    page: 1,
-                    ..Default::default()
-                },
-                state.today(),
-            )
-            .await
-            .or_page(&state, user)?;
+        let expiring = catalog.facets.status.get("expiring_soon").copied();
         c.insert(
             "expiring".into(),
-            json!({"count": expiring.total, "href": format!("/danh-muc?tinh_trang=expiring_soon{}", province.as_deref().map(|p| format!("&tinh={p}")).unwrap_or_default())}),
+            json!({"count": expiring.unwrap_or(0), "href": format!("/danh-muc?tinh_trang=expiring_soon{}", province.as_deref().map(|p| format!("&tinh={p}")).unwrap_or_default())}),
         );
         c.insert(
             "reevaluation".into(),
