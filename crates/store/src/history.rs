@@ -13,7 +13,7 @@
 
 use crate::audit::{record_many, AuditRecord};
 use crate::bulk::params_per_statement;
-use crate::{on_tx, rows_for, value_rows, Result, Store};
+use crate::{execute_pipelined, on_tx, rows_for, value_rows, Result, Statements, Store};
 use chrono::{Datelike, Days, NaiveDate};
 use ocop_domain::auth::{Action, Capability};
 use ocop_domain::criteria::CriteriaVersion;
@@ -274,14 +274,18 @@ impl Store {
                     council.iter().map(move |&member| (dossier, member, &**m))
                 })
                 .collect();
-            for part in sheets.chunks(rows_for(params, 7)) {
-                let sql = format!(
+            // Twelve sheets per dossier, 2,000,000 at national size: the
+            // largest bulk insert, each statement bound while the last runs.
+            let statements = Statements::new(sheets.len(), rows_for(params, 7), |n| {
+                format!(
                     "INSERT INTO score_sheets (dossier_id, member_id, options, total, rank, submitted_at, round_id) VALUES {}",
-                    value_rows(tx.backend(), part.len(), 7)
-                );
-                on_tx!(&mut tx, |c| {
-                    let mut q = sqlx::query(&sql);
-                    for (dossier, member, m) in part {
+                    value_rows(tx.backend(), n, 7)
+                )
+            });
+            on_tx!(&mut tx, |c| {
+                execute_pipelined(c, statements.count(), |i| {
+                    let mut q = sqlx::query(statements.sql(i));
+                    for (dossier, member, m) in &sheets[statements.rows(i)] {
                         q = q
                             .bind(dossier)
                             .bind(member)
@@ -291,9 +295,10 @@ impl Store {
                             .bind(t)
                             .bind(round);
                     }
-                    q.execute(&mut *c).await.map(|_| ())
-                })?;
-            }
+                    q
+                })
+                .await
+            })?;
             let entry = AuditRecord {
                 cap: &cap,
                 entity: "round",
