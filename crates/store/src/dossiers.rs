@@ -226,8 +226,8 @@ impl Store {
         let page = page.min((total + per_page - 1) / per_page).max(1);
         // The page's ids first, then their rows: the comment columns and
         // the joins are worked out for the page only, not for every
-        // dossier in scope before the sort (0.47 s for page 50 of 166,000
-        // on SQLite; 0.07 s so).
+        // dossier in scope before the sort (page 50 of 166,000 on SQLite:
+        // 0.47 s before, 0.07 s this way).
         let sql = format!(
             "{LIST_SELECT} WHERE d.id IN (SELECT d.id FROM dossiers d {LIST_WHERE} \
              ORDER BY d.commune_deadline, d.id LIMIT $9 OFFSET $10) \
